@@ -1,0 +1,58 @@
+from games.models import GameAction
+from games.selectors import game_sessions_in_window
+from intarget_export import columns as k
+from intarget_export.feeds import Column, Feed
+from intarget_export.model_fields import BALANCE_KINDS
+
+FEEDS = (
+    Feed(
+        name="games",
+        model=GameAction,
+        window_field="created_at",
+        id_field="session_id",
+        reader=game_sessions_in_window,
+        importable=False,
+        columns=(
+            Column("player_id", k.ID, required=True, source="first_player_id"),
+            Column("session_id", k.ID, required=True),
+            Column("game_code", source="first_game_code"),
+            Column("game_name", required=True, source="first_game_name"),
+            Column("currency", required=True, source="first_currency"),
+            Column("bet_count", k.INTEGER, required=True),
+            Column("win_count", k.INTEGER, required=True),
+            Column("bet_amount", k.MONEY, required=True),
+            Column("win_amount", k.MONEY, required=True),
+            Column("created_at", k.TIMESTAMP, required=True, source="first_action_at"),
+            Column("updated_at", k.TIMESTAMP, required=True, source="last_action_at"),
+            Column("game_vendor", source="first_game_vendor"),
+            Column("balance_type", source="first_balance_type"),
+            Column("ip", source="first_ip"),
+            Column("user_agent", source="first_user_agent"),
+            Column("ref_code", source="first_ref_code"),
+        ),
+    ),
+    # Loaded by import_feed and aggregated into `games`; not one of InTarget's feeds.
+    Feed(
+        name="game-actions",
+        model=GameAction,
+        window_field="recorded_at",
+        stamp_follows="created_at",
+        served=False,
+        columns=(
+            Column("id", k.ID, required=True),
+            Column("session_id", k.ID, required=True),
+            Column("player_id", k.ID, required=True),
+            Column("game_code"),
+            Column("game_name", required=True),
+            Column("game_vendor"),
+            Column("currency", k.Text(max_length=16), required=True),
+            Column("action", k.Text(choices=GameAction.ACTIONS), required=True),
+            Column("amount", k.MONEY, required=True),
+            Column("balance_type", k.Text(choices=BALANCE_KINDS)),
+            Column("ip"),
+            Column("user_agent"),
+            Column("ref_code"),
+            Column("created_at", k.TIMESTAMP, required=True),
+        ),
+    ),
+)

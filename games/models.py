@@ -1,0 +1,51 @@
+from django.db import models
+
+from intarget_export.model_fields import (
+    BALANCE_KINDS,
+    as_choices,
+    external_id,
+    loose_reference,
+    money,
+    optional_text,
+)
+from intarget_export.stamping import StampedModel
+
+
+class GameAction(StampedModel):
+    """One bet or win inside a casino game session; the games feed aggregates them.
+
+    ``created_at`` is when the action happened in the product and comes from the loader.
+    ``recorded_at`` is when this service recorded it, stamped by the service, so that an
+    action loaded after its window was served still reaches InTarget.
+    """
+
+    window_field = "recorded_at"
+
+    ACTIONS = ("bet", "win")
+
+    id = external_id(primary_key=True)
+    session_id = external_id()
+    player = loose_reference("players.Player", related_name="game_actions")
+    game_code = optional_text()
+    game_name = models.TextField()
+    game_vendor = optional_text()
+    currency = models.CharField(max_length=16)
+    action = models.CharField(max_length=3, choices=as_choices(ACTIONS))
+    amount = money()
+    balance_type = models.CharField(max_length=16, choices=as_choices(BALANCE_KINDS), null=True, blank=True)
+    ip = optional_text()
+    user_agent = optional_text()
+    ref_code = optional_text()
+    created_at = models.DateTimeField()
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["created_at"], name="action_time"),
+            models.Index(fields=["recorded_at"], name="action_recorded"),
+            # Serves the aggregation and the first-action lookup of a session.
+            models.Index(fields=["session_id", "created_at", "id"], name="action_session"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.amount} {self.currency} in session {self.session_id}"

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class IntargetExportConfig(AppConfig):
+    name = "intarget_export"
+    verbose_name = "InTarget export"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from intarget_export import checks  # noqa: F401  (registers the system checks)

@@ -1,0 +1,242 @@
+"""Column kinds: how one value is written to CSV, written to JSON, and parsed on import.
+
+Each kind owns all three directions, so CSV, JSON and the importer cannot drift apart.
+``cell`` and ``json`` receive what the database returns (``None`` for an absent value);
+``parse`` receives the text of a CSV cell or a JSON scalar and raises ``ValueError``
+whose message states the expected form.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal, InvalidOperation
+from json.encoder import encode_basestring  # type: ignore[attr-defined]  # C-accelerated
+from typing import Any
+
+TIMESTAMP_FORM = "YYYY-MM-DD HH:MM:SS"
+DATE_FORM = "YYYY-MM-DD"
+_TIMESTAMP_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[ T+](\d{2}):(\d{2}):(\d{2})(\.\d{1,6})?$")
+
+
+def parse_timestamp(text: str) -> dt.datetime:
+    """Parse ``YYYY-MM-DD HH:MM:SS`` (``T`` or ``+`` also accepted as separator) as UTC."""
+    match = _TIMESTAMP_RE.match(text.strip())
+    if not match:
+        raise ValueError(f"expected a UTC timestamp {TIMESTAMP_FORM}, got {text!r}")
+    *parts, fraction = match.groups()
+    micro = int((fraction or ".0")[1:].ljust(6, "0"))
+    try:
+        return dt.datetime(*map(int, parts), micro, tzinfo=dt.timezone.utc)
+    except ValueError:
+        raise ValueError(f"expected a UTC timestamp {TIMESTAMP_FORM}, got {text!r}") from None
+
+
+def format_timestamp(value: dt.datetime) -> str:
+    # Truncate, never round: a rounded value could leave the window it was selected by.
+    # isoformat() zero-pads the year, unlike strftime("%Y") on glibc.
+    return value.astimezone(dt.timezone.utc).isoformat(" ")[:19]
+
+
+def format_money(value: Decimal) -> str:
+    """Plain decimal text: no exponent, no trailing zeros, no ``-0`` (``0E-8`` -> ``0``)."""
+    if not value:
+        return "0"
+    return format(value.normalize(), "f")
+
+
+class Kind:
+    """A column's value type. Subclasses override what differs from plain text."""
+
+    expected = "text"
+
+    def cell(self, value: Any) -> str:
+        return "" if value is None else str(value)
+
+    def json(self, value: Any) -> str:
+        return "null" if value is None else encode_basestring(self.cell(value))
+
+    def parse(self, text: str) -> Any:
+        return text
+
+
+class Text(Kind):
+    def __init__(self, max_length: int | None = None, choices: tuple[str, ...] = ()):
+        self.max_length = max_length
+        self.choices = choices
+        if choices:
+            self.expected = "one of " + ", ".join(choices)
+        elif max_length:
+            self.expected = f"text of at most {max_length} characters"
+
+    def parse(self, text: str) -> str:
+        if self.choices and text not in self.choices:
+            raise ValueError(f"expected {self.expected}, got {text!r}")
+        if self.max_length and len(text) > self.max_length:
+            raise ValueError(f"expected {self.expected}, got {len(text)} characters")
+        return text
+
+
+class Integer(Kind):
+    expected = "an integer"
+
+    def json(self, value: Any) -> str:
+        return "null" if value is None else str(int(value))
+
+    def parse(self, text: str) -> int:
+        try:
+            return int(text)
+        except ValueError:
+            raise ValueError(f"expected {self.expected}, got {text!r}") from None
+
+
+class Money(Kind):
+    """Amounts up to 8 decimal places (crypto currencies), written as plain decimal text."""
+
+    expected = "a decimal number with at most 8 decimal places, like 12.5"
+
+    def __init__(self, decimal_places: int = 8, max_digits: int = 30):
+        self.decimal_places = decimal_places
+        self.max_digits = max_digits
+
+    def cell(self, value: Any) -> str:
+        return "" if value is None else format_money(Decimal(value))
+
+    def json(self, value: Any) -> str:
+        # A JSON number written as the same plain text: no float rounding on the way.
+        return "null" if value is None else self.cell(value)
+
+    def parse(self, text: str) -> Decimal:
+        try:
+            value = Decimal(text)
+        except InvalidOperation:
+            raise ValueError(f"expected {self.expected}, got {text!r}") from None
+        if not value.is_finite() or "e" in text.lower():
+            raise ValueError(f"expected {self.expected}, got {text!r}")
+        exponent = value.as_tuple().exponent
+        assert isinstance(exponent, int)
+        if -exponent > self.decimal_places:
+            raise ValueError(f"expected {self.expected}, got {text!r}")
+        if len(value.quantize(Decimal(1)).as_tuple().digits) > self.max_digits - self.decimal_places:
+            raise ValueError(f"expected {self.expected}, got {text!r} (too large)")
+        return value
+
+
+class Decimal2(Money):
+    """Custom decimal fields: written with exactly two decimal places."""
+
+    expected = "a decimal number with at most 2 decimal places, like 12.50"
+
+    def __init__(self) -> None:
+        super().__init__(decimal_places=2, max_digits=30)
+
+    def cell(self, value: Any) -> str:
+        return "" if value is None else format(Decimal(value).quantize(Decimal("0.01")), "f")
+
+    def parse(self, text: str) -> str:  # type: ignore[override]
+        # Custom values are stored in their canonical written form.
+        return self.cell(super().parse(text))
+
+
+class Timestamp(Kind):
+    expected = f"a UTC timestamp {TIMESTAMP_FORM}"
+
+    def cell(self, value: Any) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, str):  # custom datetime fields are stored canonical
+            return value
+        return format_timestamp(value)
+
+    def parse(self, text: str) -> dt.datetime:
+        return parse_timestamp(text)
+
+
+class CanonicalTimestamp(Timestamp):
+    """Custom datetime fields: parsed, then stored as their canonical text."""
+
+    def parse(self, text: str) -> str:  # type: ignore[override]
+        return format_timestamp(parse_timestamp(text))
+
+
+class CanonicalInteger(Integer):
+    """Custom integer fields, stored as canonical text in the player's custom values."""
+
+    def json(self, value: Any) -> str:
+        return "null" if value is None else str(value)
+
+    def parse(self, text: str) -> str:  # type: ignore[override]
+        return str(super().parse(text))
+
+
+class Date(Kind):
+    expected = f"a date {DATE_FORM}"
+
+    def cell(self, value: Any) -> str:
+        return "" if value is None else value.isoformat()
+
+    def parse(self, text: str) -> dt.date:
+        try:
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+                raise ValueError
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            raise ValueError(f"expected {self.expected}, got {text!r}") from None
+
+
+_TRUE = ("true", "1", "yes")
+_FALSE = ("false", "0", "no")
+
+
+class _Flag(Kind):
+    expected = "true or false (1 or 0)"
+    true_cell = "true"
+    false_cell = "false"
+
+    def cell(self, value: Any) -> str:
+        if value is None:
+            return ""
+        return self.true_cell if value else self.false_cell
+
+    def parse(self, text: str) -> bool:
+        if text.lower() in _TRUE:
+            return True
+        if text.lower() in _FALSE:
+            return False
+        raise ValueError(f"expected {self.expected}, got {text!r}")
+
+
+class FlagWord(_Flag):
+    """``true``/``false`` in CSV, JSON booleans."""
+
+    def json(self, value: Any) -> str:
+        return self.cell(value) or "null"
+
+
+class FlagDigit(_Flag):
+    """``1``/``0`` in CSV and as JSON numbers (``is_success``)."""
+
+    true_cell = "1"
+    false_cell = "0"
+
+    def json(self, value: Any) -> str:
+        return self.cell(value) or "null"
+
+
+TEXT = Text()
+ID = Text(max_length=64)
+INTEGER = Integer()
+MONEY = Money()
+TIMESTAMP = Timestamp()
+DATE = Date()
+FLAG_WORD = FlagWord()
+FLAG_DIGIT = FlagDigit()
+
+# The types an operator may give a custom player field, by the name used on the
+# command line and in the admin.
+CUSTOM_KINDS: dict[str, Kind] = {
+    "integer": CanonicalInteger(),
+    "decimal": Decimal2(),
+    "string": TEXT,
+    "datetime": CanonicalTimestamp(),
+}

@@ -1,0 +1,238 @@
+"""Load a CSV or JSON file into a feed: upsert by id, all or nothing.
+
+Every cell is parsed by its column's kind. The first bad cell refuses the whole file
+with its line and column; rows are written in batches inside one transaction, so a
+refused file leaves nothing behind. Columns absent from a record leave an existing
+row's values untouched; the window timestamp is stamped by the service unless the
+import preserves the file's timestamps (history backfills).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.db import DatabaseError, transaction
+
+from intarget_export.feeds import Column, Feed
+from intarget_export.stamping import preserve_timestamps
+
+BATCH_SIZE = 2000
+
+
+class ImportRefused(Exception):
+    """The file was refused; nothing was written."""
+
+    def __init__(self, message: str, line: int | None = None, column: str | None = None):
+        self.line, self.column = line, column
+        where = ", ".join(filter(None, [f"line {line}" if line else "", f"column {column!r}" if column else ""]))
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+@dataclass
+class Record:
+    line: int
+    values: dict[str, str | None]  # column name -> cell text, None when empty/null
+
+
+# --- reading -------------------------------------------------------------------------
+
+
+def read_csv(path: Path) -> Iterator[Record]:
+    with path.open(newline="", encoding="utf-8-sig") as file:
+        reader = csv.reader(file, strict=True)
+        try:
+            header = next(reader)
+        except StopIteration:
+            raise ImportRefused("the file is empty; expected a header line", line=1) from None
+        if len(set(header)) != len(header):
+            duplicated = next(name for name in header if header.count(name) > 1)
+            raise ImportRefused("column named twice in the header", line=1, column=duplicated)
+        line = reader.line_num + 1
+        try:
+            for cells in reader:
+                if cells:  # csv yields [] for a blank line
+                    if len(cells) != len(header):
+                        raise ImportRefused(f"expected {len(header)} fields as in the header, found {len(cells)}", line=line)
+                    yield Record(line, {name: (cell if cell != "" else None) for name, cell in zip(header, cells)})
+                line = reader.line_num + 1
+        except csv.Error as error:
+            raise ImportRefused(f"malformed CSV: {error}", line=line) from None
+        except UnicodeDecodeError as error:
+            raise ImportRefused(f"not UTF-8: {error}", line=line) from None
+
+
+def _json_scalar(value: Any, line: int, key: str) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return value if value != "" else None
+    raise ImportRefused("expected a string, number, boolean or null", line=line, column=key)
+
+
+def read_json(path: Path) -> Iterator[Record]:
+    """Decode the array element by element, so that each record knows its line."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ImportRefused(f"not UTF-8: {error}") from None
+    # Numbers are kept as their text, so that amounts are not rounded through floats.
+    decoder = json.JSONDecoder(parse_float=str, parse_int=str)
+    ws = " \t\r\n"
+    pos = len(text) - len(text.lstrip(ws))
+    if not text.startswith("[", pos):
+        raise ImportRefused("expected a JSON array of objects", line=text.count("\n", 0, pos) + 1)
+    pos += 1
+    first = True
+    while True:
+        while pos < len(text) and text[pos] in ws:
+            pos += 1
+        line = text.count("\n", 0, pos) + 1
+        if text.startswith("]", pos):
+            break
+        if not first:
+            if not text.startswith(",", pos):
+                raise ImportRefused("expected , or ] between records", line=line)
+            pos += 1
+            while pos < len(text) and text[pos] in ws:
+                pos += 1
+            line = text.count("\n", 0, pos) + 1
+        try:
+            obj, pos = decoder.raw_decode(text, pos)
+        except json.JSONDecodeError as error:
+            raise ImportRefused(f"malformed JSON: {error.msg}", line=error.lineno) from None
+        if not isinstance(obj, dict):
+            raise ImportRefused("expected an object", line=line)
+        yield Record(line, {key: _json_scalar(value, line, key) for key, value in obj.items()})
+        first = False
+    if text[pos + 1 :].strip(ws):
+        raise ImportRefused("unexpected text after the array", line=text.count("\n", 0, pos) + 1)
+
+
+def read_records(path: Path) -> Iterator[Record]:
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return read_csv(path)
+    if suffix == ".json":
+        return read_json(path)
+    raise ImportRefused(f"{path.name}: expected a .csv or .json file")
+
+
+# --- writing -------------------------------------------------------------------------
+
+
+class FeedImporter:
+    def __init__(self, feed: Feed, *, preserve: bool):
+        self.feed = feed
+        self.preserve = preserve
+        self.model = feed.model
+        self.pk_name = self.model._meta.pk.name
+        self.columns = {column.name: column for column in feed.all_columns()}
+        self.stamp_column = next(
+            (c.name for c in self.columns.values() if c.field_name == feed.window_field), None
+        )
+
+    def check_columns(self, record: Record) -> None:
+        for name in record.values:
+            if name not in self.columns:
+                known = ", ".join(self.columns)
+                raise ImportRefused(f"unknown column for {self.feed.name}; the columns are: {known}", record.line, name)
+        for column in self.columns.values():
+            if not column.required or column.name in record.values:
+                continue
+            if column.name == self.stamp_column and not self.preserve:
+                continue  # the service stamps it
+            raise ImportRefused("required column is missing", record.line, column.name)
+
+    def parse(self, record: Record) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The record as model field values and custom values; raise on a bad cell."""
+        fields: dict[str, Any] = {}
+        custom: dict[str, Any] = {}
+        for name, text in record.values.items():
+            column = self.columns[name]
+            if column.name == self.stamp_column and not self.preserve:
+                continue
+            if text is None:
+                if column.required:
+                    raise ImportRefused("a value is required", record.line, name)
+                value = None
+            else:
+                try:
+                    value = column.kind.parse(text)
+                except ValueError as error:
+                    raise ImportRefused(str(error), record.line, name) from None
+            (custom if column.custom_field else fields)[self._target(column)] = value
+        if self.preserve and self.feed.stamp_follows and self.feed.window_field not in fields:
+            fields[self.feed.window_field] = fields.get(self.feed.stamp_follows)
+        return fields, custom
+
+    def _target(self, column: Column) -> str:
+        return column.name if column.custom_field else column.field_name
+
+    def run(self, records: Iterator[Record]) -> int:
+        count = 0
+        batch: dict[Any, tuple[dict[str, Any], dict[str, Any]]] = {}
+        batch_keys: frozenset[str] | None = None
+        first_line = 0
+        with transaction.atomic():
+            for record in records:
+                self.check_columns(record)
+                fields, custom = self.parse(record)
+                keys = frozenset(fields) | frozenset(f"custom:{k}" for k in custom)
+                # Rows in one upsert must set the same columns; a record with another set
+                # of columns (JSON) starts a new batch, which keeps the file's order.
+                if batch and (keys != batch_keys or len(batch) >= BATCH_SIZE):
+                    self.write(batch, first_line, record.line - 1)
+                    batch = {}
+                if not batch:
+                    batch_keys, first_line = keys, record.line
+                pk = fields[self._pk_field()]
+                batch.pop(pk, None)  # the same id twice: the later record wins
+                batch[pk] = (fields, custom)
+                count += 1
+            if batch:
+                self.write(batch, first_line, None)
+        return count
+
+    def _pk_field(self) -> str:
+        return self.model._meta.pk.attname
+
+    def write(self, batch: dict[Any, tuple[dict[str, Any], dict[str, Any]]], first: int, last: int | None) -> None:
+        rows = list(batch.values())
+        field_names = [name for name in rows[0][0] if name != self._pk_field()]
+        objects = [self.model(**fields) for fields, _ in rows]
+        if rows[0][1]:
+            existing = dict(
+                self.model._default_manager.select_for_update()
+                .filter(pk__in=list(batch))
+                .values_list("pk", "custom")
+            )
+            for obj, (_, custom) in zip(objects, rows):
+                obj.custom = {**(existing.get(obj.pk) or {}), **custom}  # type: ignore[attr-defined]
+            field_names.append("custom")
+        try:
+            with transaction.atomic():
+                if field_names:
+                    self.model._default_manager.bulk_create(
+                        objects, update_conflicts=True, unique_fields=[self.pk_name], update_fields=field_names
+                    )
+                else:
+                    self.model._default_manager.bulk_create(objects, ignore_conflicts=True)
+        except DatabaseError as error:
+            lines = f"lines {first}-{last}" if last else f"lines {first}-end"
+            raise ImportRefused(f"{lines}: the database refused the rows: {error}") from None
+
+
+def import_file(feed: Feed, path: Path, *, preserve: bool = False) -> int:
+    """Upsert every record of ``path`` into ``feed``; return how many records were read."""
+    importer = FeedImporter(feed, preserve=preserve)
+    if preserve:
+        with preserve_timestamps():
+            return importer.run(read_records(path))
+    return importer.run(read_records(path))

@@ -1,0 +1,30 @@
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from intarget_export.feeds import registry
+from intarget_export.importing import ImportRefused, import_file
+
+
+class Command(BaseCommand):
+    help = "Upsert the rows of a .csv or .json file into a feed; a bad row refuses the whole file."
+
+    def add_arguments(self, parser: Any) -> None:
+        importable = [name for name, feed in registry().items() if feed.importable]
+        parser.add_argument("feed", choices=importable)
+        parser.add_argument("path", type=Path)
+        parser.add_argument(
+            "--preserve-timestamps",
+            action="store_true",
+            help="keep the file's window timestamps (history backfills) instead of stamping now",
+        )
+
+    def handle(self, *args: Any, feed: str, path: Path, preserve_timestamps: bool, **options: Any) -> str:
+        if not path.is_file():
+            raise CommandError(f"{path}: no such file")
+        try:
+            count = import_file(registry()[feed], path, preserve=preserve_timestamps)
+        except ImportRefused as error:
+            raise CommandError(f"{path}: refused, nothing written: {error}") from None
+        return f"{feed}: {count} rows imported from {path}"

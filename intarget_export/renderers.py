@@ -1,0 +1,91 @@
+"""CSV and JSON renderers that stream a feed's rows in large chunks.
+
+Listed CSV first in the view, so DRF's negotiation makes CSV the default and honours
+``?format=json`` or ``Accept: application/json``. ``stream()`` is what feeds use; the
+``render()`` of DRF's interface only serves small non-feed payloads.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator, Sequence
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
+from typing import Any
+
+from rest_framework import renderers
+from rest_framework.exceptions import ValidationError
+from rest_framework.negotiation import DefaultContentNegotiation
+
+from intarget_export.feeds import Column
+
+# Rows are joined into chunks of about this size before being handed to the server:
+# one write per row costs more than formatting the row.
+CHUNK_SIZE = 64 * 1024
+
+UNKNOWN_FORMAT = "format must be csv or json; got {value!r}"
+
+
+class CSVRenderer(renderers.BaseRenderer):
+    """RFC 4180: comma separated, fields quoted when needed, CRLF after every record."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def stream(self, columns: Sequence[Column], rows: Iterable[Sequence[Any]]) -> Iterator[bytes]:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        writer.writerow([column.name for column in columns])
+        cells = [column.kind.cell for column in columns]
+        for row in rows:
+            writer.writerow([cell(value) for cell, value in zip(cells, row)])
+            if buffer.tell() >= CHUNK_SIZE:
+                yield buffer.getvalue().encode()
+                buffer.seek(0)
+                buffer.truncate()
+        yield buffer.getvalue().encode()
+
+    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
+        rows = data if isinstance(data, list) else [data]
+        names = list(rows[0]) if rows else []
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        writer.writerow(names)
+        writer.writerows([row.get(name) for name in names] for row in rows)
+        return buffer.getvalue().encode()
+
+
+class JSONRenderer(renderers.JSONRenderer):
+    """One array of objects keyed by column name; values typed by their column kind."""
+
+    charset = "utf-8"
+
+    def stream(self, columns: Sequence[Column], rows: Iterable[Sequence[Any]]) -> Iterator[bytes]:
+        keys = [encode_basestring(column.name) + ":" for column in columns]
+        values = [column.kind.json for column in columns]
+        parts: list[str] = []
+        size = 0
+        separator = "["
+        for row in rows:
+            text = separator + "{" + ",".join(k + v(x) for k, v, x in zip(keys, values, row)) + "}"
+            separator = ",\n"
+            parts.append(text)
+            size += len(text)
+            if size >= CHUNK_SIZE:
+                yield "".join(parts).encode()
+                parts.clear()
+                size = 0
+        parts.append("[]" if separator == "[" else "]")
+        yield "".join(parts).encode()
+
+
+class FeedContentNegotiation(DefaultContentNegotiation):
+    """DRF answers an unknown ``?format=`` with 404; name the parameter with a 400 instead."""
+
+    def filter_renderers(self, renderers: list, format: str) -> list:
+        matching = [renderer for renderer in renderers if renderer.format == format]
+        if not matching:
+            raise ValidationError({self.settings.URL_FORMAT_OVERRIDE: [UNKNOWN_FORMAT.format(value=format)]})
+        return matching
+

@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import path, re_path
+
+from intarget_export.views import FeedView
+
+urlpatterns = [
+    # One route for every feed; the trailing slash is optional and never redirected,
+    # because a redirect would drop the puller's query string on some HTTP clients.
+    re_path(r"^api/(?P<feed_name>[A-Za-z0-9_-]+)/?$", FeedView.as_view(), name="feed"),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404, StreamingHttpResponse
+from rest_framework.request import Request
+from rest_framework.views import APIView
+
+from intarget_export.feeds import served_feeds
+from intarget_export.finality import ensure_final
+from intarget_export.renderers import CSVRenderer, FeedContentNegotiation, JSONRenderer
+from intarget_export.streaming import feed_body
+from intarget_export.window import parse_window
+
+UNKNOWN_FEED = "unknown feed {name!r}; the feeds are: {names}"
+
+
+class FeedView(APIView):
+    """``GET /api/<feed>?from=…&to=…``: the feed's rows in the window, streamed."""
+
+    # CSV first: DRF picks the first renderer when the client states no preference.
+    renderer_classes = [CSVRenderer, JSONRenderer]
+    content_negotiation_class = FeedContentNegotiation
+    http_method_names = ["get", "head"]
+
+    def get(self, request: Request, feed_name: str) -> StreamingHttpResponse:
+        feeds = served_feeds()
+        feed = feeds.get(feed_name)
+        if feed is None:
+            raise Http404(UNKNOWN_FEED.format(name=feed_name, names=", ".join(feeds)))
+        window = parse_window(request.query_params, optional=feed.window_optional)
+        ensure_final(window)
+        renderer = request.accepted_renderer
+        body = feed_body(feed, window, renderer) if request.method == "GET" else iter(())
+        return StreamingHttpResponse(body, content_type=f"{renderer.media_type}; charset=utf-8")
+
+    def handle_exception(self, exc: Exception) -> Any:
+        # Errors are answered in JSON even when CSV was negotiated (or negotiation failed).
+        json = JSONRenderer()
+        self.request.accepted_renderer = json
+        self.request.accepted_media_type = json.media_type
+        return super().handle_exception(exc)

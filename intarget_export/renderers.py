@@ -81,7 +81,17 @@ class JSONRenderer(renderers.JSONRenderer):
 
 
 class FeedContentNegotiation(DefaultContentNegotiation):
-    """DRF answers an unknown ``?format=`` with 404; name the parameter with a 400 instead."""
+    """``?format=`` forces its renderer, whatever Accept says (DRF would answer 406).
+
+    DRF answers an unknown ``?format=`` with 404; name the parameter with a 400 instead.
+    """
+
+    def select_renderer(self, request: Any, renderers: list, format_suffix: str | None = None) -> tuple:
+        forced = format_suffix or request.query_params.get(self.settings.URL_FORMAT_OVERRIDE)
+        if forced:
+            renderer = self.filter_renderers(renderers, forced)[0]
+            return renderer, renderer.media_type
+        return super().select_renderer(request, renderers, format_suffix)
 
     def filter_renderers(self, renderers: list, format: str) -> list:
         matching = [renderer for renderer in renderers if renderer.format == format]

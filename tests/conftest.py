@@ -1,0 +1,26 @@
+import pytest
+from django.db import connection
+from rest_framework.test import APIClient
+
+from intarget_export.models import ApiKey
+
+
+@pytest.fixture
+def api_key(db) -> str:
+    _, secret = ApiKey.issue("tests")
+    return secret
+
+
+@pytest.fixture
+def client_with_key(api_key) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {api_key}")
+    return client
+
+
+def pytest_collection_modifyitems(config, items):
+    if connection.vendor != "postgresql":
+        skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL=postgresql://…)")
+        for item in items:
+            if "postgresql" in item.keywords:
+                item.add_marker(skip)

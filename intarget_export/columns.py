@@ -189,7 +189,7 @@ _FALSE = ("false", "0", "no")
 
 
 class _Flag(Kind):
-    expected = "true or false (1 or 0)"
+    expected = "true or false (1 or 0 accepted on import)"
     true_cell = "true"
     false_cell = "false"
 
@@ -216,6 +216,7 @@ class FlagWord(_Flag):
 class FlagDigit(_Flag):
     """``1``/``0`` in CSV and as JSON numbers (``is_success``)."""
 
+    expected = "1 or 0 (true or false accepted on import)"
     true_cell = "1"
     false_cell = "0"
 

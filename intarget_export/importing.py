@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,28 +42,41 @@ class Record:
 # --- reading -------------------------------------------------------------------------
 
 
-def read_csv(path: Path) -> Iterator[Record]:
-    with path.open(newline="", encoding="utf-8-sig") as file:
-        reader = csv.reader(file, strict=True)
-        try:
-            header = next(reader)
-        except StopIteration:
-            raise ImportRefused("the file is empty; expected a header line", line=1) from None
-        if len(set(header)) != len(header):
-            duplicated = next(name for name in header if header.count(name) > 1)
-            raise ImportRefused("column named twice in the header", line=1, column=duplicated)
+def read_csv(path: Path) -> tuple[list[str], Iterator[Record]]:
+    """The header line, then the records; the header is read before any record."""
+    file = path.open(newline="", encoding="utf-8-sig")
+    reader = csv.reader(file, strict=True)
+    try:
+        header = next(reader)
+    except StopIteration:
+        file.close()
+        raise ImportRefused("the file is empty; expected a header line", line=1) from None
+    except (csv.Error, UnicodeDecodeError) as error:
+        file.close()
+        raise ImportRefused(f"malformed header line: {error}", line=1) from None
+    if len(set(header)) != len(header):
+        file.close()
+        duplicated = next(name for name in header if header.count(name) > 1)
+        raise ImportRefused("column named twice in the header", line=1, column=duplicated)
+
+    def records() -> Iterator[Record]:
         line = reader.line_num + 1
-        try:
-            for cells in reader:
-                if cells:  # csv yields [] for a blank line
-                    if len(cells) != len(header):
-                        raise ImportRefused(f"expected {len(header)} fields as in the header, found {len(cells)}", line=line)
-                    yield Record(line, {name: (cell if cell != "" else None) for name, cell in zip(header, cells)})
-                line = reader.line_num + 1
-        except csv.Error as error:
-            raise ImportRefused(f"malformed CSV: {error}", line=line) from None
-        except UnicodeDecodeError as error:
-            raise ImportRefused(f"not UTF-8: {error}", line=line) from None
+        with file:
+            try:
+                for cells in reader:
+                    if cells:  # csv yields [] for a blank line
+                        if len(cells) != len(header):
+                            raise ImportRefused(
+                                f"expected {len(header)} fields as in the header, found {len(cells)}", line=line
+                            )
+                        yield Record(line, {name: (cell if cell != "" else None) for name, cell in zip(header, cells)})
+                    line = reader.line_num + 1
+            except csv.Error as error:
+                raise ImportRefused(f"malformed CSV: {error}", line=line) from None
+            except UnicodeDecodeError as error:
+                raise ImportRefused(f"not UTF-8: {error}", line=line) from None
+
+    return header, records()
 
 
 def _json_scalar(value: Any, line: int, key: str) -> str | None:
@@ -115,12 +128,13 @@ def read_json(path: Path) -> Iterator[Record]:
         raise ImportRefused("unexpected text after the array", line=text.count("\n", 0, pos) + 1)
 
 
-def read_records(path: Path) -> Iterator[Record]:
+def read_records(path: Path) -> tuple[list[str] | None, Iterator[Record]]:
+    """The file's header (CSV; None for JSON, whose objects each name their columns) and records."""
     suffix = path.suffix.lower()
     if suffix == ".csv":
         return read_csv(path)
     if suffix == ".json":
-        return read_json(path)
+        return None, read_json(path)
     raise ImportRefused(f"{path.name}: expected a .csv or .json file")
 
 
@@ -138,17 +152,17 @@ class FeedImporter:
             (c.name for c in self.columns.values() if c.field_name == feed.window_field), None
         )
 
-    def check_columns(self, record: Record) -> None:
-        for name in record.values:
+    def check_columns(self, names: Iterable[str], line: int) -> None:
+        for name in names:
             if name not in self.columns:
                 known = ", ".join(self.columns)
-                raise ImportRefused(f"unknown column for {self.feed.name}; the columns are: {known}", record.line, name)
+                raise ImportRefused(f"unknown column for {self.feed.name}; the columns are: {known}", line, name)
         for column in self.columns.values():
-            if not column.required or column.name in record.values:
+            if not column.required or column.name in names:
                 continue
             if column.name == self.stamp_column and not self.preserve:
                 continue  # the service stamps it
-            raise ImportRefused("required column is missing", record.line, column.name)
+            raise ImportRefused("required column is missing", line, column.name)
 
     def parse(self, record: Record) -> tuple[dict[str, Any], dict[str, Any]]:
         """The record as model field values and custom values; raise on a bad cell."""
@@ -175,14 +189,17 @@ class FeedImporter:
     def _target(self, column: Column) -> str:
         return column.name if column.custom_field else column.field_name
 
-    def run(self, records: Iterator[Record]) -> int:
+    def run(self, header: list[str] | None, records: Iterator[Record]) -> int:
+        if header is not None:
+            self.check_columns(header, line=1)
         count = 0
         batch: dict[Any, tuple[dict[str, Any], dict[str, Any]]] = {}
         batch_keys: frozenset[str] | None = None
         first_line = 0
         with transaction.atomic():
             for record in records:
-                self.check_columns(record)
+                if header is None:
+                    self.check_columns(list(record.values), record.line)
                 fields, custom = self.parse(record)
                 keys = frozenset(fields) | frozenset(f"custom:{k}" for k in custom)
                 # Rows in one upsert must set the same columns; a record with another set
@@ -214,7 +231,9 @@ class FeedImporter:
                 .values_list("pk", "custom")
             )
             for obj, (_, custom) in zip(objects, rows):
-                obj.custom = {**(existing.get(obj.pk) or {}), **custom}  # type: ignore[attr-defined]
+                merged = {**(existing.get(obj.pk) or {}), **custom}
+                # An empty cell or null clears the value: absent, not a stored JSON null.
+                obj.custom = {key: value for key, value in merged.items() if value is not None}  # type: ignore[attr-defined]
             field_names.append("custom")
         try:
             with transaction.atomic():
@@ -234,5 +253,5 @@ def import_file(feed: Feed, path: Path, *, preserve: bool = False) -> int:
     importer = FeedImporter(feed, preserve=preserve)
     if preserve:
         with preserve_timestamps():
-            return importer.run(read_records(path))
-    return importer.run(read_records(path))
+            return importer.run(*read_records(path))
+    return importer.run(*read_records(path))

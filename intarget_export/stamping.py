@@ -52,6 +52,12 @@ class StampedQuerySet(models.QuerySet):
     def bulk_create(self, objs: Iterable[models.Model], *args: Any, **kwargs: Any) -> list:
         objs = list(objs)
         if not preserving():
+            field = self.model.window_field
+            if kwargs.get("update_conflicts"):
+                # An upsert replaces the stored stamp: start from it so that none goes back.
+                stored = dict(self.filter(pk__in=[obj.pk for obj in objs]).values_list("pk", field))
+                for obj in objs:
+                    setattr(obj, field, stored.get(obj.pk))
             now = clock()
             for obj in objs:
                 obj.stamp(now)  # type: ignore[attr-defined]

@@ -159,3 +159,7 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
+
+# Messages live in the server-side session, never in a cookie: the admin shows a newly
+# created API key once, through a message.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"

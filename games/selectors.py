@@ -1,10 +1,10 @@
 import datetime as dt
 
-from django.db.models import Count, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import Count, Max, Min, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from games.models import GameAction
-from intarget_export.model_fields import money
+from intarget_export.model_fields import MoneySum, money
 
 # Descriptive columns of a session row, taken from its first action (the spec's rule).
 FIRST_ACTION_COLUMNS = (
@@ -51,8 +51,8 @@ def game_sessions_in_window(start: dt.datetime | None, end: dt.datetime | None) 
         .annotate(
             bet_count=Count("id", filter=Q(action="bet")),
             win_count=Count("id", filter=Q(action="win")),
-            bet_amount=Coalesce(Sum("amount", filter=Q(action="bet")), zero),
-            win_amount=Coalesce(Sum("amount", filter=Q(action="win")), zero),
+            bet_amount=Coalesce(MoneySum("amount", filter=Q(action="bet")), zero),
+            win_amount=Coalesce(MoneySum("amount", filter=Q(action="win")), zero),
             first_action_at=Min("created_at"),
             last_action_at=Max("created_at"),
             # Aliased: an annotation may not reuse a model field's name.

@@ -7,4 +7,9 @@ class IntargetExportConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.db.backends.signals import connection_created
+
         from intarget_export import checks  # noqa: F401  (registers the system checks)
+        from intarget_export.model_fields import register_sqlite_functions
+
+        connection_created.connect(register_sqlite_functions)

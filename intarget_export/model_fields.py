@@ -9,6 +9,7 @@
   kept for the admin's navigation and for joins.
 """
 
+from decimal import Decimal
 from typing import Any
 
 from django.db import models
@@ -24,8 +25,69 @@ def optional_text() -> models.TextField:
     return models.TextField(null=True, blank=True)
 
 
-def money(**kwargs: Any) -> models.DecimalField:
-    return models.DecimalField(max_digits=30, decimal_places=8, **kwargs)
+class MoneyField(models.DecimalField):
+    """An exact decimal on every database.
+
+    PostgreSQL's numeric is exact. SQLite has no decimal type: its numeric affinity keeps
+    a float of 15 significant digits (123456789012.12345678 would come back as
+    123456789012.123), so on SQLite the value is stored as its plain decimal text, and
+    sums go through ``MoneySum``, which adds exactly.
+    """
+
+    def get_internal_type(self) -> str:
+        # Not "DecimalField": Django's SQLite backend would read every value through a
+        # float converter. db_type() below gives each database its column type.
+        return "MoneyField"
+
+    def db_type(self, connection: Any) -> str:
+        if connection.vendor == "sqlite":
+            return "text"
+        return f"numeric({self.max_digits}, {self.decimal_places})"
+
+    def get_db_prep_value(self, value: Any, connection: Any, prepared: bool = False) -> Any:
+        value = super().get_db_prep_value(value, connection, prepared)
+        if value is not None and connection.vendor == "sqlite":
+            return format(Decimal(value), "f")
+        return value
+
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> Decimal | None:
+        if value is None or isinstance(value, Decimal):
+            return value
+        # Text from SQLite; an int where COALESCE supplied a literal 0.
+        return Decimal(str(value))
+
+
+class MoneySum(models.Sum):
+    """SUM that stays exact on SQLite too (see MoneyField)."""
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
+        return self.as_sql(compiler, connection, function=SQLITE_DECIMAL_SUM, **extra_context)
+
+
+SQLITE_DECIMAL_SUM = "intarget_decimal_sum"
+
+
+class _SQLiteDecimalSum:
+    """The aggregate behind MoneySum on SQLite, registered on each new connection."""
+
+    def __init__(self) -> None:
+        self.total: Decimal | None = None
+
+    def step(self, value: Any) -> None:
+        if value is not None:
+            self.total = (self.total or Decimal(0)) + Decimal(str(value))
+
+    def finalize(self) -> str | None:
+        return None if self.total is None else format(self.total, "f")
+
+
+def register_sqlite_functions(sender: Any, connection: Any, **kwargs: Any) -> None:
+    if connection.vendor == "sqlite":
+        connection.connection.create_aggregate(SQLITE_DECIMAL_SUM, 1, _SQLiteDecimalSum)
+
+
+def money(**kwargs: Any) -> MoneyField:
+    return MoneyField(max_digits=kwargs.pop("max_digits", 30), decimal_places=8, **kwargs)
 
 
 def loose_reference(to: str, related_name: str, **kwargs: Any) -> models.ForeignKey:

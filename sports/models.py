@@ -71,7 +71,7 @@ class BetSelection(StampedModel):
     id = external_id(primary_key=True)
     bet = loose_reference(Bet, related_name="selections")
     event = loose_reference(SportEvent, related_name="selections")
-    ratio = models.DecimalField(max_digits=20, decimal_places=8, null=True, blank=True)
+    ratio = money(max_digits=20, null=True, blank=True)
     status = optional_text()
     market = models.TextField()
     created_at = models.DateTimeField()

@@ -270,8 +270,7 @@ def test_json_numbers_keep_their_exact_decimal_text(tmp_path, client_with_key):
     assert b'"amount":0.00000001,' in served(client_with_key, "transactions", format="json")
 
 
-@pytest.mark.postgresql
-def test_json_numbers_keep_all_their_digits_on_postgresql(tmp_path, client_with_key):
+def test_json_numbers_keep_all_their_digits(tmp_path, client_with_key):
     # A float would give 123456789.12345679.
     path = write(
         tmp_path,

@@ -4,9 +4,9 @@ import datetime as dt
 import json
 
 import pytest
-import time_machine
 
 from players.services import custom_field_define, player_set_custom_values
+from tests.clock import closed_window, stamping_span
 from tests.factories import ContactFactory, CustomFieldFactory, LoginFactory, PlayerFactory, at
 
 pytestmark = pytest.mark.django_db
@@ -239,33 +239,34 @@ def test_a_field_defined_later_comes_after_earlier_ones_whatever_its_name(client
 
 def test_setting_a_custom_value_moves_modified_at_forward(client_with_key, custom_fields):
     subject = player(id="p1", modified_at=at("2020-10-10 07:30:00"), custom={"vip_level": "1"})
-    with time_machine.travel(at("2020-10-10 08:15:00"), tick=False):
+    with stamping_span() as change:
         player_set_custom_values(player=subject, values={"vip_level": "2"})
     subject.refresh_from_db()
-    assert subject.modified_at == at("2020-10-10 08:15:00")
+    assert subject.modified_at in change
     assert subject.custom == {"vip_level": "2"}
     # The change left the window it was in, and is served by the window it happened in.
     assert ids(get(client_with_key, "users")) == []
-    later = get(client_with_key, "users", **{"from": "2020-10-10 08:00:00", "to": "2020-10-10 09:00:00"})
-    assert later.split(b"\r\n")[1].endswith(b",2020-10-10 08:15:00,false,false,es,2,,,")
+    later = get(client_with_key, "users", **closed_window(change))
+    stamp = subject.modified_at.strftime("%Y-%m-%d %H:%M:%S").encode()
+    assert later.split(b"\r\n")[1].endswith(b"," + stamp + b",false,false,es,2,,,")
 
 
 def test_clearing_a_custom_value_moves_modified_at_forward_and_serves_it_empty(client_with_key, custom_fields):
     subject = player(id="p1", custom={"vip_level": "1", "nickname": "x"})
-    with time_machine.travel(at("2020-10-10 08:15:00"), tick=False):
+    with stamping_span() as change:
         player_set_custom_values(player=subject, values={"nickname": None})
     subject.refresh_from_db()
-    assert subject.modified_at == at("2020-10-10 08:15:00")
-    later = get(client_with_key, "users", **{"from": "2020-10-10 08:00:00", "to": "2020-10-10 09:00:00"})
+    assert subject.modified_at in change
+    later = get(client_with_key, "users", **closed_window(change))
     assert later.split(b"\r\n")[1].endswith(b",es,1,,,")
 
 
 def test_setting_a_custom_value_never_moves_modified_at_back(custom_fields):
-    subject = player(id="p1", modified_at=at("2020-10-10 09:00:00"))
-    with time_machine.travel(at("2020-10-10 08:15:00"), tick=False):
-        player_set_custom_values(player=subject, values={"vip_level": "2"})
+    # Stamped later than the clock (a backfill, or a clock that stepped back).
+    subject = player(id="p1", modified_at=at("2099-10-10 09:00:00"))
+    player_set_custom_values(player=subject, values={"vip_level": "2"})
     subject.refresh_from_db()
-    assert subject.modified_at == at("2020-10-10 09:00:00")
+    assert subject.modified_at == at("2099-10-10 09:00:00")
 
 
 # --- contacts ------------------------------------------------------------------------

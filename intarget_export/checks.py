@@ -62,3 +62,25 @@ def check_feeds(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMess
     for feed in registry().values():
         errors.extend(_field_errors(feed))
     return errors
+
+
+@checks.register(checks.Tags.database)
+def check_finality_privilege(app_configs: Any = None, databases: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """Without the privilege, other roles' transactions look absent and nothing waits."""
+    from django.db import connection
+
+    from intarget_export.finality import PRIVILEGE_HINT, check_can_see_writers
+
+    if not databases or "default" not in databases or connection.vendor != "postgresql":
+        return []
+    role = check_can_see_writers()
+    if role is None:
+        return []
+    return [
+        checks.Error(
+            f"the database role {role!r} cannot see other sessions' transactions, so windows "
+            "cannot be checked for rows still in flight; feed requests will answer 503",
+            hint=PRIVILEGE_HINT.format(role=role),
+            id="intarget_export.E010",
+        )
+    ]

@@ -69,6 +69,11 @@ class Feed:
     # Columns that exist only at run time (custom player fields).
     extra_columns: Callable[[], Sequence[Column]] | None = field(default=None, compare=False)
 
+    @property
+    def tables(self) -> tuple[str, ...]:
+        """The tables whose writers can put rows into this feed's windows."""
+        return (self.model._meta.db_table,)
+
     def all_columns(self) -> tuple[Column, ...]:
         if self.extra_columns is None:
             return self.columns

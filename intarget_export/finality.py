@@ -1,20 +1,70 @@
-"""A window is served only once it is final: never half-full.
+"""A window is served only once it is final: every row that will ever carry a stamp
+inside it is already visible. Never half-full. The reasoning is in docs/no-row-lost.md.
 
-A window that ends in the future is answered 425 Too Early with ``Retry-After`` (the
-seconds until it ends), so that a puller that asks too soon retries instead of storing
-an incomplete window.
+- A window that ends in the future: 425 Too Early, ``Retry-After`` = seconds until it
+  ends (by the stamping clock, the database's).
+- PostgreSQL: stamps are taken by triggers, after the writing transaction has an id and
+  while it holds a lock on the table (``db_stamping.py``). So any transaction that could
+  still commit a stamp earlier than ``to`` is one that (a) has a transaction id, (b)
+  started before ``to``, and (c) holds a lock on one of the feed's tables. The request
+  waits until none is left, polling, for at most ``FINALITY_MAX_WAIT`` seconds; then it
+  answers 503 with ``Retry-After`` rather than an incomplete window.
+- SQLite: stamps are taken under the database's write lock; taking that lock once waits
+  for every writer in flight, and any later writer stamps after it.
 """
 
 from __future__ import annotations
 
 import math
+import time
+from collections.abc import Sequence
 
+from django.conf import settings
+from django.db import OperationalError, connection, transaction
 from rest_framework.exceptions import APIException
 
 from intarget_export.stamping import clock
 from intarget_export.window import Window
 
 NOT_ENDED = "the window ends at {end}, in the future; ask again after it ends"
+WRITERS_OPEN = (
+    "rows of this window may still be in flight: a transaction that began before {end} is still "
+    "writing to {tables}; ask again shortly"
+)
+NO_PRIVILEGE = (
+    "window finality cannot be checked: the database role {role!r} cannot see other sessions' "
+    "transactions; grant it pg_read_all_stats"
+)
+# Also the system check's message (checks.py).
+PRIVILEGE_HINT = "GRANT pg_read_all_stats TO {role};"
+
+# Poll interval while waiting for writers: short, as writers usually commit in milliseconds.
+POLL_SECONDS = 0.02
+
+# Writers that could still commit a stamp earlier than %(end)s into one of %(tables)s.
+# pg_locks shows prepared (two-phase) transactions with a NULL pid; they count too.
+OPEN_WRITERS_SQL = """
+SELECT EXISTS (
+    SELECT 1
+    FROM pg_stat_activity a
+    JOIN pg_locks l ON l.pid = a.pid
+    WHERE a.datname = current_database()
+      AND a.pid <> pg_backend_pid()
+      AND a.backend_xid IS NOT NULL
+      AND a.xact_start < %(end)s
+      AND l.locktype = 'relation'
+      AND l.granted
+      AND l.relation = ANY(%(tables)s::regclass[])
+) OR EXISTS (
+    SELECT 1 FROM pg_locks l
+    WHERE l.pid IS NULL AND l.locktype = 'relation' AND l.relation = ANY(%(tables)s::regclass[])
+)
+"""
+
+CAN_SEE_WRITERS_SQL = """
+SELECT current_user, rolsuper OR pg_has_role(current_user, 'pg_read_all_stats', 'USAGE')
+FROM pg_roles WHERE rolname = current_user
+"""
 
 
 class WindowNotFinal(APIException):
@@ -27,12 +77,73 @@ class WindowNotFinal(APIException):
         self.wait = max(1, math.ceil(wait))
 
 
-def ensure_final(window: Window) -> None:
+class WindowInFlight(WindowNotFinal):
+    status_code = 503
+    default_code = "window_in_flight"
+
+
+def ensure_final(window: Window, tables: Sequence[str]) -> None:
+    """Return once ``window`` is final; raise WindowNotFinal (425 or 503) otherwise."""
     if window.end is None or window.is_empty:
         return
+    if connection.vendor == "postgresql":
+        _wait_for_postgresql_writers(window, tables)
+    else:
+        _wait_for_sqlite_writers(window)
+
+
+def _not_ended(window: Window, now: object) -> WindowNotFinal:
+    assert window.end is not None
+    return WindowNotFinal(
+        NOT_ENDED.format(end=f"{window.end:%Y-%m-%d %H:%M:%S}"), wait=(window.end - now).total_seconds()  # type: ignore[operator]
+    )
+
+
+def _wait_for_postgresql_writers(window: Window, tables: Sequence[str]) -> None:
+    # The clock first: a writer with no transaction id when the locks are read below
+    # stamps after that read, hence after `now`, hence at or after `end`.
     now = clock()
-    if window.end > now:
-        raise WindowNotFinal(
-            NOT_ENDED.format(end=window.end.strftime("%Y-%m-%d %H:%M:%S")),
-            wait=(window.end - now).total_seconds(),
-        )
+    if window.end > now:  # type: ignore[operator]
+        raise _not_ended(window, now)
+    if not settings.FINALITY_WAIT_FOR_WRITERS:
+        return
+    role = check_can_see_writers()
+    if role is not None:
+        raise WindowInFlight(NO_PRIVILEGE.format(role=role), wait=settings.FINALITY_RETRY_AFTER)
+    deadline = time.monotonic() + settings.FINALITY_MAX_WAIT
+    with connection.cursor() as cursor:
+        while True:
+            # Inside a transaction PostgreSQL would keep answering from its first
+            # snapshot of pg_stat_activity; refresh it on every poll.
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
+            cursor.execute(OPEN_WRITERS_SQL, {"end": window.end, "tables": list(tables)})
+            if not cursor.fetchone()[0]:
+                return
+            if time.monotonic() >= deadline:
+                raise WindowInFlight(
+                    WRITERS_OPEN.format(end=f"{window.end:%Y-%m-%d %H:%M:%S}", tables=", ".join(tables)),
+                    wait=settings.FINALITY_RETRY_AFTER,
+                )
+            time.sleep(POLL_SECONDS)
+
+
+def check_can_see_writers() -> str | None:
+    """None when this role sees other sessions' transactions; else the role's name."""
+    with connection.cursor() as cursor:
+        cursor.execute(CAN_SEE_WRITERS_SQL)
+        role, can_see = cursor.fetchone()
+    return None if can_see else role
+
+
+def _wait_for_sqlite_writers(window: Window) -> None:
+    try:
+        # IMMEDIATE: the BEGIN takes the write lock, once every writer in flight is done.
+        with transaction.atomic():
+            now = clock()
+    except OperationalError:  # "database is locked" after the busy timeout
+        raise WindowInFlight(
+            WRITERS_OPEN.format(end=f"{window.end:%Y-%m-%d %H:%M:%S}", tables="the database"),
+            wait=settings.FINALITY_RETRY_AFTER,
+        ) from None
+    if window.end > now:  # type: ignore[operator]
+        raise _not_ended(window, now)

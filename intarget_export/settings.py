@@ -142,6 +142,14 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": None,
 }
 
+# Window finality (intarget_export/finality.py, docs/no-row-lost.md): how long a request
+# waits for writers that may still commit rows into the window before answering 503, and
+# the Retry-After it then gives. FINALITY_WAIT_FOR_WRITERS=False switches the wait off;
+# it exists to show what the replay test catches, never for production.
+FINALITY_MAX_WAIT = env_float("FINALITY_MAX_WAIT", 10.0)
+FINALITY_RETRY_AFTER = env_float("FINALITY_RETRY_AFTER", 5.0)
+FINALITY_WAIT_FOR_WRITERS = env_bool("FINALITY_WAIT_FOR_WRITERS", True)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -29,7 +29,7 @@ class FeedView(APIView):
         if feed is None:
             raise Http404(UNKNOWN_FEED.format(name=feed_name, names=", ".join(feeds)))
         window = parse_window(request.query_params, optional=feed.window_optional)
-        ensure_final(window)
+        ensure_final(window, feed.tables)
         renderer = request.accepted_renderer
         body = feed_body(feed, window, renderer) if request.method == "GET" else iter(())
         return StreamingHttpResponse(body, content_type=f"{renderer.media_type}; charset=utf-8")

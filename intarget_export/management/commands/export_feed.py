@@ -30,7 +30,7 @@ class Command(BaseCommand):
         params = {key: value for key, value in (("from", start), ("to", end)) if value}
         try:
             window = parse_window(params, optional=spec.window_optional)
-            ensure_final(window)
+            ensure_final(window, spec.tables)
         except ValidationError as error:
             raise CommandError(f"--{next(iter(error.detail))}: {first_message(error.detail)}") from None
         except APIException as error:

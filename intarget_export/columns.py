@@ -70,6 +70,8 @@ class Text(Kind):
             self.expected = f"text of at most {max_length} characters"
 
     def parse(self, text: str) -> str:
+        if "\x00" in text:
+            raise ValueError("expected text without NUL characters")
         if self.choices and text not in self.choices:
             raise ValueError(f"expected {self.expected}, got {text!r}")
         if self.max_length and len(text) > self.max_length:

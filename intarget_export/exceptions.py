@@ -7,12 +7,16 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+from django.db import OperationalError
 from django.http import Http404
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
+
+logger = logging.getLogger(__name__)
 
 
 def first_message(detail: Any) -> str:
@@ -23,9 +27,22 @@ def first_message(detail: Any) -> str:
     return str(detail)
 
 
+DATABASE_BUSY = "the database is busy or unreachable; ask again shortly"
+
+
+class DatabaseBusy(exceptions.APIException):
+    status_code = 503
+    default_code = "database_busy"
+    wait = 5
+
+
 def feed_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(str(exc) or "not found")
+    if isinstance(exc, OperationalError):
+        # Locked (SQLite) or unreachable database: the puller should retry, not store an error.
+        logger.warning("feed request failed on the database: %s", exc)
+        exc = DatabaseBusy(DATABASE_BUSY)
     response = exception_handler(exc, context)
     if response is None:
         return None

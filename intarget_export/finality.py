@@ -23,7 +23,7 @@ from django.conf import settings
 from django.db import OperationalError, connection, transaction
 from rest_framework.exceptions import APIException
 
-from intarget_export.stamping import clock
+from intarget_export.stamping import clock, sqlite_lock_wait
 from intarget_export.window import Window
 
 NOT_ENDED = "the window ends at {end}, in the future; ask again after it ends"
@@ -138,7 +138,7 @@ def check_can_see_writers() -> str | None:
 def _wait_for_sqlite_writers(window: Window) -> None:
     try:
         # IMMEDIATE: the BEGIN takes the write lock, once every writer in flight is done.
-        with transaction.atomic():
+        with sqlite_lock_wait(settings.FINALITY_MAX_WAIT), transaction.atomic():
             now = clock()
     except OperationalError:  # "database is locked" after the busy timeout
         raise WindowInFlight(

@@ -19,7 +19,7 @@ from typing import Any
 from django.db import DatabaseError, transaction
 
 from intarget_export.feeds import Column, Feed
-from intarget_export.stamping import preserve_timestamps
+from intarget_export.stamping import clock, preserve_timestamps
 
 BATCH_SIZE = 2000
 
@@ -151,6 +151,9 @@ class FeedImporter:
         self.stamp_column = next(
             (c.name for c in self.columns.values() if c.field_name == feed.window_field), None
         )
+        # A kept stamp in the future would pin the row there: every later change keeps
+        # the later of the clock and the old stamp.
+        self.latest_stamp = clock() if preserve else None
 
     def check_columns(self, names: Iterable[str], line: int) -> None:
         for name in names:
@@ -181,6 +184,9 @@ class FeedImporter:
                     value = column.kind.parse(text)
                 except ValueError as error:
                     raise ImportRefused(str(error), record.line, name) from None
+            if self.latest_stamp and column.field_name in (self.feed.window_field, self.feed.stamp_follows):
+                if value is not None and value > self.latest_stamp:
+                    raise ImportRefused(f"{text} is in the future; a kept timestamp must be in the past", record.line, name)
             (custom if column.custom_field else fields)[self._target(column)] = value
         if self.preserve and self.feed.stamp_follows and self.feed.window_field not in fields:
             fields[self.feed.window_field] = fields.get(self.feed.stamp_follows)

@@ -17,8 +17,23 @@ from django.db import models
 ID_LENGTH = 64
 
 
-def external_id(**kwargs: Any) -> models.CharField:
-    return models.CharField(max_length=ID_LENGTH, **kwargs)
+class ExternalIdField(models.CharField):
+    """An opaque identifier, ordered by its bytes on every database.
+
+    Rows are served in (window timestamp, id) order. SQLite compares text bytewise; a
+    PostgreSQL database created with a locale collation (en_US) would order ids by
+    language rules instead, so the column (and its index) uses the "C" collation there.
+    """
+
+    def db_parameters(self, connection: Any) -> dict[str, Any]:
+        parameters = super().db_parameters(connection)
+        if connection.vendor == "postgresql":
+            parameters["collation"] = "C"
+        return parameters
+
+
+def external_id(**kwargs: Any) -> ExternalIdField:
+    return ExternalIdField(max_length=ID_LENGTH, **kwargs)
 
 
 def optional_text() -> models.TextField:

@@ -12,8 +12,14 @@ import hashlib
 import hmac
 import secrets
 
-from django.db import models
+import logging
+
+from django.db import OperationalError, models
 from django.utils import timezone
+
+from intarget_export.stamping import sqlite_lock_wait
+
+logger = logging.getLogger(__name__)
 
 KEY_PREFIX = "ie_"
 # last_used_at is written at most this often, so that a puller does not write per request.
@@ -74,7 +80,13 @@ class ApiKey(models.Model):
         self.save(update_fields=["revoked_at"])
 
     def touch(self) -> None:
+        """Record the use, best effort: a busy database must not fail the request."""
         now = timezone.now()
         if self.last_used_at is None or now - self.last_used_at >= LAST_USED_GRANULARITY:
-            ApiKey.objects.filter(pk=self.pk).update(last_used_at=now)
+            try:
+                with sqlite_lock_wait(0.1):
+                    ApiKey.objects.filter(pk=self.pk).update(last_used_at=now)
+            except OperationalError:
+                logger.warning("last use of API key %s not recorded: database busy", self.prefix)
+                return
             self.last_used_at = now

@@ -89,7 +89,7 @@ class FeedContentNegotiation(DefaultContentNegotiation):
     def select_renderer(self, request: Any, renderers: list, format_suffix: str | None = None) -> tuple:
         forced = format_suffix or request.query_params.get(self.settings.URL_FORMAT_OVERRIDE)
         if forced:
-            renderer = self.filter_renderers(renderers, forced)[0]
+            renderer = self.filter_renderers(renderers, forced.lower())[0]
             return renderer, renderer.media_type
         return super().select_renderer(request, renderers, format_suffix)
 

@@ -57,6 +57,23 @@ def preserving() -> bool:
     return _preserving.get()
 
 
+@contextmanager
+def sqlite_lock_wait(seconds: float) -> Iterator[None]:
+    """On SQLite, wait at most ``seconds`` for the write lock (the connection's default is
+    20 s, right for writers but not for a request that can answer 503 instead)."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA busy_timeout")
+        previous = cursor.fetchone()[0]
+        cursor.execute(f"PRAGMA busy_timeout = {int(seconds * 1000)}")
+        try:
+            yield
+        finally:
+            cursor.execute(f"PRAGMA busy_timeout = {int(previous)}")
+
+
 def clock() -> dt.datetime:
     """The stamping clock: the database's on PostgreSQL, the machine's on SQLite."""
     if connection.vendor == "postgresql":

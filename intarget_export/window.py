@@ -14,7 +14,7 @@ EXPECTED = f"a UTC timestamp {TIMESTAMP_FORM} (space, + or T between date and ti
 MISSING = "{param} is required: " + EXPECTED
 UNPARSABLE = "{param} must be " + EXPECTED + "; got {value!r}"
 HALF_GIVEN = "from and to go together: give both, or neither to get every row"
-INVERTED = "from must not be later than to; got from={start} and to={end}"
+INVERTED = "from must not be later than to (both UTC timestamps " + TIMESTAMP_FORM + "); got from={start} and to={end}"
 
 
 @dataclass(frozen=True)

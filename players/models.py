@@ -94,8 +94,10 @@ def validate_custom_field_name(name: str) -> None:
             f"{name!r} is not a valid field name: use letters, digits and _, "
             f"not starting with a digit, at most {ID_LENGTH} characters"
         )
-    if name in USERS_STANDARD_COLUMNS:
-        raise ValidationError(f"{name!r} clashes with the standard users column of that name")
+    # Case-insensitively: consumers that fold case would see two columns as one.
+    clash = next((column for column in USERS_STANDARD_COLUMNS if column.lower() == name.lower()), None)
+    if clash:
+        raise ValidationError(f"{name!r} clashes with the standard users column {clash!r}")
 
 
 class CustomField(models.Model):
@@ -112,3 +114,8 @@ class CustomField(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.type})"
+
+    def clean(self) -> None:
+        others = CustomField.objects.filter(name__iexact=self.name).exclude(pk=self.pk)
+        if others.exists():
+            raise ValidationError({"name": f"{self.name!r} clashes with the custom field {others.first().name!r}"})

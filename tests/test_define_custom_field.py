@@ -121,3 +121,17 @@ def test_an_unknown_type_is_refused(type):
     with pytest.raises(CommandError):
         define("vip_level", type)
     assert not CustomField.objects.exists()
+
+
+@pytest.mark.parametrize("name", ["ID", "Modified_At", "CITY"])
+def test_a_name_differing_from_a_standard_column_only_by_case_is_refused(name):
+    with pytest.raises(CommandError, match="clashes with the standard users column"):
+        define(name, "string")
+    assert not CustomField.objects.exists()
+
+
+def test_a_name_differing_from_another_custom_field_only_by_case_is_refused():
+    define("vip_level", "integer")
+    with pytest.raises(CommandError, match="clashes with the custom field 'vip_level'"):
+        define("VIP_Level", "integer")
+    assert list(CustomField.objects.values_list("name", flat=True)) == ["vip_level"]

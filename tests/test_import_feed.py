@@ -758,3 +758,28 @@ def test_a_file_that_is_neither_csv_nor_json_is_refused(tmp_path, db):
 def test_a_missing_file_is_a_command_error(tmp_path, db):
     with pytest.raises(CommandError, match="no such file"):
         import_feed("transactions", tmp_path / "absent.csv")
+
+
+def test_a_nul_character_is_refused_with_its_line_and_column_on_every_database(tmp_path):
+    path = write(
+        tmp_path,
+        "transactions.json",
+        '[{"id": "t1", "player_id": "p1", "amount": 1, "currency": "EUR", "dir": "IN",\n'
+        '  "created_at": "2020-10-10 07:00:00", "comment": "a\\u0000b"}]',
+    )
+    message = refused("transactions", path)
+    assert_names(message, line=1, column="comment")
+    assert "NUL" in message
+    assert not Transaction.objects.exists()
+
+
+def test_a_kept_timestamp_in_the_future_is_refused(tmp_path):
+    path = lines(
+        tmp_path, "t.csv", f"{SHORT_HEADER},updated_at",
+        "t1,p1,1,USD,IN,2020-10-10 07:00:00,2020-10-10 07:05:00",
+        "t2,p1,1,USD,IN,2020-10-10 07:00:00,2999-01-01 00:00:00",
+    )
+    message = refused("transactions", path, "--preserve-timestamps")
+    assert_names(message, line=3, column="updated_at")
+    assert "in the future" in message
+    assert not Transaction.objects.exists()

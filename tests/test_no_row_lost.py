@@ -225,3 +225,20 @@ def test_a_role_that_cannot_see_other_sessions_is_refused_at_check_and_request_t
     finally:
         with connection.cursor() as cursor:
             cursor.execute(f"DROP OWNED BY {role}; DROP ROLE {role}")
+
+
+@postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_database_that_does_not_answer_in_time_is_a_503_in_json(client_with_key):
+    with raw_connection() as locker:
+        locker.execute("LOCK TABLE intarget_export_apikey IN ACCESS EXCLUSIVE MODE")
+        with connection.cursor() as cursor:
+            cursor.execute("SET statement_timeout = 300")
+        response = client_with_key.get("/api/transactions", window_until(next_whole_second(at("2020-10-10 07:00:00"))))
+        locker.rollback()
+    with connection.cursor() as cursor:
+        cursor.execute("RESET statement_timeout")
+    assert response.status_code == 503
+    assert response["Content-Type"].startswith("application/json")
+    assert response["Retry-After"] == "5"
+    assert response.json() == {"error": "the database is busy or unreachable; ask again shortly"}

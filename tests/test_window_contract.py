@@ -230,3 +230,9 @@ def test_every_feed_answers_an_empty_window_in_both_formats(client_with_key, fee
     csv_body = b"".join(get(client_with_key, feed).streaming_content)
     assert csv_body.endswith(b"\r\n") and csv_body.count(b"\r\n") == 1
     assert b"".join(get(client_with_key, feed, format="json").streaming_content) == b"[]"
+
+
+def test_format_is_case_insensitive(client_with_key):
+    response = get(client_with_key, format="JSON")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/json")

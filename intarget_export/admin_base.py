@@ -26,8 +26,8 @@ from django.db import models
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
-from django.utils.text import capfirst
 from django.utils.safestring import SafeString
+from django.utils.text import capfirst
 
 from intarget_export.model_fields import ID_LENGTH
 

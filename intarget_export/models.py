@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import secrets
-
 import logging
+import secrets
 
 from django.db import OperationalError, models
 from django.utils import timezone

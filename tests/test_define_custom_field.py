@@ -9,11 +9,11 @@ from django.core.management.base import CommandError
 
 from players.feeds import USERS_COLUMNS
 from players.models import CustomField
+from tests.api import get
 from tests.factories import PlayerFactory, at
 
 pytestmark = pytest.mark.django_db
 
-WINDOW = {"from": "2020-10-10 07:00:00", "to": "2020-10-10 08:00:00"}
 USERS_HEADER = (
     "id,first_name,last_name,gender,country,city,ip,birthday,registered_at,ref_code,traffic_source,"
     "user_agent,modified_at,is_blocked,self_excluded,locale"
@@ -27,9 +27,7 @@ def define(name: str, type: str) -> str:
 
 
 def served(client, **params) -> bytes:
-    response = client.get("/api/users", {**WINDOW, **params})
-    assert response.status_code == 200
-    return b"".join(response.streaming_content)
+    return get(client, "users", **params)
 
 
 @pytest.mark.parametrize("type", ["integer", "decimal", "string", "datetime"])

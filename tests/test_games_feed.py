@@ -10,11 +10,11 @@ from decimal import Decimal
 import pytest
 
 from games.selectors import game_sessions_in_window
+from tests import api
 from tests.factories import GameActionFactory, at
 
 pytestmark = pytest.mark.django_db
 
-WINDOW = {"from": "2020-10-10 07:00:00", "to": "2020-10-10 08:00:00"}
 FROM, TO = at("2020-10-10 07:00:00"), at("2020-10-10 08:00:00")
 
 HEADER = (
@@ -25,9 +25,7 @@ HEADER = (
 
 def get(client, **params) -> bytes:
     """The whole body of ``GET /api/games`` for the window (overridable by ``params``)."""
-    response = client.get("/api/games", {**WINDOW, **params})
-    assert response.status_code == 200, response.content
-    return b"".join(response.streaming_content)
+    return api.get(client, "games", **params)
 
 
 def session_ids(body: bytes) -> list[str]:

@@ -15,6 +15,7 @@ from games.models import GameAction
 from payments.models import Transaction
 from players.models import Contact, Player
 from players.services import custom_field_define
+from tests.api import get as served
 from tests.clock import stamping_span
 from tests.factories import ContactFactory, TransactionFactory, at
 
@@ -63,13 +64,6 @@ def assert_names(message: str, *, line: int | tuple[int, ...], column: str | Non
 
 # A fault of the CSV header is reported on the header line.
 HEADER_LINES = (1,)
-
-
-def served(client, feed: str, **params) -> bytes:
-    window = {"from": "2020-10-10 07:00:00", "to": "2020-10-10 08:00:00"}
-    response = client.get(f"/api/{feed}", {**window, **params})
-    assert response.status_code == 200
-    return b"".join(response.streaming_content)
 
 
 @pytest.fixture

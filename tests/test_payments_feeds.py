@@ -5,29 +5,18 @@ from decimal import Decimal
 
 import pytest
 
+from tests.api import get, ids
 from tests.clock import closed_window, stamping_span
 from tests.factories import TransactionFactory, WalletFactory, at
 
 pytestmark = pytest.mark.django_db
 
-WINDOW = {"from": "2020-10-10 07:00:00", "to": "2020-10-10 08:00:00"}
 
 TRANSACTIONS_HEADER = (
     b"id,player_id,amount,currency,type,status,payment_system,dir,created_at,updated_at,"
     b"invoice_id,wallet_id,user_agent,ip,requisite,comment"
 )
 WALLETS_HEADER = b"id,player_id,type,balance,currency,created_at,modified_at"
-
-
-def get(client, feed, **params) -> bytes:
-    """The whole body of ``GET /api/<feed>`` for the window (overridable by ``params``)."""
-    response = client.get(f"/api/{feed}", {**WINDOW, **params})
-    assert response.status_code == 200, response.content
-    return b"".join(response.streaming_content)
-
-
-def ids(body: bytes) -> list[str]:
-    return [line.split(",")[0] for line in body.decode().split("\r\n")[1:-1]]
 
 
 def transaction(**values):

@@ -6,12 +6,12 @@ import json
 import pytest
 
 from players.services import custom_field_define, player_set_custom_values
+from tests.api import get, ids
 from tests.clock import closed_window, stamping_span
 from tests.factories import ContactFactory, CustomFieldFactory, LoginFactory, PlayerFactory, at
 
 pytestmark = pytest.mark.django_db
 
-WINDOW = {"from": "2020-10-10 07:00:00", "to": "2020-10-10 08:00:00"}
 
 USERS_HEADER = (
     b"id,first_name,last_name,gender,country,city,ip,birthday,registered_at,ref_code,"
@@ -22,17 +22,6 @@ CONTACTS_HEADER = (
     b"phone_confirmed_at,push_token,created_at,modified_at"
 )
 LOGINS_HEADER = b"id,player_id,ip,created_at,ref_code,traffic_source,user_agent,host,is_success,fail_reason"
-
-
-def get(client, feed, **params) -> bytes:
-    """The whole body of ``GET /api/<feed>`` for the window (overridable by ``params``)."""
-    response = client.get(f"/api/{feed}", {**WINDOW, **params})
-    assert response.status_code == 200, response.content
-    return b"".join(response.streaming_content)
-
-
-def ids(body: bytes) -> list[str]:
-    return [line.split(",")[0] for line in body.decode().split("\r\n")[1:-1]]
 
 
 def player(**values):

@@ -5,27 +5,16 @@ from decimal import Decimal
 
 import pytest
 
+from tests.api import get, ids
 from tests.factories import BetFactory, BetSelectionFactory, SportEventFactory, TournamentFactory, at
 
 pytestmark = pytest.mark.django_db
 
-WINDOW = {"from": "2020-10-10 07:00:00", "to": "2020-10-10 08:00:00"}
 
 TOURNAMENTS_HEADER = b"id,name,sport_id,sport_name,country_code,dateStart,dateEnd,modified_at"
 EVENTS_HEADER = b"id,tournament_id,title,status,startTime,endTime,type,modified_at"
 BETS_HEADER = b"id,player_id,status,type,stake,win_amount,currency,kind,created_at,user_agent,modified_at"
 SELECTIONS_HEADER = b"id,bet_id,event_id,ratio,status,market,created_at,updated_at"
-
-
-def get(client, feed, window=True, **params) -> bytes:
-    """The whole body of ``GET /api/<feed>``, for the window unless ``window=False``."""
-    response = client.get(f"/api/{feed}", {**WINDOW, **params} if window else params)
-    assert response.status_code == 200, response.content
-    return b"".join(response.streaming_content)
-
-
-def ids(body: bytes) -> list[str]:
-    return [line.split(",")[0] for line in body.decode().split("\r\n")[1:-1]]
 
 
 def tournament(**values):

@@ -46,15 +46,32 @@ def format_money(value: Decimal) -> str:
 
 
 class Kind:
-    """A column's value type. Subclasses override what differs from plain text."""
+    """A column's value type. Subclasses override what differs from plain text.
+
+    ``sql_text`` is the PostgreSQL form of ``cell`` and ``sql_json`` of ``json`` (the
+    COPY fast path, ``copy_stream.py``); tests compare both paths byte for byte. An
+    empty string is an absent value in both.
+    """
 
     expected = "text"
+    # PostgreSQL expression giving the cell's text from %(expressions)s; NULL when absent.
+    sql_text = "NULLIF(%(expressions)s, '')"
+    # True when the cell text is itself the JSON token (numbers, booleans).
+    json_is_cell = False
 
     def cell(self, value: Any) -> str:
         return "" if value is None else str(value)
 
     def json(self, value: Any) -> str:
-        return "null" if value is None else encode_basestring(self.cell(value))
+        cell = self.cell(value)
+        if value is None or cell == "":
+            return "null"
+        return cell if self.json_is_cell else encode_basestring(cell)
+
+    def sql_json(self) -> str:
+        if self.json_is_cell:
+            return f"COALESCE({self.sql_text}, 'null')"
+        return f"COALESCE(to_json({self.sql_text})::text, 'null')"
 
     def parse(self, text: str) -> Any:
         return text
@@ -81,9 +98,8 @@ class Text(Kind):
 
 class Integer(Kind):
     expected = "an integer"
-
-    def json(self, value: Any) -> str:
-        return "null" if value is None else str(int(value))
+    sql_text = "(%(expressions)s)::text"
+    json_is_cell = True
 
     def parse(self, text: str) -> int:
         try:
@@ -96,17 +112,16 @@ class Money(Kind):
     """Amounts up to 8 decimal places (crypto currencies), written as plain decimal text."""
 
     expected = "a decimal number with at most 8 decimal places, like 12.5"
+    sql_text = "trim_scale(%(expressions)s)::text"
+    json_is_cell = True
 
     def __init__(self, decimal_places: int = 8, max_digits: int = 30):
         self.decimal_places = decimal_places
         self.max_digits = max_digits
 
     def cell(self, value: Any) -> str:
+        # In JSON too (json_is_cell): a number token with this exact text, no float on the way.
         return "" if value is None else format_money(Decimal(value))
-
-    def json(self, value: Any) -> str:
-        # A JSON number written as the same plain text: no float rounding on the way.
-        return "null" if value is None else self.cell(value)
 
     def parse(self, text: str) -> Decimal:
         try:
@@ -128,6 +143,7 @@ class Decimal2(Money):
     """Custom decimal fields: written with exactly two decimal places."""
 
     expected = "a decimal number with at most 2 decimal places, like 12.50"
+    sql_text = Kind.sql_text  # stored as its canonical text
 
     def __init__(self) -> None:
         super().__init__(decimal_places=2, max_digits=30)
@@ -142,6 +158,8 @@ class Decimal2(Money):
 
 class Timestamp(Kind):
     expected = f"a UTC timestamp {TIMESTAMP_FORM}"
+    # to_char truncates the fraction, as format_timestamp does.
+    sql_text = "to_char((%(expressions)s) AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS')"
 
     def cell(self, value: Any) -> str:
         if value is None:
@@ -157,6 +175,8 @@ class Timestamp(Kind):
 class CanonicalTimestamp(Timestamp):
     """Custom datetime fields: parsed, then stored as their canonical text."""
 
+    sql_text = Kind.sql_text
+
     def parse(self, text: str) -> str:  # type: ignore[override]
         return format_timestamp(parse_timestamp(text))
 
@@ -164,8 +184,7 @@ class CanonicalTimestamp(Timestamp):
 class CanonicalInteger(Integer):
     """Custom integer fields, stored as canonical text in the player's custom values."""
 
-    def json(self, value: Any) -> str:
-        return "null" if value is None else str(value)
+    sql_text = Kind.sql_text
 
     def parse(self, text: str) -> str:  # type: ignore[override]
         return str(super().parse(text))
@@ -173,6 +192,7 @@ class CanonicalInteger(Integer):
 
 class Date(Kind):
     expected = f"a date {DATE_FORM}"
+    sql_text = "to_char(%(expressions)s, 'YYYY-MM-DD')"
 
     def cell(self, value: Any) -> str:
         return "" if value is None else value.isoformat()
@@ -194,6 +214,11 @@ class _Flag(Kind):
     expected = "true or false (1 or 0 accepted on import)"
     true_cell = "true"
     false_cell = "false"
+    json_is_cell = True
+
+    @property
+    def sql_text(self) -> str:  # type: ignore[override]
+        return f"CASE %(expressions)s WHEN true THEN '{self.true_cell}' WHEN false THEN '{self.false_cell}' END"
 
     def cell(self, value: Any) -> str:
         if value is None:
@@ -211,9 +236,6 @@ class _Flag(Kind):
 class FlagWord(_Flag):
     """``true``/``false`` in CSV, JSON booleans."""
 
-    def json(self, value: Any) -> str:
-        return self.cell(value) or "null"
-
 
 class FlagDigit(_Flag):
     """``1``/``0`` in CSV and as JSON numbers (``is_success``)."""
@@ -221,9 +243,6 @@ class FlagDigit(_Flag):
     expected = "1 or 0 (true or false accepted on import)"
     true_cell = "1"
     false_cell = "0"
-
-    def json(self, value: Any) -> str:
-        return self.cell(value) or "null"
 
 
 TEXT = Text()

@@ -85,13 +85,15 @@ class Feed:
                 return column
         raise KeyError(name)
 
-    def rows(self, start: dt.datetime | None, end: dt.datetime | None, cols: Sequence[Column]) -> QuerySet:
-        """The window's rows as value tuples in ``cols`` order, ordered by (stamp, id)."""
+    def queryset(self, start: dt.datetime | None, end: dt.datetime | None) -> QuerySet:
+        """The window's rows in order: (stamp, id), or the feed's own reader's order."""
         if self.reader is not None:
-            queryset = self.reader(start, end)
-        else:
-            queryset = rows_in_window(self, start=start, end=end)
-        return queryset.values_list(*(c.expression for c in cols))
+            return self.reader(start, end)
+        return rows_in_window(self, start=start, end=end)
+
+    def rows(self, start: dt.datetime | None, end: dt.datetime | None, cols: Sequence[Column]) -> QuerySet:
+        """The window's rows as value tuples in ``cols`` order."""
+        return self.queryset(start, end).values_list(*(c.expression for c in cols))
 
 
 def rows_in_window(feed: Feed, *, start: dt.datetime | None, end: dt.datetime | None) -> QuerySet:

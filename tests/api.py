@@ -13,4 +13,4 @@ def get(client, feed, window=True, **params) -> bytes:
 
 def ids(body: bytes) -> list[str]:
     """The first column of a CSV body, without the header."""
-    return [line.split(",")[0] for line in body.decode().split("\r\n")[1:-1]]
+    return [line.split(",")[0] for line in body.decode().split("\n")[1:-1]]

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 WINDOW = {"from": "2020-10-10 07:00:00", "to": "2020-10-10 08:00:00"}
 HEADER = (
     b"id,player_id,amount,currency,type,status,payment_system,dir,created_at,updated_at,"
-    b"invoice_id,wallet_id,user_agent,ip,requisite,comment\r\n"
+    b"invoice_id,wallet_id,user_agent,ip,requisite,comment\n"
 )
 
 
@@ -60,7 +60,7 @@ def test_a_valid_key_is_accepted_with_every_scheme(api_key, scheme):
     response = get(**credentials(scheme, api_key))
     assert response.status_code == 200
     assert body(response) == HEADER + (
-        b"t1,p1,100,USD,Normal,Success,visa,IN,2020-10-10 07:05:00,2020-10-10 07:10:00,,,,,4111 **** **** 1111,\r\n"
+        b"t1,p1,100,USD,Normal,Success,visa,IN,2020-10-10 07:05:00,2020-10-10 07:10:00,,,,,4111 **** **** 1111,\n"
     )
 
 

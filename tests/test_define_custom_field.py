@@ -39,12 +39,12 @@ def test_a_field_of_each_type_can_be_defined(type):
 
 def test_a_new_field_is_a_new_column_of_users_after_the_standard_ones(client_with_key):
     PlayerFactory(id="u1", modified_at=at("2020-10-10 07:10:00"))
-    assert served(client_with_key).split(b"\r\n")[0] == USERS_HEADER.encode()
+    assert served(client_with_key).split(b"\n")[0] == USERS_HEADER.encode()
     define("vip_level", "integer")
     define("ltv", "decimal")
     define("nickname", "string")
     define("last_deposit_at", "datetime")
-    lines = served(client_with_key).split(b"\r\n")
+    lines = served(client_with_key).split(b"\n")
     assert lines[0] == f"{USERS_HEADER},vip_level,ltv,nickname,last_deposit_at".encode()
     # A player without values has empty fields in the new columns.
     assert lines[1].startswith(b"u1,") and lines[1].endswith(b",,,,")
@@ -60,7 +60,7 @@ def test_the_new_columns_carry_the_players_values_in_csv_and_json(client_with_ke
         modified_at=at("2020-10-10 07:10:00"),
         custom={"vip_level": "3", "ltv": "12.50", "nickname": "ann, the 1st", "last_deposit_at": "2020-10-09 12:00:00"},
     )
-    csv_line = served(client_with_key).split(b"\r\n")[1]
+    csv_line = served(client_with_key).split(b"\n")[1]
     assert csv_line.endswith(b',3,12.50,"ann, the 1st",2020-10-09 12:00:00')
     row = json.loads(served(client_with_key, format="json"))[0]
     assert list(row)[-4:] == ["vip_level", "ltv", "nickname", "last_deposit_at"]
@@ -78,7 +78,7 @@ def test_a_name_clashing_with_a_standard_users_column_is_refused(name, client_wi
     with pytest.raises(CommandError, match=name):
         define(name, "string")
     assert not CustomField.objects.exists()
-    assert served(client_with_key).split(b"\r\n")[0] == USERS_HEADER.encode()
+    assert served(client_with_key).split(b"\n")[0] == USERS_HEADER.encode()
 
 
 def test_every_standard_users_column_is_refused_as_a_name():

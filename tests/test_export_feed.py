@@ -61,20 +61,20 @@ def game_actions(db):
 
 USERS_CSV = (
     b"id,first_name,last_name,gender,country,city,ip,birthday,registered_at,ref_code,traffic_source,"
-    b"user_agent,modified_at,is_blocked,self_excluded,locale,vip_level,ltv\r\n"
+    b"user_agent,modified_at,is_blocked,self_excluded,locale,vip_level,ltv\n"
     b'u1,Anna,"Smith, Jr.",female,CY,Limassol,10.0.0.1,,2020-01-02 03:04:05,aff-1,google,'
-    b"Mozilla/5.0,2020-10-10 07:10:00,false,false,en_US,3,12.50\r\n"
+    b"Mozilla/5.0,2020-10-10 07:10:00,false,false,en_US,3,12.50\n"
     b'u2,Bob,"O""Brien",female,CY,Limassol,10.0.0.1,,2020-01-02 03:04:05,aff-1,google,'
-    b"Mozilla/5.0,2020-10-10 07:20:00,true,false,en_US,,\r\n"
+    b"Mozilla/5.0,2020-10-10 07:20:00,true,false,en_US,,\n"
 )
 
 GAMES_CSV = (
     b"player_id,session_id,game_code,game_name,currency,bet_count,win_count,bet_amount,win_amount,"
-    b"created_at,updated_at,game_vendor,balance_type,ip,user_agent,ref_code\r\n"
+    b"created_at,updated_at,game_vendor,balance_type,ip,user_agent,ref_code\n"
     b"p1,s1,book-of-ra,Book of Ra,EUR,1,1,1.5,4,2020-10-10 06:50:00,2020-10-10 07:10:00,"
-    b"Novomatic,Normal,10.0.0.1,Mozilla/5.0,\r\n"
+    b"Novomatic,Normal,10.0.0.1,Mozilla/5.0,\n"
     b'p2,s2,book-of-ra,"Poker, Texas",EUR,1,0,0.00000001,0,2020-10-10 07:20:00,2020-10-10 07:20:00,'
-    b"Novomatic,Normal,10.0.0.1,Mozilla/5.0,\r\n"
+    b"Novomatic,Normal,10.0.0.1,Mozilla/5.0,\n"
 )
 
 
@@ -112,7 +112,7 @@ def test_csv_is_the_default_format(tmp_path, players):
 def test_an_empty_window_exports_the_header_line_or_an_empty_array(tmp_path, db, client_with_key):
     assert export(tmp_path, "transactions") == (
         b"id,player_id,amount,currency,type,status,payment_system,dir,created_at,updated_at,"
-        b"invoice_id,wallet_id,user_agent,ip,requisite,comment\r\n"
+        b"invoice_id,wallet_id,user_agent,ip,requisite,comment\n"
     )
     assert export(tmp_path, "transactions", "--format", "json", name="json") == b"[]"
 

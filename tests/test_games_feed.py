@@ -29,7 +29,7 @@ def get(client, **params) -> bytes:
 
 
 def session_ids(body: bytes) -> list[str]:
-    return [line.split(",")[1] for line in body.decode().split("\r\n")[1:-1]]
+    return [line.split(",")[1] for line in body.decode().split("\n")[1:-1]]
 
 
 def action(id, session_id, created_at, kind="bet", amount="1.00", recorded_at=None, **values):
@@ -156,15 +156,15 @@ def test_selector_takes_descriptive_columns_from_the_first_action(db):
 
 def test_games_csv_has_the_header_and_one_aggregated_row_per_session(client_with_key, sessions):
     assert get(client_with_key) == (
-        HEADER + b"\r\n"
+        HEADER + b"\n"
         b"p5,s-late,book-of-ra,Book of Ra,EUR,1,1,4,1.25,2020-10-10 06:10:00,2020-10-10 06:30:00,"
-        b"Novomatic,Normal,10.0.0.1,Mozilla/5.0,aff-1\r\n"
+        b"Novomatic,Normal,10.0.0.1,Mozilla/5.0,aff-1\n"
         b"p4,s-wins,book-of-ra,Book of Ra,EUR,0,2,0,3.00000001,2020-10-10 07:05:00,2020-10-10 07:06:00,"
-        b"Novomatic,Normal,10.0.0.1,Mozilla/5.0,aff-1\r\n"
+        b"Novomatic,Normal,10.0.0.1,Mozilla/5.0,aff-1\n"
         b"p1,s-before,book-of-ra,Book of Ra,EUR,1,1,2,5,2020-10-10 06:50:00,2020-10-10 07:10:00,"
-        b"Novomatic,Normal,10.0.0.1,Mozilla/5.0,aff-1\r\n"
+        b"Novomatic,Normal,10.0.0.1,Mozilla/5.0,aff-1\n"
         b"p2,s-after,book-of-ra,Book of Ra,EUR,2,1,2.5,10,2020-10-10 07:40:00,2020-10-10 08:20:00,"
-        b"Novomatic,Normal,10.0.0.1,Mozilla/5.0,aff-1\r\n"
+        b"Novomatic,Normal,10.0.0.1,Mozilla/5.0,aff-1\n"
     )
 
 
@@ -194,7 +194,7 @@ def test_games_session_without_an_action_in_the_window_is_absent(client_with_key
     action("c02", "s-around", "08:30:00", "win", "6.00")
     action("f01", "s-next", "08:00:00")
     action("g01", "s-prev", "06:59:59.999999")
-    assert get(client_with_key) == HEADER + b"\r\n"
+    assert get(client_with_key) == HEADER + b"\n"
     assert get(client_with_key, format="json") == b"[]"
 
 
@@ -208,9 +208,9 @@ def test_games_late_loaded_action_selects_its_session_with_all_its_actions(clien
     action("e01", "s-late", "06:10:00", "bet", "4.00")
     action("e02", "s-late", "06:30:00", "win", "1.25", recorded_at="07:20:00")
     assert get(client_with_key) == (
-        HEADER + b"\r\n"
+        HEADER + b"\n"
         b"p1,s-late,book-of-ra,Book of Ra,EUR,1,1,4,1.25,2020-10-10 06:10:00,2020-10-10 06:30:00,"
-        b"Novomatic,Normal,10.0.0.1,Mozilla/5.0,aff-1\r\n"
+        b"Novomatic,Normal,10.0.0.1,Mozilla/5.0,aff-1\n"
     )
 
 
@@ -222,9 +222,9 @@ def test_games_descriptive_columns_come_from_the_first_action_by_time_then_id(cl
            game_name="Later", game_vendor="Other", currency="USD", balance_type="Prize", ip="10.9.9.9",
            user_agent="Later/1", ref_code="aff-9")
     assert get(client_with_key) == (
-        HEADER + b"\r\n"
+        HEADER + b"\n"
         b"p1,s1,by-id-first,First,EUR,2,1,2,2,2020-10-10 07:10:00,2020-10-10 07:15:00,"
-        b"Novomatic,Normal,10.0.0.1,Mozilla/5.0,aff-1\r\n"
+        b"Novomatic,Normal,10.0.0.1,Mozilla/5.0,aff-1\n"
     )
 
 
@@ -236,9 +236,9 @@ def test_games_descriptive_columns_come_from_a_first_action_outside_the_window(c
            game_name="Second Game", game_vendor="V2", currency="USD", balance_type="Other", ip="10.2.2.2",
            user_agent="UA/2", ref_code="ref-2")
     assert get(client_with_key) == (
-        HEADER + b"\r\n"
+        HEADER + b"\n"
         b"p1,s1,first,First Game,EUR,1,1,1,5,2020-10-10 06:50:00,2020-10-10 07:10:00,"
-        b"V1,Prize,10.1.1.1,UA/1,ref-1\r\n"
+        b"V1,Prize,10.1.1.1,UA/1,ref-1\n"
     )
 
 
@@ -246,7 +246,7 @@ def test_games_absent_descriptive_values_are_empty_in_csv_and_null_in_json(clien
     action("a01", "s1", "07:10:00", game_code=None, game_vendor=None, balance_type=None, ip=None,
            user_agent=None, ref_code=None)
     assert get(client_with_key) == (
-        HEADER + b"\r\np1,s1,,Book of Ra,EUR,1,0,1,0,2020-10-10 07:10:00,2020-10-10 07:10:00,,,,,\r\n"
+        HEADER + b"\np1,s1,,Book of Ra,EUR,1,0,1,0,2020-10-10 07:10:00,2020-10-10 07:10:00,,,,,\n"
     )
     assert get(client_with_key, format="json").endswith(
         b'"game_vendor":null,"balance_type":null,"ip":null,"user_agent":null,"ref_code":null}]'
@@ -257,7 +257,7 @@ def test_games_amounts_keep_eight_decimal_places(client_with_key):
     action("a01", "s1", "07:10:00", "bet", "100.5")
     action("a02", "s1", "07:11:00", "bet", "0.00000001")
     action("a03", "s1", "07:12:00", "win", "0.10000000")
-    row = get(client_with_key).split(b"\r\n")[1]
+    row = get(client_with_key).split(b"\n")[1]
     assert row.startswith(b"p1,s1,book-of-ra,Book of Ra,EUR,2,1,100.50000001,0.1,")
 
 
@@ -275,13 +275,13 @@ def test_games_are_ordered_by_updated_at_then_session_id(client_with_key):
 def test_a_session_is_served_again_by_each_window_it_has_actions_in(client_with_key, sessions):
     later = get(client_with_key, **{"from": "2020-10-10 08:00:00", "to": "2020-10-10 09:00:00"})
     assert later == (
-        HEADER + b"\r\n"
+        HEADER + b"\n"
         b"p6,s-next,book-of-ra,Book of Ra,EUR,1,0,1,0,2020-10-10 08:00:00,2020-10-10 08:00:00,"
-        b"Novomatic,Normal,10.0.0.1,Mozilla/5.0,aff-1\r\n"
+        b"Novomatic,Normal,10.0.0.1,Mozilla/5.0,aff-1\n"
         b"p2,s-after,book-of-ra,Book of Ra,EUR,2,1,2.5,10,2020-10-10 07:40:00,2020-10-10 08:20:00,"
-        b"Novomatic,Normal,10.0.0.1,Mozilla/5.0,aff-1\r\n"
+        b"Novomatic,Normal,10.0.0.1,Mozilla/5.0,aff-1\n"
         b"p3,s-around,book-of-ra,Book of Ra,EUR,1,1,3,6,2020-10-10 06:00:00,2020-10-10 08:30:00,"
-        b"Novomatic,Normal,10.0.0.1,Mozilla/5.0,aff-1\r\n"
+        b"Novomatic,Normal,10.0.0.1,Mozilla/5.0,aff-1\n"
     )
 
 
@@ -289,5 +289,5 @@ def test_games_sums_of_large_crypto_amounts_are_exact(client_with_key):
     action("a01", "s1", "07:10:00", "bet", "123456789012.12345678")
     action("a02", "s1", "07:11:00", "bet", "0.00000001")
     action("a03", "s1", "07:12:00", "win", "99999999999.99999999")
-    row = get(client_with_key).split(b"\r\n")[1]
+    row = get(client_with_key).split(b"\n")[1]
     assert row.startswith(b"p1,s1,book-of-ra,Book of Ra,EUR,2,1,123456789012.12345679,99999999999.99999999,")

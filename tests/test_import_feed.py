@@ -94,10 +94,10 @@ def test_users_csv_with_custom_field_columns_is_served_back_as_loaded(tmp_path, 
     )
     assert import_feed("users", path, "--preserve-timestamps") == f"users: 2 rows imported from {path}\n"
     assert served(client_with_key, "users") == (
-        f"{USERS_HEADER},vip_level,ltv,nickname,last_seen_at\r\n".encode()
+        f"{USERS_HEADER},vip_level,ltv,nickname,last_seen_at\n".encode()
         + b'u1,Anna,"Smith, Jr.",female,CY,Limassol,10.0.0.1,1990-05-17,2020-01-02 03:04:05,aff-7,google,'
-        b"Mozilla/5.0,2020-10-10 07:10:00,false,true,en_US,3,12.50,ann,2020-10-09 12:00:00\r\n"
-        b'u2,Bob,,,,,,,2020-02-02 00:00:00,,,,2020-10-10 07:20:00,,,,-1,0.00,"b, b",2020-10-09 00:00:00\r\n'
+        b"Mozilla/5.0,2020-10-10 07:10:00,false,true,en_US,3,12.50,ann,2020-10-09 12:00:00\n"
+        b'u2,Bob,,,,,,,2020-02-02 00:00:00,,,,2020-10-10 07:20:00,,,,-1,0.00,"b, b",2020-10-09 00:00:00\n'
     )
 
 
@@ -113,8 +113,8 @@ def test_empty_custom_field_cells_are_served_as_absent_values(tmp_path, custom_f
     )
     import_feed("users", path, "--preserve-timestamps")
     assert served(client_with_key, "users") == (
-        f"{USERS_HEADER},vip_level,ltv,nickname,last_seen_at\r\n".encode()
-        + b"u1,,,,,,,,2020-01-01 00:00:00,,,,2020-10-10 07:10:00,,,,,,,\r\n"
+        f"{USERS_HEADER},vip_level,ltv,nickname,last_seen_at\n".encode()
+        + b"u1,,,,,,,,2020-01-01 00:00:00,,,,2020-10-10 07:10:00,,,,,,,\n"
     )
     row = json.loads(served(client_with_key, "users", format="json"))[0]
     assert [row["vip_level"], row["ltv"], row["nickname"], row["last_seen_at"]] == [None, None, None, None]
@@ -217,9 +217,9 @@ def test_transactions_csv_is_loaded_field_by_field(tmp_path):
 
 def test_transactions_csv_round_trips_through_the_api(tmp_path, client_with_key):
     text = (
-        f"{TRANSACTIONS_HEADER}\r\n"
-        't1,p1,100.5,USD,Normal,Success,visa,IN,2020-10-10 07:00:00,2020-10-10 07:05:00,,,,,,"two\r\nlines"\r\n'
-        "t2,p2,0.00000001,BTC,,,,OUT,2020-10-10 07:01:00,2020-10-10 07:06:00,,,,,,\r\n"
+        f"{TRANSACTIONS_HEADER}\n"
+        't1,p1,100.5,USD,Normal,Success,visa,IN,2020-10-10 07:00:00,2020-10-10 07:05:00,,,,,,"two\r\nlines"\n'
+        "t2,p2,0.00000001,BTC,,,,OUT,2020-10-10 07:01:00,2020-10-10 07:06:00,,,,,,\n"
     )
     path = tmp_path / "transactions.csv"
     path.write_bytes(text.encode())
@@ -387,9 +387,9 @@ def test_contacts_are_keyed_by_player_id(tmp_path, client_with_key):
     import_feed("contacts", second, "--preserve-timestamps")
     assert Contact.objects.count() == 2
     assert served(client_with_key, "contacts") == (
-        f"{header}\r\n".encode()
-        + b"p2,b@example.com,,false,,,,tok,2020-10-02 00:00:00,2020-10-10 07:20:00\r\n"
-        b"p1,new@example.com,2020-10-01 00:00:00,true,+35799000000,false,,,2020-10-01 00:00:00,2020-10-10 07:30:00\r\n"
+        f"{header}\n".encode()
+        + b"p2,b@example.com,,false,,,,tok,2020-10-02 00:00:00,2020-10-10 07:20:00\n"
+        b"p1,new@example.com,2020-10-01 00:00:00,true,+35799000000,false,,,2020-10-01 00:00:00,2020-10-10 07:30:00\n"
     )
 
 
@@ -491,9 +491,9 @@ def test_game_actions_with_preserve_keep_created_at_and_recorded_at_follows_it(t
     ]
     assert served(client_with_key, "games") == (
         b"player_id,session_id,game_code,game_name,currency,bet_count,win_count,bet_amount,win_amount,"
-        b"created_at,updated_at,game_vendor,balance_type,ip,user_agent,ref_code\r\n"
+        b"created_at,updated_at,game_vendor,balance_type,ip,user_agent,ref_code\n"
         b"p1,s1,book-of-ra,Book of Ra,EUR,2,1,1.50000001,4,2020-10-10 07:10:00,2020-10-10 07:12:00,"
-        b"Novomatic,Normal,10.0.0.1,Mozilla/5.0,aff-1\r\n"
+        b"Novomatic,Normal,10.0.0.1,Mozilla/5.0,aff-1\n"
     )
 
 

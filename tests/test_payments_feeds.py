@@ -61,9 +61,9 @@ def wallet(**values):
 def test_transactions_csv_has_the_header_and_every_column(client_with_key):
     transaction()
     assert get(client_with_key, "transactions") == (
-        TRANSACTIONS_HEADER + b"\r\n"
+        TRANSACTIONS_HEADER + b"\n"
         b"t1,p1,100.5,USD,Normal,Success,visa,IN,2020-10-10 07:25:00,2020-10-10 07:30:00,"
-        b"inv-9,w1,Mozilla/5.0,10.0.0.7,4111 **** **** 1111,first deposit\r\n"
+        b"inv-9,w1,Mozilla/5.0,10.0.0.7,4111 **** **** 1111,first deposit\n"
     )
 
 
@@ -91,7 +91,7 @@ def test_transactions_absent_optional_values_are_empty_in_csv_and_null_in_json(c
         comment=None,
     )
     assert get(client_with_key, "transactions") == (
-        TRANSACTIONS_HEADER + b"\r\nt1,p1,100.5,USD,,,,IN,2020-10-10 07:25:00,2020-10-10 07:30:00,,,,,,\r\n"
+        TRANSACTIONS_HEADER + b"\nt1,p1,100.5,USD,,,,IN,2020-10-10 07:25:00,2020-10-10 07:30:00,,,,,,\n"
     )
     assert get(client_with_key, "transactions", format="json") == (
         b'[{"id":"t1","player_id":"p1","amount":100.5,"currency":"USD","type":null,"status":null,'
@@ -121,7 +121,7 @@ MONEY = [
 def test_transaction_amount_is_plain_decimal_text_without_exponent(client_with_key, amount, text):
     transaction(amount=amount)
     body = get(client_with_key, "transactions")
-    assert body.split(b"\r\n")[1].startswith(b"t1,p1," + text.encode() + b",USD,")
+    assert body.split(b"\n")[1].startswith(b"t1,p1," + text.encode() + b",USD,")
 
 
 @pytest.mark.parametrize(("amount", "text"), MONEY, ids=[text for _, text in MONEY])
@@ -147,9 +147,9 @@ def test_transaction_amount_in_json_is_a_number_token_with_the_same_text(client_
 def test_transaction_comment_is_quoted_per_rfc_4180(client_with_key, comment, cell):
     transaction(comment=comment)
     assert get(client_with_key, "transactions") == (
-        TRANSACTIONS_HEADER + b"\r\n"
+        TRANSACTIONS_HEADER + b"\n"
         b"t1,p1,100.5,USD,Normal,Success,visa,IN,2020-10-10 07:25:00,2020-10-10 07:30:00,"
-        b"inv-9,w1,Mozilla/5.0,10.0.0.7,4111 **** **** 1111," + cell + b"\r\n"
+        b"inv-9,w1,Mozilla/5.0,10.0.0.7,4111 **** **** 1111," + cell + b"\n"
     )
     assert json.loads(get(client_with_key, "transactions", format="json"))[0]["comment"] == comment
 
@@ -159,13 +159,13 @@ def test_transactions_records_all_end_with_crlf_even_around_a_quoted_line_break(
     transaction(id="t2", updated_at=at("2020-10-10 07:20:00"), comment='first\nsecond, "third"')
     transaction(id="t3", updated_at=at("2020-10-10 07:30:00"), comment=None)
     assert get(client_with_key, "transactions") == (
-        TRANSACTIONS_HEADER + b"\r\n"
+        TRANSACTIONS_HEADER + b"\n"
         b"t1,p1,100.5,USD,Normal,Success,visa,IN,2020-10-10 07:25:00,2020-10-10 07:10:00,"
-        b"inv-9,w1,Mozilla/5.0,10.0.0.7,4111 **** **** 1111,x\r\n"
+        b"inv-9,w1,Mozilla/5.0,10.0.0.7,4111 **** **** 1111,x\n"
         b"t2,p1,100.5,USD,Normal,Success,visa,IN,2020-10-10 07:25:00,2020-10-10 07:20:00,"
-        b'inv-9,w1,Mozilla/5.0,10.0.0.7,4111 **** **** 1111,"first\nsecond, ""third"""\r\n'
+        b'inv-9,w1,Mozilla/5.0,10.0.0.7,4111 **** **** 1111,"first\nsecond, ""third"""\n'
         b"t3,p1,100.5,USD,Normal,Success,visa,IN,2020-10-10 07:25:00,2020-10-10 07:30:00,"
-        b"inv-9,w1,Mozilla/5.0,10.0.0.7,4111 **** **** 1111,\r\n"
+        b"inv-9,w1,Mozilla/5.0,10.0.0.7,4111 **** **** 1111,\n"
     )
 
 
@@ -178,7 +178,7 @@ def test_transaction_comment_escapes_in_json(client_with_key):
 def test_transactions_are_utf8(client_with_key):
     transaction(comment="Café — 5 €")
     body = get(client_with_key, "transactions")
-    assert body.endswith(",Café — 5 €\r\n".encode())
+    assert body.endswith(",Café — 5 €\n".encode())
     assert json.loads(get(client_with_key, "transactions", format="json").decode("utf-8"))[0]["comment"] == "Café — 5 €"
 
 
@@ -193,7 +193,7 @@ def test_transactions_window_is_updated_at_not_created_at(client_with_key):
 @pytest.mark.parametrize("type_", ["Normal", "Prize", "Compensation", "Cash back", "Other"])
 def test_transaction_types_are_written_as_stored(client_with_key, type_):
     transaction(type=type_, dir="OUT", status="Fail")
-    row = get(client_with_key, "transactions").split(b"\r\n")[1]
+    row = get(client_with_key, "transactions").split(b"\n")[1]
     assert row.startswith(b"t1,p1,100.5,USD," + type_.encode() + b",Fail,visa,OUT,")
 
 
@@ -203,7 +203,7 @@ def test_transaction_types_are_written_as_stored(client_with_key, type_):
 def test_wallets_csv_has_the_header_and_every_column(client_with_key):
     wallet()
     assert get(client_with_key, "wallets") == (
-        WALLETS_HEADER + b"\r\nw1,p1,Normal,50.25,EUR,2020-10-08 07:30:00,2020-10-10 07:30:00\r\n"
+        WALLETS_HEADER + b"\nw1,p1,Normal,50.25,EUR,2020-10-08 07:30:00,2020-10-10 07:30:00\n"
     )
 
 
@@ -219,7 +219,7 @@ def test_wallets_json_has_the_keys_in_column_order_and_balance_as_a_number(clien
 def test_wallet_balance_is_plain_decimal_text(client_with_key, balance, text):
     wallet(balance=balance)
     assert get(client_with_key, "wallets") == (
-        WALLETS_HEADER + b"\r\nw1,p1,Normal," + text.encode() + b",EUR,2020-10-08 07:30:00,2020-10-10 07:30:00\r\n"
+        WALLETS_HEADER + b"\nw1,p1,Normal," + text.encode() + b",EUR,2020-10-08 07:30:00,2020-10-10 07:30:00\n"
     )
     assert get(client_with_key, "wallets", format="json") == (
         b'[{"id":"w1","player_id":"p1","type":"Normal","balance":' + text.encode() + b',"currency":"EUR",'
@@ -252,5 +252,5 @@ def test_a_balance_change_through_the_model_moves_modified_at_forward(client_wit
     assert ids(get(client_with_key, "wallets")) == []
     stamp = subject.modified_at.strftime("%Y-%m-%d %H:%M:%S").encode()
     assert get(client_with_key, "wallets", **closed_window(change)) == (
-        WALLETS_HEADER + b"\r\nw1,p1,Normal,75,EUR,2020-10-08 07:30:00," + stamp + b"\r\n"
+        WALLETS_HEADER + b"\nw1,p1,Normal,75,EUR,2020-10-08 07:30:00," + stamp + b"\n"
     )

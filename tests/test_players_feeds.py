@@ -53,9 +53,9 @@ def player(**values):
 def test_users_csv_has_the_standard_header_and_every_column_of_a_player(client_with_key):
     player(last_name="Lopez, Jr.", locale="en_US")
     assert get(client_with_key, "users") == (
-        USERS_HEADER + b"\r\n"
+        USERS_HEADER + b"\n"
         b'p1,Ana,"Lopez, Jr.",female,ES,Madrid,10.0.0.7,1990-02-03,2020-09-10 06:05:04,aff-1,'
-        b"google,Mozilla/5.0,2020-10-10 07:30:00,false,false,en_US\r\n"
+        b"google,Mozilla/5.0,2020-10-10 07:30:00,false,false,en_US\n"
     )
 
 
@@ -82,7 +82,7 @@ def test_users_flags_are_true_false_in_csv_and_json_booleans(
     client_with_key, is_blocked, self_excluded, csv_cells, json_values
 ):
     player(is_blocked=is_blocked, self_excluded=self_excluded)
-    assert get(client_with_key, "users").endswith(b",2020-10-10 07:30:00," + csv_cells + b",es\r\n")
+    assert get(client_with_key, "users").endswith(b",2020-10-10 07:30:00," + csv_cells + b",es\n")
     row = json.loads(get(client_with_key, "users", format="json"))[0]
     assert (row["is_blocked"], row["self_excluded"]) == json_values
     assert type(row["is_blocked"]) is bool and type(row["self_excluded"]) is bool
@@ -115,7 +115,7 @@ def test_users_absent_optional_values_are_empty_in_csv_and_null_in_json(client_w
         locale=None,
     )
     assert get(client_with_key, "users") == (
-        USERS_HEADER + b"\r\nbare,,,,,,,,2020-10-10 07:05:00,,,,2020-10-10 07:05:00,,,\r\n"
+        USERS_HEADER + b"\nbare,,,,,,,,2020-10-10 07:05:00,,,,2020-10-10 07:05:00,,,\n"
     )
     assert get(client_with_key, "users", format="json") == (
         b'[{"id":"bare","first_name":null,"last_name":null,"gender":null,"country":null,"city":null,'
@@ -167,11 +167,11 @@ def test_custom_fields_are_extra_users_columns_after_the_standard_ones_in_defini
     player(id="p1", custom=FULL_CUSTOM)
     player(id="p2", modified_at=at("2020-10-10 07:40:00"), custom={})
     assert get(client_with_key, "users") == (
-        USERS_HEADER + b",vip_level,deposit_limit,nickname,kyc_checked_at\r\n"
+        USERS_HEADER + b",vip_level,deposit_limit,nickname,kyc_checked_at\n"
         b"p1,Ana,Lopez,female,ES,Madrid,10.0.0.7,1990-02-03,2020-09-10 06:05:04,aff-1,google,"
-        b"Mozilla/5.0,2020-10-10 07:30:00,false,false,es,42,12.50,some text,2020-10-10 07:00:00\r\n"
+        b"Mozilla/5.0,2020-10-10 07:30:00,false,false,es,42,12.50,some text,2020-10-10 07:00:00\n"
         b"p2,Ana,Lopez,female,ES,Madrid,10.0.0.7,1990-02-03,2020-09-10 06:05:04,aff-1,google,"
-        b"Mozilla/5.0,2020-10-10 07:40:00,false,false,es,,,,\r\n"
+        b"Mozilla/5.0,2020-10-10 07:40:00,false,false,es,,,,\n"
     )
 
 
@@ -203,8 +203,8 @@ def test_custom_decimal_keeps_exactly_two_decimal_places(client_with_key):
     player(id="tenth", modified_at=at("2020-10-10 07:31:00"), custom={"limit": "0.10"})
     player(id="big", modified_at=at("2020-10-10 07:32:00"), custom={"limit": "1234567.89"})
     body = get(client_with_key, "users")
-    assert body.split(b"\r\n")[0].endswith(b",locale,limit")
-    assert [line.rsplit(b",", 1)[1] for line in body.split(b"\r\n")[1:-1]] == [b"3.00", b"0.10", b"1234567.89"]
+    assert body.split(b"\n")[0].endswith(b",locale,limit")
+    assert [line.rsplit(b",", 1)[1] for line in body.split(b"\n")[1:-1]] == [b"3.00", b"0.10", b"1234567.89"]
     assert b'"limit":3.00}' in get(client_with_key, "users", format="json")
 
 
@@ -212,7 +212,7 @@ def test_custom_string_is_quoted_in_csv_when_it_needs_to_be(client_with_key):
     CustomFieldFactory(name="nickname", type="string")
     player(custom={"nickname": 'Big "Al", the 2nd'})
     body = get(client_with_key, "users")
-    assert body.endswith(b',es,"Big ""Al"", the 2nd"\r\n')
+    assert body.endswith(b',es,"Big ""Al"", the 2nd"\n')
     assert json.loads(get(client_with_key, "users", format="json"))[0]["nickname"] == 'Big "Al", the 2nd'
 
 
@@ -221,8 +221,8 @@ def test_a_field_defined_later_comes_after_earlier_ones_whatever_its_name(client
     custom_field_define(name="alpha", type="integer")
     player(custom={"alpha": "1", "zeta": "z"})
     body = get(client_with_key, "users")
-    assert body.split(b"\r\n")[0] == USERS_HEADER + b",zeta,alpha"
-    assert body.split(b"\r\n")[1].endswith(b",es,z,1")
+    assert body.split(b"\n")[0] == USERS_HEADER + b",zeta,alpha"
+    assert body.split(b"\n")[1].endswith(b",es,z,1")
     assert list(json.loads(get(client_with_key, "users", format="json"))[0])[-3:] == ["locale", "zeta", "alpha"]
 
 
@@ -237,7 +237,7 @@ def test_setting_a_custom_value_moves_modified_at_forward(client_with_key, custo
     assert ids(get(client_with_key, "users")) == []
     later = get(client_with_key, "users", **closed_window(change))
     stamp = subject.modified_at.strftime("%Y-%m-%d %H:%M:%S").encode()
-    assert later.split(b"\r\n")[1].endswith(b"," + stamp + b",false,false,es,2,,,")
+    assert later.split(b"\n")[1].endswith(b"," + stamp + b",false,false,es,2,,,")
 
 
 def test_clearing_a_custom_value_moves_modified_at_forward_and_serves_it_empty(client_with_key, custom_fields):
@@ -247,7 +247,7 @@ def test_clearing_a_custom_value_moves_modified_at_forward_and_serves_it_empty(c
     subject.refresh_from_db()
     assert subject.modified_at in change
     later = get(client_with_key, "users", **closed_window(change))
-    assert later.split(b"\r\n")[1].endswith(b",es,1,,,")
+    assert later.split(b"\n")[1].endswith(b",es,1,,,")
 
 
 def test_setting_a_custom_value_never_moves_modified_at_back(custom_fields):
@@ -280,9 +280,9 @@ def contact(player_id="p1", **values):
 def test_contacts_csv_has_the_header_and_every_column(client_with_key):
     contact()
     assert get(client_with_key, "contacts") == (
-        CONTACTS_HEADER + b"\r\n"
+        CONTACTS_HEADER + b"\n"
         b"p1,ana@example.com,2020-10-09 12:00:00,true,+35799000001,false,2020-10-09 12:30:00,"
-        b"tok-1,2020-10-01 00:00:00,2020-10-10 07:30:00\r\n"
+        b"tok-1,2020-10-01 00:00:00,2020-10-10 07:30:00\n"
     )
 
 
@@ -309,7 +309,7 @@ def test_contacts_absent_optional_values_are_empty_in_csv_and_null_in_json(clien
         push_token=None,
     )
     assert get(client_with_key, "contacts") == (
-        CONTACTS_HEADER + b"\r\np1,,,,,,,,2020-10-01 00:00:00,2020-10-10 07:30:00\r\n"
+        CONTACTS_HEADER + b"\np1,,,,,,,,2020-10-01 00:00:00,2020-10-10 07:30:00\n"
     )
     assert get(client_with_key, "contacts", format="json") == (
         b'[{"player_id":"p1","email":null,"email_confirmed_at":null,"email_subscribe":null,'
@@ -363,16 +363,16 @@ def login(**values):
 def test_logins_csv_has_the_header_and_a_successful_login_writes_1_and_no_reason(client_with_key):
     login()
     assert get(client_with_key, "logins") == (
-        LOGINS_HEADER + b"\r\n"
-        b"l1,p1,10.0.0.7,2020-10-10 07:30:00,aff-1,google,Mozilla/5.0,mirror1.casino.example,1,\r\n"
+        LOGINS_HEADER + b"\n"
+        b"l1,p1,10.0.0.7,2020-10-10 07:30:00,aff-1,google,Mozilla/5.0,mirror1.casino.example,1,\n"
     )
 
 
 def test_logins_failed_login_writes_0_and_its_reason(client_with_key):
     login(is_success=False, fail_reason="wrong password")
     assert get(client_with_key, "logins") == (
-        LOGINS_HEADER + b"\r\n"
-        b"l1,p1,10.0.0.7,2020-10-10 07:30:00,aff-1,google,Mozilla/5.0,mirror1.casino.example,0,wrong password\r\n"
+        LOGINS_HEADER + b"\n"
+        b"l1,p1,10.0.0.7,2020-10-10 07:30:00,aff-1,google,Mozilla/5.0,mirror1.casino.example,0,wrong password\n"
     )
 
 
@@ -394,7 +394,7 @@ def test_logins_json_keys_in_order_and_is_success_as_numbers_1_and_0(client_with
 
 def test_logins_absent_optional_values_are_empty_in_csv_and_null_in_json(client_with_key):
     login(ip=None, ref_code=None, traffic_source=None, user_agent=None, host=None, is_success=None)
-    assert get(client_with_key, "logins") == LOGINS_HEADER + b"\r\nl1,p1,,2020-10-10 07:30:00,,,,,,\r\n"
+    assert get(client_with_key, "logins") == LOGINS_HEADER + b"\nl1,p1,,2020-10-10 07:30:00,,,,,,\n"
     assert get(client_with_key, "logins", format="json") == (
         b'[{"id":"l1","player_id":"p1","ip":null,"created_at":"2020-10-10 07:30:00","ref_code":null,'
         b'"traffic_source":null,"user_agent":null,"host":null,"is_success":null,"fail_reason":null}]'

@@ -82,8 +82,8 @@ def selection(**values):
 def test_tournaments_csv_has_camelcase_date_columns(client_with_key):
     tournament()
     assert get(client_with_key, "tournaments") == (
-        TOURNAMENTS_HEADER + b"\r\n"
-        b"tour1,Premier League,1,Football,GB,2020-08-01 12:00:00,2021-05-30 18:30:00,2020-10-10 07:30:00\r\n"
+        TOURNAMENTS_HEADER + b"\n"
+        b"tour1,Premier League,1,Football,GB,2020-08-01 12:00:00,2021-05-30 18:30:00,2020-10-10 07:30:00\n"
     )
 
 
@@ -98,7 +98,7 @@ def test_tournaments_json_has_the_keys_in_column_order(client_with_key):
 def test_tournaments_absent_optional_values_are_empty_in_csv_and_null_in_json(client_with_key):
     tournament(sport_id=None, sport_name=None, country_code=None, date_end=None)
     assert get(client_with_key, "tournaments") == (
-        TOURNAMENTS_HEADER + b"\r\ntour1,Premier League,,,,2020-08-01 12:00:00,,2020-10-10 07:30:00\r\n"
+        TOURNAMENTS_HEADER + b"\ntour1,Premier League,,,,2020-08-01 12:00:00,,2020-10-10 07:30:00\n"
     )
     assert get(client_with_key, "tournaments", format="json") == (
         b'[{"id":"tour1","name":"Premier League","sport_id":null,"sport_name":null,"country_code":null,'
@@ -130,8 +130,8 @@ def test_tournaments_with_a_window_are_filtered_on_modified_at(client_with_key):
 def test_sport_events_csv_has_camelcase_time_columns_and_tournament_id(client_with_key):
     event()
     assert get(client_with_key, "sport-events") == (
-        EVENTS_HEADER + b"\r\n"
-        b"ev1,tour1,Arsenal - Chelsea,finished,2020-10-09 15:00:00,2020-10-09 16:52:00,match,2020-10-10 07:30:00\r\n"
+        EVENTS_HEADER + b"\n"
+        b"ev1,tour1,Arsenal - Chelsea,finished,2020-10-09 15:00:00,2020-10-09 16:52:00,match,2020-10-10 07:30:00\n"
     )
 
 
@@ -145,7 +145,7 @@ def test_sport_events_json_has_the_keys_in_column_order(client_with_key):
 
 def test_sport_events_title_with_comma_and_quote_is_quoted(client_with_key):
     event(title='Real Madrid, "Los Blancos" - Barcelona')
-    assert get(client_with_key, "sport-events").split(b"\r\n")[1] == (
+    assert get(client_with_key, "sport-events").split(b"\n")[1] == (
         b'ev1,tour1,"Real Madrid, ""Los Blancos"" - Barcelona",finished,2020-10-09 15:00:00,'
         b"2020-10-09 16:52:00,match,2020-10-10 07:30:00"
     )
@@ -173,8 +173,8 @@ def test_sport_events_with_a_window_are_filtered_on_modified_at_not_start_time(c
 def test_bets_csv_has_the_header_and_money_as_plain_decimals(client_with_key):
     bet()
     assert get(client_with_key, "bets") == (
-        BETS_HEADER + b"\r\n"
-        b"b1,p1,won,express,10,18.5,EUR,Prize,2020-10-09 14:00:00,Mozilla/5.0,2020-10-10 07:30:00\r\n"
+        BETS_HEADER + b"\n"
+        b"b1,p1,won,express,10,18.5,EUR,Prize,2020-10-09 14:00:00,Mozilla/5.0,2020-10-10 07:30:00\n"
     )
 
 
@@ -191,7 +191,7 @@ def test_bets_json_has_the_keys_in_column_order_and_money_as_numbers(client_with
 def test_bets_absent_optional_values_are_empty_in_csv_and_null_in_json(client_with_key):
     bet(status=None, stake=None, win_amount=None, currency=None, kind=None, user_agent=None)
     assert get(client_with_key, "bets") == (
-        BETS_HEADER + b"\r\nb1,p1,,express,,,,,2020-10-09 14:00:00,,2020-10-10 07:30:00\r\n"
+        BETS_HEADER + b"\nb1,p1,,express,,,,,2020-10-09 14:00:00,,2020-10-10 07:30:00\n"
     )
     assert get(client_with_key, "bets", format="json") == (
         b'[{"id":"b1","player_id":"p1","status":null,"type":"express","stake":null,"win_amount":null,'
@@ -212,7 +212,7 @@ def test_bets_absent_optional_values_are_empty_in_csv_and_null_in_json(client_wi
 )
 def test_bet_stake_is_plain_decimal_text(client_with_key, stake, text):
     bet(stake=stake, win_amount=None)
-    assert get(client_with_key, "bets").split(b"\r\n")[1] == (
+    assert get(client_with_key, "bets").split(b"\n")[1] == (
         b"b1,p1,won,express," + text + b",,EUR,Prize,2020-10-09 14:00:00,Mozilla/5.0,2020-10-10 07:30:00"
     )
     assert b'"stake":' + text + b',"win_amount":null,' in get(client_with_key, "bets", format="json")
@@ -247,7 +247,7 @@ def test_bets_are_ordered_by_modified_at_then_id(client_with_key):
 def test_bet_selections_csv_has_the_header_and_every_column(client_with_key):
     selection()
     assert get(client_with_key, "bet-selections") == (
-        SELECTIONS_HEADER + b"\r\nsel1,b1,ev1,1.85,won,1X2,2020-10-09 14:00:00,2020-10-10 07:30:00\r\n"
+        SELECTIONS_HEADER + b"\nsel1,b1,ev1,1.85,won,1X2,2020-10-09 14:00:00,2020-10-10 07:30:00\n"
     )
 
 
@@ -263,7 +263,7 @@ def test_bet_selections_json_has_the_keys_in_column_order_and_ratio_as_a_number(
 def test_bet_selections_absent_optional_values_are_empty_in_csv_and_null_in_json(client_with_key):
     selection(ratio=None, status=None)
     assert get(client_with_key, "bet-selections") == (
-        SELECTIONS_HEADER + b"\r\nsel1,b1,ev1,,,1X2,2020-10-09 14:00:00,2020-10-10 07:30:00\r\n"
+        SELECTIONS_HEADER + b"\nsel1,b1,ev1,,,1X2,2020-10-09 14:00:00,2020-10-10 07:30:00\n"
     )
     assert get(client_with_key, "bet-selections", format="json") == (
         b'[{"id":"sel1","bet_id":"b1","event_id":"ev1","ratio":null,"status":null,"market":"1X2",'
@@ -282,7 +282,7 @@ def test_bet_selections_absent_optional_values_are_empty_in_csv_and_null_in_json
 )
 def test_bet_selection_ratio_is_plain_decimal_text(client_with_key, ratio, text):
     selection(ratio=ratio)
-    assert get(client_with_key, "bet-selections").split(b"\r\n")[1] == (
+    assert get(client_with_key, "bet-selections").split(b"\n")[1] == (
         b"sel1,b1,ev1," + text + b",won,1X2,2020-10-09 14:00:00,2020-10-10 07:30:00"
     )
 

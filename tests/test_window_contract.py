@@ -88,7 +88,7 @@ def test_empty_window_is_a_header_line_in_csv(client_with_key):
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert b"".join(response.streaming_content) == (
         b"id,player_id,amount,currency,type,status,payment_system,dir,created_at,updated_at,"
-        b"invoice_id,wallet_id,user_agent,ip,requisite,comment\r\n"
+        b"invoice_id,wallet_id,user_agent,ip,requisite,comment\n"
     )
 
 
@@ -228,7 +228,7 @@ def test_every_other_feed_requires_a_window(client_with_key, feed):
 @pytest.mark.parametrize("feed", sorted(served_feeds()))
 def test_every_feed_answers_an_empty_window_in_both_formats(client_with_key, feed):
     csv_body = b"".join(get(client_with_key, feed).streaming_content)
-    assert csv_body.endswith(b"\r\n") and csv_body.count(b"\r\n") == 1
+    assert csv_body.endswith(b"\n") and csv_body.count(b"\n") == 1
     assert b"".join(get(client_with_key, feed, format="json").streaming_content) == b"[]"
 
 

@@ -1,0 +1,38 @@
+"""Every window is an index range scan in (stamp, id) order: no table scan, no sort."""
+
+import pytest
+from django.db import connection
+
+from intarget_export.feeds import served_feeds
+from tests.factories import at
+
+pytestmark = [pytest.mark.postgresql, pytest.mark.django_db]
+
+START, END = at("2020-10-10 07:00:00"), at("2020-10-10 08:00:00")
+
+
+def plan(queryset) -> str:
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        # On empty test tables a sequential scan always looks cheapest; forbid it (and
+        # sorting) to see whether an index can serve the range *and* the order at all.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_sort = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+@pytest.mark.parametrize("name", sorted(name for name, feed in served_feeds().items() if feed.reader is None))
+def test_a_feed_window_is_an_index_range_scan_in_order(name):
+    feed = served_feeds()[name]
+    (index,) = [i.name for i in feed.model._meta.indexes if i.fields[0] == feed.window_field]
+    text = plan(feed.queryset(START, END))
+    assert f"Index Scan using {index}" in text, text
+    assert "Sort" not in text and "Seq Scan" not in text, text
+
+
+def test_the_games_window_is_driven_by_the_action_time_recording_time_and_session_indexes():
+    text = plan(served_feeds()["games"].queryset(START, END))
+    for index in ("action_time", "action_recorded", "action_session"):
+        assert index in text, text
+    assert "Seq Scan" not in text, text

@@ -1,22 +1,16 @@
 import datetime as dt
 
-from django.db.models import Count, Max, Min, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from games.models import GameAction
 from intarget_export.model_fields import MoneySum, money
 
-# Descriptive columns of a session row, taken from its first action (the spec's rule).
-FIRST_ACTION_COLUMNS = (
-    "player_id",
-    "game_code",
-    "game_name",
-    "currency",
-    "game_vendor",
-    "balance_type",
-    "ip",
-    "user_agent",
-    "ref_code",
+
+# A session row: the first action's own columns, then the per-session aggregates.
+SESSION_COLUMNS = (
+    "player_id", "session_id", "game_code", "game_name", "currency", "bet_count", "win_count", "bet_amount",
+    "win_amount", "created_at", "updated_at", "game_vendor", "balance_type", "ip", "user_agent", "ref_code",
 )
 
 
@@ -29,9 +23,10 @@ def game_sessions_in_window(start: dt.datetime | None, end: dt.datetime | None) 
     3. aggregate them: counts and sums per bet/win, first and last action times, and the
        descriptive columns of the first action (ordered by time, then id).
 
-    Returns a values queryset ordered by (last action time, session_id); the aggregation
-    runs in the database. Annotations are named ``first_action_at``, ``last_action_at``
-    and ``first_<column>``, since they may not reuse a model field's name.
+    The rows are the sessions' first actions, so the descriptive columns and
+    ``created_at`` are theirs; the aggregates are annotations computed per session
+    through the (session_id, created_at, id) index. A values queryset of
+    SESSION_COLUMNS, ordered by (updated_at, session_id); everything runs in the database.
     """
     in_window = Q()
     recorded = Q()
@@ -43,21 +38,22 @@ def game_sessions_in_window(start: dt.datetime | None, end: dt.datetime | None) 
         recorded &= Q(recorded_at__lt=end)
     selected = GameAction.objects.filter(in_window | recorded).values("session_id")
 
-    first_action = GameAction.objects.filter(session_id=OuterRef("session_id")).order_by("created_at", "id")
+    same_session = GameAction.objects.filter(session_id=OuterRef("session_id")).order_by()
+    first_action = same_session.order_by("created_at", "id").values("id")[:1]
+
+    def per_session(aggregate):  # one value over all of the session's actions
+        return Subquery(same_session.values("session_id").annotate(value=aggregate).values("value"))
+
     zero = Value(0, output_field=money())
     return (
-        GameAction.objects.filter(session_id__in=selected)
-        .values("session_id")
+        GameAction.objects.filter(session_id__in=selected, id=Subquery(first_action))
         .annotate(
-            bet_count=Count("id", filter=Q(action="bet")),
-            win_count=Count("id", filter=Q(action="win")),
-            bet_amount=Coalesce(MoneySum("amount", filter=Q(action="bet")), zero),
-            win_amount=Coalesce(MoneySum("amount", filter=Q(action="win")), zero),
-            first_action_at=Min("created_at"),
-            last_action_at=Max("created_at"),
-            # Aliased: an annotation may not reuse a model field's name.
-            **{f"first_{name}": Subquery(first_action.values(name)[:1]) for name in FIRST_ACTION_COLUMNS},
+            bet_count=per_session(Count("id", filter=Q(action="bet"))),
+            win_count=per_session(Count("id", filter=Q(action="win"))),
+            bet_amount=Coalesce(per_session(MoneySum("amount", filter=Q(action="bet"))), zero),
+            win_amount=Coalesce(per_session(MoneySum("amount", filter=Q(action="win"))), zero),
+            updated_at=per_session(Max("created_at")),
         )
-        .order_by("last_action_at", "session_id")
+        .order_by("updated_at", "session_id")
+        .values(*SESSION_COLUMNS)
     )
-

@@ -91,15 +91,15 @@ def test_selector_aggregates_all_actions_of_a_session_started_before_the_window(
     row = {row["session_id"]: row for row in game_sessions_in_window(FROM, TO)}["s-before"]
     assert (row["bet_count"], row["win_count"]) == (1, 1)
     assert (row["bet_amount"], row["win_amount"]) == (Decimal("2"), Decimal("5"))
-    assert (row["first_action_at"], row["last_action_at"]) == (at("2020-10-10 06:50:00"), at("2020-10-10 07:10:00"))
-    assert row["first_player_id"] == "p1"
+    assert (row["created_at"], row["updated_at"]) == (at("2020-10-10 06:50:00"), at("2020-10-10 07:10:00"))
+    assert row["player_id"] == "p1"
 
 
 def test_selector_aggregates_actions_after_the_window_of_a_session_started_inside_it(sessions):
     row = {row["session_id"]: row for row in game_sessions_in_window(FROM, TO)}["s-after"]
     assert (row["bet_count"], row["win_count"]) == (2, 1)
     assert (row["bet_amount"], row["win_amount"]) == (Decimal("2.5"), Decimal("10"))
-    assert (row["first_action_at"], row["last_action_at"]) == (at("2020-10-10 07:40:00"), at("2020-10-10 08:20:00"))
+    assert (row["created_at"], row["updated_at"]) == (at("2020-10-10 07:40:00"), at("2020-10-10 08:20:00"))
 
 
 def test_selector_gives_a_session_of_wins_only_zero_bets(sessions):
@@ -117,7 +117,7 @@ def test_selector_selects_a_session_by_an_action_recorded_in_the_window(sessions
         Decimal("4"),
         Decimal("1.25"),
     )
-    assert (row["first_action_at"], row["last_action_at"]) == (at("2020-10-10 06:10:00"), at("2020-10-10 06:30:00"))
+    assert (row["created_at"], row["updated_at"]) == (at("2020-10-10 06:10:00"), at("2020-10-10 06:30:00"))
 
 
 def test_selector_leaves_out_sessions_without_an_action_in_the_window(sessions):
@@ -138,7 +138,7 @@ def test_selector_takes_descriptive_columns_from_the_first_action(db):
     descriptive = (
         "player_id", "game_code", "game_name", "currency", "game_vendor", "balance_type", "ip", "user_agent", "ref_code"
     )
-    assert {name: row[f"first_{name}"] for name in descriptive} == {
+    assert {name: row[name] for name in descriptive} == {
         "player_id": "first",
         "game_code": "first",
         "game_name": "First",

@@ -16,7 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from django.db import DatabaseError, transaction
+import psycopg
+from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
+from psycopg.types.json import Jsonb
 
 from intarget_export.feeds import Column, Feed
 from intarget_export.stamping import clock, preserve_timestamps
@@ -154,6 +157,7 @@ class FeedImporter:
         # A kept stamp in the future would pin the row there: every later change keeps
         # the later of the clock and the old stamp.
         self.latest_stamp = clock() if preserve else None
+        self.plans = {name: self._plan(column) for name, column in self.columns.items()}
 
     def check_columns(self, names: Iterable[str], line: int) -> None:
         for name in names:
@@ -172,28 +176,33 @@ class FeedImporter:
         fields: dict[str, Any] = {}
         custom: dict[str, Any] = {}
         for name, text in record.values.items():
-            column = self.columns[name]
-            if column.name == self.stamp_column and not self.preserve:
+            plan = self.plans[name]
+            if plan is None:  # the window timestamp, stamped by the service
                 continue
+            parse, target, required, is_custom, must_be_past = plan
             if text is None:
-                if column.required:
+                if required:
                     raise ImportRefused("a value is required", record.line, name)
                 value = None
             else:
                 try:
-                    value = column.kind.parse(text)
+                    value = parse(text)
                 except ValueError as error:
                     raise ImportRefused(str(error), record.line, name) from None
-            if self.latest_stamp and column.field_name in (self.feed.window_field, self.feed.stamp_follows):
-                if value is not None and value > self.latest_stamp:
+                if must_be_past and value > self.latest_stamp:
                     raise ImportRefused(f"{text} is in the future; a kept timestamp must be in the past", record.line, name)
-            (custom if column.custom_field else fields)[self._target(column)] = value
+            (custom if is_custom else fields)[target] = value
         if self.preserve and self.feed.stamp_follows and self.feed.window_field not in fields:
             fields[self.feed.window_field] = fields.get(self.feed.stamp_follows)
         return fields, custom
 
-    def _target(self, column: Column) -> str:
-        return column.name if column.custom_field else column.field_name
+    def _plan(self, column: Column) -> tuple | None:
+        """How a column's cells are read: worked out once, used for every record."""
+        if column.name == self.stamp_column and not self.preserve:
+            return None
+        target = column.name if column.custom_field else column.field_name
+        must_be_past = bool(self.latest_stamp) and column.field_name in (self.feed.window_field, self.feed.stamp_follows)
+        return column.kind.parse, target, column.required, column.custom_field, must_be_past
 
     def run(self, header: list[str] | None, records: Iterator[Record]) -> int:
         if header is not None:
@@ -228,12 +237,24 @@ class FeedImporter:
 
     def write(self, batch: dict[Any, tuple[dict[str, Any], dict[str, Any]]], first: int, last: int | None) -> None:
         rows = list(batch.values())
+        try:
+            with transaction.atomic():
+                if connection.vendor == "postgresql":
+                    self._copy_upsert(rows)
+                else:
+                    self._bulk_upsert(rows)
+        except (DatabaseError, psycopg.Error) as error:
+            lines = f"lines {first}-{last}" if last else f"lines {first}-end"
+            raise ImportRefused(f"{lines}: the database refused the rows: {error}") from None
+
+    def _bulk_upsert(self, rows: list[tuple[dict[str, Any], dict[str, Any]]]) -> None:
+        """The portable path: the ORM's upsert, stamping through StampedQuerySet."""
         field_names = [name for name in rows[0][0] if name != self._pk_field()]
         objects = [self.model(**fields) for fields, _ in rows]
         if rows[0][1]:
             existing = dict(
                 self.model._default_manager.select_for_update()
-                .filter(pk__in=list(batch))
+                .filter(pk__in=[obj.pk for obj in objects])
                 .values_list("pk", "custom")
             )
             for obj, (_, custom) in zip(objects, rows):
@@ -241,17 +262,71 @@ class FeedImporter:
                 # An empty cell or null clears the value: absent, not a stored JSON null.
                 obj.custom = {key: value for key, value in merged.items() if value is not None}  # type: ignore[attr-defined]
             field_names.append("custom")
-        try:
-            with transaction.atomic():
-                if field_names:
-                    self.model._default_manager.bulk_create(
-                        objects, update_conflicts=True, unique_fields=[self.pk_name], update_fields=field_names
-                    )
-                else:
-                    self.model._default_manager.bulk_create(objects, ignore_conflicts=True)
-        except DatabaseError as error:
-            lines = f"lines {first}-{last}" if last else f"lines {first}-end"
-            raise ImportRefused(f"{lines}: the database refused the rows: {error}") from None
+        if field_names:
+            self.model._default_manager.bulk_create(
+                objects, update_conflicts=True, unique_fields=[self.pk_name], update_fields=field_names
+            )
+        else:
+            self.model._default_manager.bulk_create(objects, ignore_conflicts=True)
+
+    def _copy_upsert(self, rows: list[tuple[dict[str, Any], dict[str, Any]]]) -> None:
+        """PostgreSQL: COPY the batch into a temporary table, then one INSERT … ON CONFLICT.
+
+        Several times faster than the ORM's multi-row INSERT, whose SQL Django compiles
+        and psycopg splits parameter by parameter. The stamping trigger still stamps every
+        row (or keeps the file's stamps under preserve_timestamps()).
+        """
+        opts = self.model._meta
+        pk = self._pk_field()
+        updated = [name for name in rows[0][0] if name != pk]
+        names = [pk, *updated]
+        values = [[fields[name] for name in names] for fields, _ in rows]
+        if self.model.window_field not in names:  # type: ignore[attr-defined]
+            # A placeholder for NOT NULL: the trigger stamps the row.
+            names.append(self.model.window_field)  # type: ignore[attr-defined]
+            placeholder = timezone.now()
+            for row in values:
+                row.append(placeholder)
+        if rows[0][1]:
+            names.append("custom")
+            for row, (_, custom) in zip(values, rows):
+                row.append(Jsonb(custom))
+        # Columns the file leaves out but that are NOT NULL with a default (custom = {}):
+        # given on insert, never overwritten on conflict.
+        for field in opts.concrete_fields:
+            if field.attname not in names and not field.null and field.has_default():
+                names.append(field.attname)
+                default = field.get_default()
+                for row in values:
+                    row.append(Jsonb(default) if isinstance(default, dict) else default)
+        columns = [opts.get_field(name).column for name in names]
+        quoted = ", ".join(f'"{column}"' for column in columns)
+        table = opts.db_table
+        staging = f"import_{table}"
+        if "custom" in names and rows[0][1]:
+            # Merge the file's custom values into the stored ones; null clears a value.
+            updated_sql = [f'"{opts.get_field(n).column}" = EXCLUDED."{opts.get_field(n).column}"' for n in updated]
+            updated_sql.append(f'"custom" = jsonb_strip_nulls("{table}"."custom" || EXCLUDED."custom")')
+        else:
+            updated_sql = [f'"{opts.get_field(n).column}" = EXCLUDED."{opts.get_field(n).column}"' for n in updated]
+        if updated_sql and self.model.window_field not in updated:  # type: ignore[attr-defined]
+            updated_sql.append(f'"{opts.get_field(self.model.window_field).column}" = EXCLUDED."{opts.get_field(self.model.window_field).column}"')  # type: ignore[attr-defined]
+        conflict = f"DO UPDATE SET {', '.join(updated_sql)}" if updated_sql else "DO NOTHING"
+        with connection.cursor() as wrapper:
+            cursor = wrapper.cursor
+            cursor.execute(
+                # Every column, no constraint: batches of one file may set different columns.
+                f'CREATE TEMPORARY TABLE IF NOT EXISTS "{staging}" ON COMMIT DROP AS '
+                f'SELECT * FROM "{table}" WITH NO DATA'
+            )
+            cursor.execute(f'TRUNCATE "{staging}"')
+            with cursor.copy(f'COPY "{staging}" ({quoted}) FROM STDIN') as copy:
+                for row in values:
+                    copy.write_row(row)
+            cursor.execute(
+                f'INSERT INTO "{table}" ({quoted}) SELECT {quoted} FROM "{staging}" '
+                f'ON CONFLICT ("{opts.pk.column}") {conflict}'
+            )
 
 
 def import_file(feed: Feed, path: Path, *, preserve: bool = False) -> int:

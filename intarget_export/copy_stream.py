@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Expression, F, Func, TextField, Value
 
 from intarget_export.feeds import Column, Feed
@@ -52,9 +52,14 @@ def _json_expression(columns: Sequence[Column]) -> Expression:
     return _JSONObject(*parts)
 
 
-def _copy(sql: str, params: Sequence[object], options: str) -> Iterator[bytes]:
+def _copy(sql: str, params: Sequence[object], options: str, *, index_ordered: bool) -> Iterator[bytes]:
     """Yield COPY's output joined into chunks of about CHUNK_SIZE bytes."""
-    with connection.cursor() as wrapper:
+    with transaction.atomic(), connection.cursor() as wrapper:
+        if index_ordered:
+            # The (stamp, id) index gives the order, and rows from the first one on. For
+            # wide windows the planner may prefer a bitmap scan and a sort, which emits
+            # nothing until the whole window is sorted (and spills it to disk).
+            wrapper.execute("SET LOCAL enable_sort = off")
         cursor = wrapper.cursor  # psycopg's own cursor: Django's wrapper has no copy()
         with cursor.copy(f"COPY ({sql}) TO STDOUT ({options})", params) as copy:
             pending: list[bytes] = []
@@ -74,7 +79,7 @@ def copy_csv(feed: Feed, window: Window, columns: Sequence[Column]) -> Iterator[
     yield from CSVRenderer().stream(columns, [])  # the header line, exactly as the portable path
     queryset = feed.queryset(window.start, window.end).values_list(*_csv_expressions(columns))
     sql, params = queryset.query.sql_with_params()
-    yield from _copy(sql, params, "FORMAT csv")
+    yield from _copy(sql, params, "FORMAT csv", index_ordered=feed.reader is None)
 
 
 def copy_json(feed: Feed, window: Window, columns: Sequence[Column]) -> Iterator[bytes]:
@@ -83,7 +88,7 @@ def copy_json(feed: Feed, window: Window, columns: Sequence[Column]) -> Iterator
     # COPY ends every row with LF; the array wants ",\n" between rows and "]" after the
     # last, so each chunk's final LF is held back until the next chunk or the end.
     opened = False
-    for chunk in _copy(sql, params, JSON_COPY_OPTIONS):
+    for chunk in _copy(sql, params, JSON_COPY_OPTIONS, index_ordered=feed.reader is None):
         text = chunk[:-1].replace(b"\n", b",\n")
         yield (b",\n" if opened else b"[") + text
         opened = True

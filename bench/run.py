@@ -213,7 +213,7 @@ def copy_seconds(feed: str, start: str, end: str, fmt: str) -> float:
     """psql's COPY of the service's query, with the service's planner setting."""
     sql = service_query_sql(feed, start, end, fmt)
     options = "FORMAT csv" if fmt == "csv" else "FORMAT csv, QUOTE e'\\x01', DELIMITER e'\\x02'"
-    return min(psql(f"SET enable_sort = off; COPY ({sql}) TO STDOUT ({options})") for _ in range(2))
+    return min(psql(f"SET enable_sort = off; SET jit = off; COPY ({sql}) TO STDOUT ({options})") for _ in range(2))
 
 
 # --- measurements ----------------------------------------------------------------------

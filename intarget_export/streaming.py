@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 from django.db import connection, transaction
 
-from intarget_export.copy_stream import copy_csv, copy_json
+from intarget_export.copy_stream import copy_csv, copy_json, tune_for_streaming
 from intarget_export.feeds import Feed
 from intarget_export.window import Window
 
@@ -44,6 +44,8 @@ def portable_body(feed: Feed, window: Window, renderer, columns=None) -> Iterato
             # Inside a transaction the server-side cursor streams; outside one, Django
             # declares it WITH HOLD and PostgreSQL computes the whole result first.
             with transaction.atomic():
+                with connection.cursor() as cursor:
+                    tune_for_streaming(cursor, index_ordered=feed.reader is None)
                 yield from renderer.stream(columns, rows.iterator(chunk_size=FETCH_SIZE))
         else:
             # SQLite: an atomic block would take the write lock (IMMEDIATE mode) for the

@@ -36,17 +36,20 @@ def game_sessions_in_window(start: dt.datetime | None, end: dt.datetime | None) 
     if end is not None:
         in_window &= Q(created_at__lt=end)
         recorded &= Q(recorded_at__lt=end)
-    selected = GameAction.objects.filter(in_window | recorded).values("session_id")
-
     same_session = GameAction.objects.filter(session_id=OuterRef("session_id")).order_by()
     first_action = same_session.order_by("created_at", "id").values("id")[:1]
+    # The first action of each session with an action in the window, found from those
+    # actions: the window drives the query, not the whole table.
+    first_actions = (
+        GameAction.objects.filter(in_window | recorded).order_by().annotate(first=Subquery(first_action)).values("first")
+    )
 
     def per_session(aggregate):  # one value over all of the session's actions
         return Subquery(same_session.values("session_id").annotate(value=aggregate).values("value"))
 
     zero = Value(0, output_field=money())
     return (
-        GameAction.objects.filter(session_id__in=selected, id=Subquery(first_action))
+        GameAction.objects.filter(id__in=first_actions)
         .annotate(
             bet_count=per_session(Count("id", filter=Q(action="bet"))),
             win_count=per_session(Count("id", filter=Q(action="win"))),

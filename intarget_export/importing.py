@@ -299,18 +299,20 @@ class FeedImporter:
                 default = field.get_default()
                 for row in values:
                     row.append(Jsonb(default) if isinstance(default, dict) else default)
-        columns = [opts.get_field(name).column for name in names]
-        quoted = ", ".join(f'"{column}"' for column in columns)
+        def column(name: str) -> str:
+            return f'"{opts.get_field(name).column}"'
+
+        quoted = ", ".join(column(name) for name in names)
         table = opts.db_table
         staging = f"import_{table}"
-        if "custom" in names and rows[0][1]:
+        window_field = self.model.window_field  # type: ignore[attr-defined]
+        updated_sql = [f"{column(name)} = EXCLUDED.{column(name)}" for name in updated]
+        if rows[0][1]:
             # Merge the file's custom values into the stored ones; null clears a value.
-            updated_sql = [f'"{opts.get_field(n).column}" = EXCLUDED."{opts.get_field(n).column}"' for n in updated]
             updated_sql.append(f'"custom" = jsonb_strip_nulls("{table}"."custom" || EXCLUDED."custom")')
-        else:
-            updated_sql = [f'"{opts.get_field(n).column}" = EXCLUDED."{opts.get_field(n).column}"' for n in updated]
-        if updated_sql and self.model.window_field not in updated:  # type: ignore[attr-defined]
-            updated_sql.append(f'"{opts.get_field(self.model.window_field).column}" = EXCLUDED."{opts.get_field(self.model.window_field).column}"')  # type: ignore[attr-defined]
+        if updated_sql and window_field not in updated:
+            # An updated row is stamped again (the trigger takes the later of now and the old stamp).
+            updated_sql.append(f"{column(window_field)} = EXCLUDED.{column(window_field)}")
         conflict = f"DO UPDATE SET {', '.join(updated_sql)}" if updated_sql else "DO NOTHING"
         with connection.cursor() as wrapper:
             cursor = wrapper.cursor

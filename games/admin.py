@@ -23,7 +23,6 @@ class GameActionAdmin(FeedRowAdmin):
     list_filter = ("action", "balance_type", recent_values("currency"), recent_values("game_vendor"))
     search_fields = ("id__exact", "session_id__exact", "player__id__exact", "game_code__exact")
     search_help_text = "Exact action, session, player id or game code."
-    date_hierarchy = "recorded_at"
 
     player_link = reference_column("player")
 

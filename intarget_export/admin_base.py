@@ -186,6 +186,11 @@ class FeedRowAdmin(admin.ModelAdmin):
     # Feed columns are TextFields: one line each, not a textarea.
     formfield_overrides = {models.TextField: {"widget": widgets.AdminTextInputWidget}}
 
+    def __init__(self, model: type[models.Model], admin_site: admin.AdminSite):
+        super().__init__(model, admin_site)
+        # Operators browse a feed by its window timestamp.
+        self.date_hierarchy = self.date_hierarchy or model.window_field  # type: ignore[attr-defined]
+
     def get_ordering(self, request: HttpRequest) -> Sequence[str]:
         return self.ordering or (f"-{self.model.window_field}", f"-{self.model._meta.pk.attname}")
 

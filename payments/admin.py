@@ -22,7 +22,6 @@ class TransactionAdmin(FeedRowAdmin):
     list_filter = ("dir", "type", "status", recent_values("currency"), recent_values("payment_system"))
     search_fields = ("id__exact", "player__id__exact", "invoice_id__exact", "wallet_id__exact")
     search_help_text = "Exact transaction, player, invoice or wallet id."
-    date_hierarchy = "updated_at"
 
     player_link = reference_column("player")
 
@@ -33,7 +32,6 @@ class WalletAdmin(FeedRowAdmin):
     list_filter = ("type", recent_values("currency"))
     search_fields = ("id__exact", "player__id__exact")
     search_help_text = "Exact wallet or player id."
-    date_hierarchy = "modified_at"
 
     player_link = reference_column("player")
 

@@ -121,7 +121,6 @@ class PlayerAdmin(FeedRowAdmin):
         "last_name__istartswith",
     )
     search_help_text = "Exact id, e-mail or phone; or the beginning of a first or last name."
-    date_hierarchy = "modified_at"
     # Edited through the typed custom-value fields instead.
     exclude = ("custom",)
 
@@ -174,7 +173,6 @@ class ContactAdmin(FeedRowAdmin):
     list_filter = ("email_subscribe", "phone_subscribe")
     search_fields = ("player__id__exact", "email__iexact", "phone__exact")
     search_help_text = "Exact player id, e-mail or phone."
-    date_hierarchy = "modified_at"
 
     player_link = reference_column("player")
 
@@ -185,7 +183,6 @@ class LoginAdmin(FeedRowAdmin):
     list_filter = ("is_success", recent_values("host"), recent_values("traffic_source"))
     search_fields = ("id__exact", "player__id__exact", "ip__exact")
     search_help_text = "Exact login id, player id or IP address."
-    date_hierarchy = "created_at"
 
     player_link = reference_column("player")
 

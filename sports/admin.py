@@ -11,7 +11,6 @@ class TournamentAdmin(FeedRowAdmin):
     list_filter = (recent_values("sport_name"), recent_values("country_code"))
     search_fields = ("id__exact", "name__icontains")
     search_help_text = "Exact tournament id, or part of its name."
-    date_hierarchy = "modified_at"
 
     @admin.display(description="related rows")
     def related_rows(self, obj: Tournament) -> SafeString:
@@ -24,7 +23,6 @@ class SportEventAdmin(FeedRowAdmin):
     list_filter = (recent_values("status"), recent_values("type"))
     search_fields = ("id__exact", "tournament__id__exact", "title__icontains")
     search_help_text = "Exact event or tournament id, or part of the title."
-    date_hierarchy = "modified_at"
 
     tournament_link = reference_column("tournament")
 
@@ -50,7 +48,6 @@ class BetAdmin(FeedRowAdmin):
     list_filter = ("kind", recent_values("status"), recent_values("type"), recent_values("currency"))
     search_fields = ("id__exact", "player__id__exact")
     search_help_text = "Exact bet or player id."
-    date_hierarchy = "modified_at"
 
     player_link = reference_column("player")
 
@@ -65,7 +62,6 @@ class BetSelectionAdmin(FeedRowAdmin):
     list_filter = (recent_values("status"), recent_values("market"))
     search_fields = ("id__exact", "bet__id__exact", "event__id__exact")
     search_help_text = "Exact selection, bet or event id."
-    date_hierarchy = "updated_at"
 
     bet_link = reference_column("bet")
     event_link = reference_column("event")

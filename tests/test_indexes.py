@@ -36,3 +36,13 @@ def test_the_games_window_is_driven_by_the_action_time_recording_time_and_sessio
     for index in ("action_time", "action_recorded", "action_session"):
         assert index in text, text
     assert "Seq Scan" not in text, text
+
+
+def test_ids_and_references_carry_no_extra_pattern_index():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname FROM pg_indexes WHERE tablename = 'payments_transaction' ORDER BY indexname"
+        )
+        names = [row[0] for row in cursor.fetchall()]
+    assert [name for name in names if name.endswith("_like")] == []
+    assert "transaction_window" in names and "payments_transaction_pkey" in names

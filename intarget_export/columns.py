@@ -10,24 +10,28 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from json.encoder import encode_basestring  # type: ignore[attr-defined]  # C-accelerated
 from typing import Any
 
 TIMESTAMP_FORM = "YYYY-MM-DD HH:MM:SS"
 DATE_FORM = "YYYY-MM-DD"
-_TIMESTAMP_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[ T+](\d{2}):(\d{2}):(\d{2})(\.\d{1,6})?$")
+# Plain decimal text: sign, integer digits, optional fraction; no exponent, no spaces.
+_DECIMAL_RE = re.compile(r"[-+]?(\d+)(?:\.(\d*))?")
+_TIMESTAMP_RE = re.compile(r"(\d{4})-(\d{2})-(\d{2})[ T+](\d{2}):(\d{2}):(\d{2})(\.\d{1,6})?")
 
 
 def parse_timestamp(text: str) -> dt.datetime:
     """Parse ``YYYY-MM-DD HH:MM:SS`` (``T`` or ``+`` also accepted as separator) as UTC."""
-    match = _TIMESTAMP_RE.match(text.strip())
-    if not match:
+    text = text.strip()
+    # The pattern decides what is accepted; fromisoformat (in C) then builds the value,
+    # several times faster than assembling it from the groups (import_feed parses millions).
+    if not _TIMESTAMP_RE.fullmatch(text):
         raise ValueError(f"expected a UTC timestamp {TIMESTAMP_FORM}, got {text!r}")
-    *parts, fraction = match.groups()
-    micro = int((fraction or ".0")[1:].ljust(6, "0"))
+    if text[10] == "+":
+        text = f"{text[:10]} {text[11:]}"
     try:
-        return dt.datetime(*map(int, parts), micro, tzinfo=dt.timezone.utc)
+        return dt.datetime.fromisoformat(text).replace(tzinfo=dt.timezone.utc)
     except ValueError:
         raise ValueError(f"expected a UTC timestamp {TIMESTAMP_FORM}, got {text!r}") from None
 
@@ -124,19 +128,12 @@ class Money(Kind):
         return "" if value is None else format_money(Decimal(value))
 
     def parse(self, text: str) -> Decimal:
-        try:
-            value = Decimal(text)
-        except InvalidOperation:
-            raise ValueError(f"expected {self.expected}, got {text!r}") from None
-        if not value.is_finite() or "e" in text.lower():
+        match = _DECIMAL_RE.fullmatch(text)
+        if not match or len(match.group(2) or "") > self.decimal_places:
             raise ValueError(f"expected {self.expected}, got {text!r}")
-        exponent = value.as_tuple().exponent
-        assert isinstance(exponent, int)
-        if -exponent > self.decimal_places:
-            raise ValueError(f"expected {self.expected}, got {text!r}")
-        if len(value.quantize(Decimal(1)).as_tuple().digits) > self.max_digits - self.decimal_places:
+        if len(match.group(1).lstrip("0")) > self.max_digits - self.decimal_places:
             raise ValueError(f"expected {self.expected}, got {text!r} (too large)")
-        return value
+        return Decimal(text)
 
 
 class Decimal2(Money):

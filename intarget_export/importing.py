@@ -21,10 +21,11 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from psycopg.types.json import Jsonb
 
+from intarget_export.columns import Text
 from intarget_export.feeds import Column, Feed
 from intarget_export.stamping import clock, preserve_timestamps
 
-BATCH_SIZE = 2000
+BATCH_SIZE = 5000
 
 
 class ImportRefused(Exception):
@@ -184,6 +185,10 @@ class FeedImporter:
                 if required:
                     raise ImportRefused("a value is required", record.line, name)
                 value = None
+            elif parse is None:  # free text: taken as it is, but for NUL
+                if "\x00" in text:
+                    raise ImportRefused("expected text without NUL characters", record.line, name)
+                value = text
             else:
                 try:
                     value = parse(text)
@@ -202,7 +207,10 @@ class FeedImporter:
             return None
         target = column.name if column.custom_field else column.field_name
         must_be_past = bool(self.latest_stamp) and column.field_name in (self.feed.window_field, self.feed.stamp_follows)
-        return column.kind.parse, target, column.required, column.custom_field, must_be_past
+        kind = column.kind
+        # Free text needs no parse call (a third of the cells of a typical file).
+        parse = None if type(kind) is Text and not kind.choices and not kind.max_length else kind.parse
+        return parse, target, column.required, column.custom_field, must_be_past
 
     def run(self, header: list[str] | None, records: Iterator[Record]) -> int:
         if header is not None:
@@ -211,12 +219,14 @@ class FeedImporter:
         batch: dict[Any, tuple[dict[str, Any], dict[str, Any]]] = {}
         batch_keys: frozenset[str] | None = None
         first_line = 0
+        pk_field = self._pk_field()
         with transaction.atomic():
             for record in records:
                 if header is None:
                     self.check_columns(list(record.values), record.line)
                 fields, custom = self.parse(record)
-                keys = frozenset(fields) | frozenset(f"custom:{k}" for k in custom)
+                if header is None or batch_keys is None:  # a CSV's records all set the same columns
+                    keys = frozenset(fields) | frozenset(f"custom:{k}" for k in custom)
                 # Rows in one upsert must set the same columns; a record with another set
                 # of columns (JSON) starts a new batch, which keeps the file's order.
                 if batch and (keys != batch_keys or len(batch) >= BATCH_SIZE):
@@ -224,7 +234,7 @@ class FeedImporter:
                     batch = {}
                 if not batch:
                     batch_keys, first_line = keys, record.line
-                pk = fields[self._pk_field()]
+                pk = fields[pk_field]
                 batch.pop(pk, None)  # the same id twice: the later record wins
                 batch[pk] = (fields, custom)
                 count += 1

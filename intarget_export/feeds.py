@@ -79,12 +79,6 @@ class Feed:
             return self.columns
         return self.columns + tuple(self.extra_columns())
 
-    def column(self, name: str) -> Column:
-        for column in self.all_columns():
-            if column.name == name:
-                return column
-        raise KeyError(name)
-
     def queryset(self, start: dt.datetime | None, end: dt.datetime | None) -> QuerySet:
         """The window's rows in order: (stamp, id), or the feed's own reader's order."""
         if self.reader is not None:
@@ -127,6 +121,3 @@ def registry() -> dict[str, Feed]:
 def served_feeds() -> dict[str, Feed]:
     return {name: feed for name, feed in registry().items() if feed.served}
 
-
-def get_feed(name: str) -> Feed | None:
-    return registry().get(name)

@@ -14,3 +14,9 @@ def get(client, feed, window=True, **params) -> bytes:
 def ids(body: bytes) -> list[str]:
     """The first column of a CSV body, without the header."""
     return [line.split(",")[0] for line in body.decode().split("\n")[1:-1]]
+
+
+def response_ids(response) -> list[str]:
+    """The first column of a streamed CSV answer, without the header."""
+    assert response.status_code == 200, response.content
+    return ids(b"".join(response.streaming_content))

@@ -17,18 +17,13 @@ from games.models import GameAction
 from intarget_export import db_stamping
 from intarget_export.stamping import StampedModel
 from payments.models import Transaction
+from tests.api import response_ids as csv_ids
 from tests.clock import closed_window, stamping_span
 from tests.factories import GameActionFactory, TransactionFactory, at
 from tests.pg import Background, database_now, next_whole_second, raw_connection
 
 ROOT = Path(__file__).resolve().parent.parent
 postgresql = pytest.mark.postgresql
-
-
-def csv_ids(response) -> list[str]:
-    assert response.status_code == 200, response.content
-    lines = b"".join(response.streaming_content).decode().splitlines()
-    return [line.split(",")[0] for line in lines[1:]]
 
 
 def window_until(end: dt.datetime) -> dict[str, str]:

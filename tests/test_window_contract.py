@@ -7,6 +7,7 @@ import pytest
 
 from intarget_export.feeds import served_feeds
 from intarget_export.stamping import clock
+from tests.api import response_ids as ids
 from tests.clock import closed_window, stamping_span
 from tests.factories import TournamentFactory, TransactionFactory, at
 
@@ -17,12 +18,6 @@ WINDOW = {"from": "2020-10-10 07:00:00", "to": "2020-10-10 08:00:00"}
 
 def get(client, feed="transactions", **params):
     return client.get(f"/api/{feed}", {**WINDOW, **params} if params.pop("window", True) else params)
-
-
-def ids(response) -> list[str]:
-    """The first column of a CSV answer, without the header."""
-    lines = b"".join(response.streaming_content).decode().splitlines()
-    return [line.split(",")[0] for line in lines[1:]]
 
 
 def test_row_stamped_exactly_at_from_is_in_the_window(client_with_key):

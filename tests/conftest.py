@@ -19,8 +19,12 @@ def client_with_key(api_key) -> APIClient:
 
 
 def pytest_collection_modifyitems(config, items):
+    # Slow suites run once per CI, in the PostgreSQL pass, to keep CI short.
     if connection.vendor != "postgresql":
         skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL=postgresql://…)")
+        skip_slow = pytest.mark.skip(reason="slow suite: runs in the PostgreSQL pass only")
         for item in items:
             if "postgresql" in item.keywords:
                 item.add_marker(skip)
+            elif "slow" in item.keywords:
+                item.add_marker(skip_slow)

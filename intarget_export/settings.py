@@ -35,6 +35,16 @@ def env_float(name: str, default: float) -> float:
         raise ImproperlyConfigured(f"{name} must be a number, not {value!r}") from None
 
 
+def env_int(name: str, default: int) -> int:
+    value = os.getenv(name)
+    if value is None or value == "":
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
+
+
 def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.getenv(name, default).split(",") if item.strip()]
 
@@ -61,6 +71,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "intarget_export",
+    "access",
     "players",
     "payments",
     "games",
@@ -136,8 +147,10 @@ STORAGES = {
 }
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["intarget_export.authentication.ApiKeyAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["intarget_export.authentication.HasApiKey"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["access.authentication.ApiKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["access.authentication.HasApiKey", "access.authentication.KeyRulesAllow"],
+    # Rate first: a request over the rate is refused before it takes a stream slot.
+    "DEFAULT_THROTTLE_CLASSES": ["access.limits.KeyRateThrottle", "access.limits.KeyStreamCap"],
     "EXCEPTION_HANDLER": "intarget_export.exceptions.feed_exception_handler",
     "UNAUTHENTICATED_USER": None,
 }
@@ -171,3 +184,27 @@ if not DEBUG:
 # Messages live in the server-side session, never in a cookie: the admin shows a newly
 # created API key once, through a message.
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+
+# Access control (access/, operations.md sections 6 and 7). The client address is the
+# socket's peer; X-Forwarded-For is believed only from these networks (the reverse proxy).
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "")
+# Per key, counted across every worker, process and instance in the shared cache below.
+API_RATE_LIMIT = os.getenv("API_RATE_LIMIT") or "600/min"
+API_MAX_STREAMS = env_int("API_MAX_STREAMS", 4)
+
+# The shared cache holds the limits' counts and stream slots, so it must be shared by
+# every process: Redis when REDIS_URL is set, else the service's own database (no extra
+# server; access/cache.py makes its counting atomic). Never per-process memory.
+REDIS_URL = os.getenv("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "access.cache.DatabaseCache",
+            "LOCATION": "access_cache",
+            # Culling deletes entries at random once MAX_ENTRIES is passed: far above what
+            # counts and slots need (a few per key), so that a live one is never culled.
+            "OPTIONS": {"MAX_ENTRIES": 1_000_000},
+        }
+    }

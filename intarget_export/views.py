@@ -6,6 +6,7 @@ from django.http import Http404, StreamingHttpResponse
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
+from access.limits import hold_until_sent
 from intarget_export.feeds import served_feeds
 from intarget_export.finality import ensure_final
 from intarget_export.renderers import CSVRenderer, FeedContentNegotiation, JSONRenderer
@@ -33,6 +34,10 @@ class FeedView(APIView):
         renderer = request.accepted_renderer
         body = feed_body(feed, window, renderer) if request.method == "GET" else iter(())
         return StreamingHttpResponse(body, content_type=f"{renderer.media_type}; charset=utf-8")
+
+    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
+        # The key's stream slot (API_MAX_STREAMS) is held until the body has been sent.
+        return hold_until_sent(request, super().finalize_response(request, response, *args, **kwargs))
 
     def handle_exception(self, exc: Exception) -> Any:
         # Errors are answered in JSON even when CSV was negotiated (or negotiation failed).

@@ -2,12 +2,12 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
-from intarget_export.models import ApiKey
+from tests.factories import issue_key
 
 
 @pytest.fixture
 def api_key(db) -> str:
-    _, secret = ApiKey.issue("tests")
+    _, secret = issue_key("tests")
     return secret
 
 

@@ -6,6 +6,8 @@ from decimal import Decimal
 import factory
 from factory.django import DjangoModelFactory
 
+from access.models import ApiKey
+from access.services import api_key_issue
 from games.models import GameAction
 from intarget_export.stamping import preserve_timestamps
 from payments.models import Transaction, Wallet
@@ -205,3 +207,9 @@ class BetSelectionFactory(StampedFactory):
     market = "1X2"
     created_at = factory.LazyAttribute(lambda o: o.updated_at)
     updated_at = at("2020-10-10 07:30:00")
+
+
+def issue_key(name: str = "tests", **rules) -> tuple[ApiKey, str]:
+    """An API key and its secret, made as create_api_key makes them (rules: feeds,
+    networks, expires_at, push)."""
+    return api_key_issue(name=name, **rules)

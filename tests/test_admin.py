@@ -12,7 +12,7 @@ from django.forms import CheckboxInput, MultiWidget
 from django.urls import reverse
 
 from intarget_export.admin_base import FeedRowAdmin
-from intarget_export.models import ApiKey, hash_key
+from access.models import ApiKey, hash_key
 from payments.models import Transaction
 from players.models import Contact, CustomField, Player
 from players.services import custom_field_define
@@ -28,11 +28,12 @@ from tests.factories import (
     TransactionFactory,
     WalletFactory,
     at,
+    issue_key,
 )
 
 pytestmark = pytest.mark.django_db
 
-FEED_APPS = ("players", "payments", "games", "sports", "intarget_export")
+FEED_APPS = ("players", "payments", "games", "sports", "intarget_export", "access")
 
 
 def registered() -> list[type]:
@@ -59,7 +60,7 @@ def rows(db) -> dict[str, Any]:
         "action": GameActionFactory(id="a1", player_id="p1"),
         "bet": bet,
         "selection": BetSelectionFactory(id="sel1", bet_id=bet.id, event_id=event.id),
-        "key": ApiKey.issue("puller")[0],
+        "key": issue_key("puller")[0],
         "field": custom_field_define(name="vip_level", type="integer"),
     }
 
@@ -95,7 +96,7 @@ def test_every_feed_model_is_registered():
         "sports.SportEvent",
         "sports.Bet",
         "sports.BetSelection",
-        "intarget_export.ApiKey",
+        "access.ApiKey",
     }
 
 
@@ -319,8 +320,8 @@ def test_api_key_secret_is_shown_once_and_only_its_hash_is_stored(admin_client):
 
 
 def test_revoke_action_revokes_the_selected_keys(admin_client):
-    kept, kept_secret = ApiKey.issue("kept")
-    revoked, revoked_secret = ApiKey.issue("revoked")
+    kept, kept_secret = issue_key("kept")
+    revoked, revoked_secret = issue_key("revoked")
     response = admin_client.post(
         url(ApiKey, "changelist"), {"action": "revoke_keys", "_selected_action": [revoked.pk]}, follow=True
     )

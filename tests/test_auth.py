@@ -7,8 +7,8 @@ import time_machine
 from django.db import connection
 from rest_framework.test import APIClient
 
-from intarget_export.models import ApiKey
-from tests.factories import TransactionFactory, at
+from access.models import ApiKey
+from tests.factories import TransactionFactory, at, issue_key
 
 pytestmark = pytest.mark.django_db
 
@@ -104,7 +104,7 @@ def test_a_revoked_key_is_a_401(api_key, scheme):
 
 
 def test_revoking_one_key_leaves_the_others_working(api_key):
-    other, _ = ApiKey.issue("other")
+    other, _ = issue_key("other")
     other.revoke()
     assert get(HTTP_AUTHORIZATION=f"Bearer {api_key}").status_code == 200
 
@@ -155,7 +155,7 @@ def test_a_refused_key_is_not_recorded_as_used(api_key):
 
 
 def test_only_a_hash_of_the_key_is_stored(db):
-    _, secret = ApiKey.issue("InTarget production")
+    _, secret = issue_key("InTarget production")
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT * FROM {connection.ops.quote_name(ApiKey._meta.db_table)}")
         (row,) = cursor.fetchall()

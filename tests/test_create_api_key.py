@@ -8,7 +8,7 @@ from django.core.management.base import CommandError
 from django.db import connection
 from rest_framework.test import APIClient
 
-from intarget_export.models import ApiKey
+from access.models import ApiKey
 from tests.factories import TransactionFactory, at
 
 pytestmark = pytest.mark.django_db
@@ -16,9 +16,9 @@ pytestmark = pytest.mark.django_db
 WINDOW = {"from": "2020-10-10 07:00:00", "to": "2020-10-10 08:00:00"}
 
 
-def create_api_key(name: str) -> str:
+def create_api_key(name: str, *options: str) -> str:
     out = io.StringIO()
-    call_command("create_api_key", name, stdout=out)
+    call_command("create_api_key", name, *options, stdout=out)
     return out.getvalue()
 
 
@@ -79,3 +79,65 @@ def test_a_name_is_required():
     with pytest.raises(CommandError):
         call_command("create_api_key", stdout=io.StringIO())
     assert not ApiKey.objects.exists()
+
+
+# --- rules (operations.md section 6) -------------------------------------------------
+
+
+def test_the_rules_given_as_options_are_stored_with_the_key():
+    key = last_line(
+        create_api_key(
+            "InTarget", "--feeds", "users,transactions", "--allow-ip", "203.0.113.0/24",
+            "--allow-ip", "2001:db8::/32", "--expires", "2099-01-01 00:00:00",
+        )
+    )
+    stored = ApiKey.objects.for_key(key)
+    assert stored.feeds == ["users", "transactions"]
+    assert stored.allowed_networks == ["203.0.113.0/24", "2001:db8::/32"]
+    assert stored.expires_at == at("2099-01-01 00:00:00")
+    assert stored.direction == "pull"
+
+
+def test_push_makes_a_push_key():
+    key = last_line(create_api_key("product", "--push", "--feeds", "game-actions,transactions"))
+    stored = ApiKey.objects.for_key(key)
+    assert (stored.direction, stored.feeds) == ("push", ["game-actions", "transactions"])
+
+
+@pytest.mark.parametrize(
+    "options, named",
+    [
+        (["--feeds", "users,players"], ["--feeds", "'players'"]),
+        (["--feeds", "game-actions"], ["--feeds", "'game-actions'"]),  # not served: a pull key cannot open it
+        (["--push", "--feeds", "games"], ["--feeds", "'games'"]),  # aggregated: cannot be pushed
+        (["--feeds", ","], ["--feeds"]),
+        (["--allow-ip", "203.0.113.0/24", "--allow-ip", "203.0.113.300"], ["--allow-ip", "'203.0.113.300'"]),
+        (["--allow-ip", "example.com"], ["--allow-ip", "'example.com'"]),
+        (["--expires", "2020-01-01 00:00:00"], ["--expires", "2020-01-01 00:00:00", "not in the future"]),
+        (["--expires", "tomorrow"], ["--expires", "'tomorrow'"]),
+    ],
+)
+def test_a_bad_option_value_is_refused_by_name_and_no_key_is_made(options, named):
+    with pytest.raises(CommandError) as refused:
+        create_api_key("InTarget", *options)
+    for text in named:
+        assert text in str(refused.value)
+    assert not ApiKey.objects.exists()
+
+
+def test_a_bad_option_value_exits_non_zero_from_the_shell(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {**os.environ, "DATA_DIR": str(tmp_path)}
+    env.pop("DATABASE_URL", None)
+    root = Path(__file__).resolve().parent.parent
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=root, env=env, check=True)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "create_api_key", "x", "--allow-ip", "nonsense"],
+        cwd=root, env=env, capture_output=True, text=True,
+    )
+    assert result.returncode != 0
+    assert "--allow-ip" in result.stderr and "'nonsense'" in result.stderr

@@ -1,8 +1,10 @@
-"""API keys through DRF's authentication seam.
+"""API keys through DRF's authentication seam, and their rules through its permission seam.
 
 A key is accepted as ``Authorization: Bearer <key>``, as the password of HTTP Basic
 (any user name), or as ``X-Api-Key: <key>``. No credentials: 401 with a
-``WWW-Authenticate`` challenge; a wrong or revoked key: 401 as well.
+``WWW-Authenticate`` challenge; a wrong, revoked or expired key: 401 as well, with the
+same words, so that an expired key tells a caller nothing a wrong one would not.
+A known key whose rules refuse the request: 403 naming the rule (``rules.py``).
 """
 
 from __future__ import annotations
@@ -14,9 +16,12 @@ from typing import Any
 from rest_framework import authentication, exceptions, permissions
 from rest_framework.request import Request
 
-from intarget_export.models import ApiKey
+from access.clients import client_address
+from access.models import ApiKey, Direction
+from access.rules import refusal
+from intarget_export.feeds import registry
 
-INVALID_KEY = "invalid or revoked API key"
+INVALID_KEY = "invalid, revoked or expired API key"
 MALFORMED_BASIC = "malformed Basic credentials: expected base64 of user:key"
 
 
@@ -57,3 +62,27 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
 class HasApiKey(permissions.BasePermission):
     def has_permission(self, request: Request, view: Any) -> bool:
         return isinstance(request.auth, ApiKey)
+
+
+class KeyRulesAllow(permissions.BasePermission):
+    """The key's address, direction and feed rules. Reading a feed is a pull; writing
+    to one (POST) is a push. The view names the feed in its ``feed_name`` argument."""
+
+    message = "refused by the key's rules"
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        key = request.auth
+        if not isinstance(key, ApiKey):
+            return False
+        reason = refusal(
+            key,
+            address=client_address(request),
+            direction=Direction.PUSH if request.method == "POST" else Direction.PULL,
+            # An unknown feed is the view's 404, whatever the key's feed rule.
+            feed=view.kwargs.get("feed_name") if view.kwargs.get("feed_name") in registry() else None,
+        )
+        if reason is not None:
+            # DRF instantiates permissions per request: the message is this request's.
+            self.message = reason
+            return False
+        return True

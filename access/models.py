@@ -4,6 +4,10 @@ Keys look like ``ie_<8 characters>_<43 characters>``. The first part is the pref
 stored in clear so that a key can be found and recognised in the admin; the whole key
 is hashed. A plain SHA-256 suffices because the key carries 256 random bits: there is
 nothing to brute-force, unlike a password.
+
+Each key carries its rules (operations.md section 6): the feeds it opens, the networks
+it may come from, when it expires, and its direction (pull rows, or push them). The
+rules are checked in ``rules.py``; keys are made and revoked in ``services.py``.
 """
 
 from __future__ import annotations
@@ -11,9 +15,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import secrets
 
-from django.db import OperationalError, models
+from django.db import DatabaseError, models
 from django.utils import timezone
 
 from intarget_export.stamping import sqlite_lock_wait
@@ -21,6 +24,7 @@ from intarget_export.stamping import sqlite_lock_wait
 logger = logging.getLogger(__name__)
 
 KEY_PREFIX = "ie_"
+PREFIX_LENGTH = len(KEY_PREFIX) + 8
 # last_used_at is written at most this often, so that a puller does not write per request.
 LAST_USED_GRANULARITY = timezone.timedelta(minutes=1)
 
@@ -29,15 +33,20 @@ def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+class Direction(models.TextChoices):
+    PULL = "pull", "pull (InTarget reads feeds)"
+    PUSH = "push", "push (the product sends rows)"
+
+
 class ApiKeyQuerySet(models.QuerySet):
     def active(self) -> ApiKeyQuerySet:
-        return self.filter(revoked_at__isnull=True)
+        """Keys not revoked and not expired."""
+        return self.filter(revoked_at__isnull=True).exclude(expires_at__lte=timezone.now())
 
     def for_key(self, key: str) -> ApiKey | None:
         """The active key matching ``key``, compared in constant time; None if none."""
-        prefix = key[: len(KEY_PREFIX) + 8]
         digest = hash_key(key)
-        for candidate in self.active().filter(prefix=prefix):
+        for candidate in self.active().filter(prefix=key[:PREFIX_LENGTH]):
             if hmac.compare_digest(candidate.key_hash, digest):
                 return candidate
         return None
@@ -50,6 +59,19 @@ class ApiKey(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # The rules. Empty lists mean "no restriction": every feed, any address.
+    feeds = models.JSONField(
+        default=list, blank=True, help_text="Feeds this key opens; none selected: every feed."
+    )
+    allowed_networks = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Networks or addresses (IPv4, IPv6) requests may come from; none: any address.",
+    )
+    expires_at = models.DateTimeField(
+        null=True, blank=True, help_text="UTC; from then on the key is refused like a wrong one."
+    )
+    direction = models.CharField(max_length=4, choices=Direction.choices, default=Direction.PULL)
 
     objects = ApiKeyQuerySet.as_manager()
 
@@ -65,27 +87,25 @@ class ApiKey(models.Model):
 
     @property
     def is_active(self) -> bool:
-        return self.revoked_at is None
+        return self.revoked_at is None and not self.is_expired
 
-    @classmethod
-    def issue(cls, name: str) -> tuple[ApiKey, str]:
-        """Create a key; return it with its secret, which is not stored and shown once."""
-        secret = f"{KEY_PREFIX}{secrets.token_urlsafe(6)}_{secrets.token_urlsafe(32)}"
-        key = cls.objects.create(name=name, prefix=secret[: len(KEY_PREFIX) + 8], key_hash=hash_key(secret))
-        return key, secret
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()
 
     def revoke(self) -> None:
         self.revoked_at = timezone.now()
         self.save(update_fields=["revoked_at"])
 
     def touch(self) -> None:
-        """Record the use, best effort: a busy database must not fail the request."""
+        """Record the use, best effort: a busy, failing or read-only database must not
+        fail the request (the feed query that follows answers for the database)."""
         now = timezone.now()
         if self.last_used_at is None or now - self.last_used_at >= LAST_USED_GRANULARITY:
             try:
                 with sqlite_lock_wait(0.1):
                     ApiKey.objects.filter(pk=self.pk).update(last_used_at=now)
-            except OperationalError:
-                logger.warning("last use of API key %s not recorded: database busy", self.prefix)
+            except DatabaseError as error:
+                logger.warning("last use of API key %s not recorded: %s", self.prefix, type(error).__name__)
                 return
             self.last_used_at = now

@@ -1,0 +1,140 @@
+"""Limits per key (operations.md section 7), through DRF's throttle seam.
+
+- ``API_RATE_LIMIT`` (``N/s``, ``N/min``, ``N/hour``): requests per key per period. A
+  fixed window per period, counted in the shared cache (``cache.py``), so the count
+  holds across every worker, process and instance. One more answers 429 with
+  ``Retry-After``: the seconds until the period ends.
+- ``API_MAX_STREAMS``: responses of one key in progress at once, the wait for a final
+  window included. Each response holds a *lease*, one of the key's N slots in the
+  shared cache, from authentication until its last byte is sent (``hold_until_sent``).
+  A lease expires ``LEASE_SECONDS`` after it was last renewed, so that a worker killed
+  mid-stream frees its slot; live leases are renewed by one thread per process
+  (``leases.py``), not by the stream, whose connection is busy with COPY.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache as shared_cache
+from django.core.exceptions import ImproperlyConfigured
+from django.http import HttpResponseBase
+from rest_framework.exceptions import Throttled
+from rest_framework.request import Request
+from rest_framework.throttling import BaseThrottle
+
+from access.leases import Lease, acquire
+from access.models import ApiKey
+
+PERIODS = {"s": 1, "min": 60, "hour": 3600}
+BAD_RATE = "API_RATE_LIMIT must be N/s, N/min or N/hour with N a whole number of at least 1; got {value!r}"
+BAD_STREAMS = "API_MAX_STREAMS must be a whole number of at least 1; got {value!r}"
+RATE_REACHED = (
+    "rate limit reached: this key may make {count} requests per {period} (API_RATE_LIMIT); "
+    "ask again in {wait} s"
+)
+STREAMS_FULL = (
+    "this key already has {count} responses in progress, the most at once (API_MAX_STREAMS); "
+    "ask again when one has ended"
+)
+# The Retry-After of a refused stream: streams take seconds to minutes; no exact time.
+STREAM_RETRY_AFTER = 5
+
+
+@dataclass(frozen=True)
+class Rate:
+    count: int
+    period: str  # "s", "min" or "hour"
+
+    @property
+    def seconds(self) -> int:
+        return PERIODS[self.period]
+
+
+def rate_limit() -> Rate:
+    return _parse_rate(str(settings.API_RATE_LIMIT).strip())
+
+
+def max_streams() -> int:
+    return _parse_streams(str(settings.API_MAX_STREAMS).strip())
+
+
+@cache
+def _parse_rate(value: str) -> Rate:
+    match = re.fullmatch(r"(\d+)/(s|min|hour)", value)
+    if not match or int(match[1]) < 1:
+        raise ImproperlyConfigured(BAD_RATE.format(value=value))
+    return Rate(int(match[1]), match[2])
+
+
+@cache
+def _parse_streams(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise ImproperlyConfigured(BAD_STREAMS.format(value=value))
+    return int(value)
+
+
+def count_request(key: ApiKey, now: float) -> tuple[int, float]:
+    """Count one request of ``key`` in the current period; return the count so far in it
+    and the seconds until it ends."""
+    rate = rate_limit()
+    period = int(now // rate.seconds)
+    name = f"access:rate:{key.pk}:{rate.seconds}:{period}"
+    # The entry outlives its period a little, so that a late incr never finds it gone.
+    if shared_cache.add(name, 1, timeout=rate.seconds + 5):
+        count = 1
+    else:
+        try:
+            count = shared_cache.incr(name)
+        except ValueError:  # expired between add and incr: this is the first of a new entry
+            shared_cache.add(name, 1, timeout=rate.seconds + 5)
+            count = 1
+    return count, (period + 1) * rate.seconds - now
+
+
+class KeyRateThrottle(BaseThrottle):
+    def allow_request(self, request: Request, view: Any) -> bool:
+        if not isinstance(request.auth, ApiKey):
+            return True
+        count, remaining = count_request(request.auth, time.time())
+        rate = rate_limit()
+        if count > rate.count:
+            wait = max(1, math.ceil(remaining))
+            raise Throttled(wait=wait, detail=RATE_REACHED.format(count=rate.count, period=rate.period, wait=wait))
+        return True
+
+
+class KeyStreamCap(BaseThrottle):
+    """Takes one of the key's stream slots for this request; ``hold_until_sent`` gives
+    it back when the response has been sent (or refused)."""
+
+    def allow_request(self, request: Request, view: Any) -> bool:
+        if not isinstance(request.auth, ApiKey):
+            return True
+        lease = acquire(f"access:streams:{request.auth.pk}", max_streams())
+        if lease is None:
+            raise Throttled(wait=STREAM_RETRY_AFTER, detail=STREAMS_FULL.format(count=max_streams()))
+        request.stream_lease = lease  # type: ignore[attr-defined]
+        return True
+
+
+def hold_until_sent(request: Request, response: HttpResponseBase) -> HttpResponseBase:
+    """Keep the request's stream lease until ``response`` has been sent."""
+    lease: Lease | None = getattr(request, "stream_lease", None)
+    if lease is None:
+        return response
+    if response.streaming:
+        # The closers Django runs when the server closes the response (after its last
+        # byte, on a client gone away, or on an error): the same list it uses to close
+        # a streamed body or file. The body's own closer comes first, so the lease goes
+        # back once the database work has ended.
+        response._resource_closers.append(lease.release)  # type: ignore[attr-defined]
+    else:
+        lease.release()
+    return response

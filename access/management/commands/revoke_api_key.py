@@ -1,0 +1,18 @@
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from access.services import api_keys_revoke
+
+
+class Command(BaseCommand):
+    help = "Revoke every active API key of that name; requests with them get 401 at once, on every worker."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("name", help="the name the key was created with")
+
+    def handle(self, *args: Any, name: str, **options: Any) -> str:
+        count = api_keys_revoke(name=name)
+        if count == 0:
+            raise CommandError(f"no active API key named {name!r}")
+        return f"{count} API key(s) named {name!r} revoked"

@@ -1,0 +1,43 @@
+"""What a key opens (operations.md section 6): feeds, networks, direction.
+
+Each check returns None when the key allows the request, or the reason it refuses,
+naming the rule. The reasons go into 403 bodies: they never contain the key.
+"""
+
+from __future__ import annotations
+
+from access.clients import in_any, parse_address, parse_network
+from access.models import ApiKey, Direction
+
+REFUSED_ADDRESS = "refused by the key's address rule: requests from {address} are not allowed for this key"
+REFUSED_DIRECTION = "refused by the key's direction rule: this is a {direction} key; it may not {action} rows"
+REFUSED_FEED = "refused by the key's feed rule: this key does not open {feed!r}; it opens: {feeds}"
+
+ACTIONS = {Direction.PULL: "pull", Direction.PUSH: "push"}
+
+
+def address_refusal(key: ApiKey, address: str) -> str | None:
+    if not key.allowed_networks:
+        return None
+    networks = [parse_network(text) for text in key.allowed_networks]
+    if in_any(parse_address(address), networks):
+        return None
+    return REFUSED_ADDRESS.format(address=address or "an unknown address")
+
+
+def direction_refusal(key: ApiKey, direction: str) -> str | None:
+    if key.direction == direction:
+        return None
+    return REFUSED_DIRECTION.format(direction=key.direction, action=ACTIONS[Direction(direction)])
+
+
+def feed_refusal(key: ApiKey, feed: str | None) -> str | None:
+    if feed is None or not key.feeds or feed in key.feeds:
+        return None
+    return REFUSED_FEED.format(feed=feed, feeds=", ".join(key.feeds))
+
+
+def refusal(key: ApiKey, *, address: str, direction: str, feed: str | None) -> str | None:
+    """The first rule that refuses, checked address first: a request from the wrong
+    network learns nothing about the key's other rules."""
+    return address_refusal(key, address) or direction_refusal(key, direction) or feed_refusal(key, feed)

@@ -9,3 +9,9 @@ urlpatterns = [
     re_path(r"^api/(?P<feed_name>[A-Za-z0-9_-]+)/?$", FeedView.as_view(), name="feed"),
     path("admin/", admin.site.urls),
 ]
+
+# JSON under /api/, Django's plain pages elsewhere (intarget_export/errors.py).
+handler400 = "intarget_export.errors.bad_request"
+handler403 = "intarget_export.errors.permission_denied"
+handler404 = "intarget_export.errors.page_not_found"
+handler500 = "intarget_export.errors.server_error"

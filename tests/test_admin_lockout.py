@@ -12,7 +12,7 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.test import Client
 
-from tests.servers import manage, service_environment, start_gunicorn
+from tests.gunicorn_server import manage, service_environment, start_gunicorn
 
 pytestmark = pytest.mark.django_db
 LOGIN = "/admin/login/"

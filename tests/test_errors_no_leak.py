@@ -9,7 +9,7 @@ import urllib.parse
 
 import pytest
 
-from tests.servers import free_port, manage, service_environment, start_gunicorn
+from tests.gunicorn_server import free_port, manage, service_environment, start_gunicorn
 
 PASSWORD = "Pw-d0nt-show-me-8d1f3"
 WINDOW = "from=2020-10-10+07:00:00&to=2020-10-10+08:00:00"

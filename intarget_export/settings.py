@@ -183,6 +183,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.getenv("LOG_LEVEL", "INFO")},
+    # axes announces itself at every process start; its attempts and lockouts still log.
+    "loggers": {"axes.apps": {"level": "WARNING"}},
 }
 
 # Reached over HTTPS through a TLS-terminating proxy (deploy/). Off by default so that

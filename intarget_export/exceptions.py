@@ -10,8 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.conf import settings
-from django.db import DatabaseError
+from django.db import DatabaseError, connections
 from django.http import Http404
 from rest_framework import exceptions
 from rest_framework.response import Response
@@ -44,7 +43,7 @@ def log_database_trouble(exc: DatabaseError) -> None:
     the configured password is masked anyway, in case a driver ever echoes its conninfo.
     """
     message = str(exc)
-    password = settings.DATABASES["default"].get("PASSWORD")
+    password = connections["default"].settings_dict.get("PASSWORD")
     if password:
         message = message.replace(str(password), "********")
     logger.warning("request failed on the database (%s): %s", type(exc).__name__, message)

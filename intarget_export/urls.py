@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import path, re_path
 
+from intarget_export.home import home
 from intarget_export.views import FeedView
 
 urlpatterns = [
@@ -8,6 +9,7 @@ urlpatterns = [
     # because a redirect would drop the puller's query string on some HTTP clients.
     re_path(r"^api/(?P<feed_name>[A-Za-z0-9_-]+)/?$", FeedView.as_view(), name="feed"),
     path("admin/", admin.site.urls),
+    path("", home, name="home"),
 ]
 
 # JSON under /api/, Django's plain pages elsewhere (intarget_export/errors.py).

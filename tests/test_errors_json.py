@@ -4,10 +4,11 @@ elsewhere Django's plain pages, never a debug page listing the URL patterns."""
 import json
 
 import pytest
-from django.db import connection
+from django.db import DatabaseError, connection, connections
 from django.test import Client
 from rest_framework.test import APIClient
 
+from intarget_export.exceptions import log_database_trouble
 from tests.api import WINDOW
 
 
@@ -105,3 +106,26 @@ def test_a_read_only_database_never_answers_html_or_500(api_key, read_only_datab
         if response.status_code != 200:
             assert_json_error(response, 503, "database")
             assert int(response["Retry-After"]) > 0
+
+
+def test_the_home_page_names_the_service_and_shows_nothing_else(db):
+    response = Client().get("/")
+    assert response.status_code == 200
+    assert response.json()["service"] == "intarget-export"
+    assert set(response.json()) == {"service", "feeds", "docs"}
+
+
+@pytest.mark.parametrize("path", ["/api/users.json", "/api/nope", "/api/users"])
+def test_error_answers_keep_the_security_headers(client_with_key, path):
+    response = client_with_key.get(path, {"from": "garbage", "to": "x"})
+    assert response.status_code >= 400
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["Referrer-Policy"] == "same-origin"
+
+
+def test_a_logged_database_failure_never_shows_the_configured_password(monkeypatch, caplog):
+    monkeypatch.setitem(connections["default"].settings_dict, "PASSWORD", "s3cr3t-Pw")
+    log_database_trouble(DatabaseError("connection to host=db password=s3cr3t-Pw failed"))
+    assert "connection to host=db" in caplog.text
+    assert "s3cr3t-Pw" not in caplog.text

@@ -58,6 +58,13 @@ def test_the_right_password_works_before_the_limit(operator):
     assert log_in(PASSWORD).status_code == 302
 
 
+def test_a_successful_login_resets_the_count(operator):
+    fail(settings.AXES_FAILURE_LIMIT - 1)
+    assert log_in(PASSWORD).status_code == 302
+    fail(settings.AXES_FAILURE_LIMIT - 1)
+    assert log_in(PASSWORD).status_code == 302
+
+
 def test_the_limit_locks_the_user_name_at_that_address_even_with_the_right_password(operator):
     lock_out()
     assert_locked_out(log_in(PASSWORD))

@@ -9,8 +9,11 @@ import socket
 import subprocess
 import sys
 import time
+
+import psycopg
 from dataclasses import dataclass
 from pathlib import Path
+
 
 ROOT = Path(__file__).resolve().parent.parent
 # Environment of ours that must not leak from the test run into a server it starts.
@@ -87,3 +90,26 @@ def start_gunicorn(env: dict[str, str], log: Path, port: int | None = None) -> S
         process.kill()
         raise AssertionError(f"gunicorn did not start: {log.read_text()}")
     return Server(port, process, log)
+
+
+class PrivatePostgres:
+    """A database of its own on the test run's PostgreSQL server, for a service process:
+    created empty, dropped (connections and all) by ``drop``."""
+
+    def __init__(self, suffix: str):
+        from django.db import connection
+
+        params = connection.get_connection_params()
+        self.name = f"{os.getenv('TEST_DATABASE_NAME') or 'test_intarget'}_{suffix}"
+        self._admin = psycopg.connect(
+            host=params.get("host"), port=params.get("port"), user=params.get("user"),
+            password=params.get("password"), dbname="postgres", autocommit=True,
+        )
+        self._admin.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+        self._admin.execute(f'CREATE DATABASE "{self.name}"')
+        password = f":{params['password']}" if params.get("password") else ""
+        self.url = f"postgresql://{params.get('user')}{password}@{params.get('host')}:{params.get('port') or 5432}/{self.name}"
+
+    def drop(self) -> None:
+        self._admin.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+        self._admin.close()

@@ -19,13 +19,12 @@ import os
 import time
 import urllib.parse
 
-import psycopg
 import pytest
 from django.db import connection
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.gunicorn_server import manage, service_environment, start_gunicorn
+from tests.gunicorn_server import PrivatePostgres, manage, service_environment, start_gunicorn
 
 pytestmark = pytest.mark.slow
 
@@ -43,16 +42,8 @@ def server(tmp_path_factory):
     """gunicorn on its own data: a private SQLite file, or on the PostgreSQL pass a
     private database on the same server (dropped afterwards); demo rows in every feed."""
     data = tmp_path_factory.mktemp("fuzz")
-    url = None
-    if connection.vendor == "postgresql":
-        params = connection.get_connection_params()
-        name = f"{os.getenv('TEST_DATABASE_NAME') or 'test_intarget'}_fuzz_http"
-        admin = psycopg.connect(host=params.get("host"), port=params.get("port"), user=params.get("user"),
-                                password=params.get("password"), dbname="postgres", autocommit=True)
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        admin.execute(f'CREATE DATABASE "{name}"')
-        password = f":{params['password']}" if params.get("password") else ""
-        url = f"postgresql://{params.get('user')}{password}@{params.get('host')}:{params.get('port') or 5432}/{name}"
+    database = PrivatePostgres("fuzz_http") if connection.vendor == "postgresql" else None
+    url = database.url if database else None
     env = service_environment(DATA_DIR=str(data), **({"DATABASE_URL": url} if url else {}))
     manage("migrate", "-v0", env=env)
     manage("seed_demo", "--players", "20", env=env)
@@ -60,9 +51,8 @@ def server(tmp_path_factory):
     gunicorn = start_gunicorn(env, data / "gunicorn.log")
     yield gunicorn, key
     gunicorn.stop()
-    if url:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
+    if database:
+        database.drop()
 
 
 def weighted(*choices):

@@ -1,7 +1,8 @@
-"""The project's URLs and error handlers, plus two routes that fail on purpose, so that the
+"""The project's URLs and error handlers, plus routes that fail on purpose, so that the
 tests of intarget_export/errors.py can reach a server error. Used only through
 ``@pytest.mark.urls("tests.error_urls")``."""
 
+from django.core.exceptions import SuspiciousOperation
 from django.db import DatabaseError
 from django.urls import path
 
@@ -17,7 +18,12 @@ def fails_on_the_database(request):
     raise DatabaseError("the database went away")
 
 
+def suspicious(request):
+    raise SuspiciousOperation("a suspicious detail that must not be shown")
+
+
 urlpatterns = [
+    path("api/test-suspicious", suspicious),
     path("api/test-fails", fails),
     path("api/test-fails-on-the-database", fails_on_the_database),
     path("test-fails-on-the-database", fails_on_the_database),

@@ -49,6 +49,12 @@ def test_a_method_other_than_get_or_head_is_a_json_405(client_with_key, method):
 
 
 @pytest.mark.urls("tests.error_urls")
+def test_any_other_suspicious_operation_is_a_json_400_without_the_details(db):
+    message = assert_json_error(Client(raise_request_exception=False).get("/api/test-suspicious"), 400)
+    assert "suspicious detail" not in message
+
+
+@pytest.mark.urls("tests.error_urls")
 def test_a_server_error_under_api_is_a_json_500_without_the_details(db):
     response = Client(raise_request_exception=False).get("/api/test-fails")
     message = assert_json_error(response, 500)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.db import OperationalError
+from django.db import DatabaseError, connections
 from django.http import Http404
 from rest_framework import exceptions
 from rest_framework.response import Response
@@ -36,12 +36,27 @@ class DatabaseBusy(exceptions.APIException):
     wait = 5
 
 
+def log_database_trouble(exc: DatabaseError) -> None:
+    """One warning line naming the failure, never the credentials.
+
+    psycopg and sqlite3 messages name host, port, database and user but not the password;
+    the configured password is masked anyway, in case a driver ever echoes its conninfo.
+    """
+    message = str(exc)
+    password = connections["default"].settings_dict.get("PASSWORD")
+    if password:
+        message = message.replace(str(password), "********")
+    logger.warning("request failed on the database (%s): %s", type(exc).__name__, message)
+
+
 def feed_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(str(exc) or "not found")
-    if isinstance(exc, OperationalError):
-        # Locked (SQLite) or unreachable database: the puller should retry, not store an error.
-        logger.warning("feed request failed on the database: %s", exc)
+    if isinstance(exc, DatabaseError):
+        # Locked, unreachable, read-only or otherwise failing database (the feeds only read;
+        # a write that fails is the bookkeeping's, e.g. a key's last use): the puller should
+        # retry, not store an error.
+        log_database_trouble(exc)
         exc = DatabaseBusy(DATABASE_BUSY)
     response = exception_handler(exc, context)
     if response is None:

@@ -1,15 +1,20 @@
 """Settings, all from the environment.
 
-With nothing set, the service runs on a laptop: DEBUG on, an embedded SQLite file under
-``data/``, answering on localhost. Production sets ``DEBUG=False``, ``SECRET_KEY``,
-``ALLOWED_HOSTS`` and ``DATABASE_URL`` and then passes ``manage.py check --deploy``.
+With nothing set, the service starts and serves safely on a laptop: DEBUG off, an
+embedded SQLite file under ``data/``, a secret key generated once into ``data/``, plain
+HTTP on localhost. ``bin/demo`` turns DEBUG on for itself. Production behind a
+TLS-terminating proxy sets ``HTTPS=true``, ``SECRET_KEY``, ``ALLOWED_HOSTS`` and
+``DATABASE_URL`` and then passes ``manage.py check --deploy`` (docs/security.md).
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+
+from intarget_export.secret_key import kept_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -49,15 +54,20 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.getenv(name, default).split(",") if item.strip()]
 
 
-DEBUG = env_bool("DEBUG", True)
+# Off unless asked for: a debug page shows settings, and these feeds carry personal data.
+DEBUG = env_bool("DEBUG", False)
 
+# The embedded database and the generated secret key live here.
+DATA_DIR = Path(os.getenv("DATA_DIR", BASE_DIR / "data"))
+
+# API keys are stored as SHA-256 digests and do not depend on this key; it signs admin
+# sessions and CSRF tokens. Unset, one is generated once and kept (intarget_export/secret_key.py).
 SECRET_KEY = os.getenv("SECRET_KEY", "")
 if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
-    # Local runs only: API keys are stored as plain SHA-256 digests, so this key
-    # protects nothing but admin sessions on a developer's machine.
-    SECRET_KEY = "insecure-local-development-key-never-used-with-debug-off"
+    try:
+        SECRET_KEY = kept_secret_key(DATA_DIR)
+    except OSError as error:
+        raise ImproperlyConfigured(f"SECRET_KEY is not set and cannot be kept under DATA_DIR: {error}") from None
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 
@@ -70,6 +80,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
+    "axes",
     "intarget_export",
     "access",
     "players",
@@ -87,6 +98,14 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as axes asks: it turns a locked-out login into its lockout page.
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    # First, so that a locked-out user name is refused before its password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 # Feeds answer with and without a trailing slash; never redirect a puller.
@@ -111,7 +130,6 @@ TEMPLATES = [
 ]
 
 # SQLite by default so that a fresh checkout runs with no database server.
-DATA_DIR = Path(os.getenv("DATA_DIR", BASE_DIR / "data"))
 DATABASE_URL = os.getenv("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'db.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -168,18 +186,38 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.getenv("LOG_LEVEL", "INFO")},
+    # axes announces itself at every process start; its attempts and lockouts still log.
+    "loggers": {"axes.apps": {"level": "WARNING"}},
 }
 
-if not DEBUG:
-    # Production: TLS is terminated by the proxy in front of gunicorn.
+# Reached over HTTPS through a TLS-terminating proxy (deploy/). Off by default so that
+# plain HTTP on localhost keeps working with no environment at all; production turns it
+# on, and then trusts the proxy's X-Forwarded-Proto, redirects plain HTTP and marks
+# cookies secure. Never turn it on without a proxy that sets that header itself.
+HTTPS = env_bool("HTTPS", False)
+if HTTPS:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
-    SECURE_HSTS_SECONDS = int(env_float("SECURE_HSTS_SECONDS", 31536000))
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
+
+# Admin login lockout (django-axes, docs/security.md): after AXES_FAILURE_LIMIT wrong
+# passwords for one user name from one address, that pair is refused for
+# AXES_COOLOFF_MINUTES. Attempts and lockouts show in the admin under "Axes";
+# `manage.py axes_reset` lifts every lockout.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_float("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "intarget_export.admin_lockout.client_address"
+AXES_LOCKOUT_CALLABLE = "intarget_export.admin_lockout.locked_out"
+
+# Errors outside the feed views (unknown paths, too many parameters, disallowed hosts,
+# server errors) are answered by intarget_export/errors.py: JSON under /api/.
 
 # Messages live in the server-side session, never in a cookie: the admin shows a newly
 # created API key once, through a message.

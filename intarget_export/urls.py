@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import path, re_path
 
+from intarget_export.home import home
 from intarget_export.views import FeedView
 
 urlpatterns = [
@@ -8,4 +9,11 @@ urlpatterns = [
     # because a redirect would drop the puller's query string on some HTTP clients.
     re_path(r"^api/(?P<feed_name>[A-Za-z0-9_-]+)/?$", FeedView.as_view(), name="feed"),
     path("admin/", admin.site.urls),
+    path("", home, name="home"),
 ]
+
+# JSON under /api/, Django's plain pages elsewhere (intarget_export/errors.py).
+handler400 = "intarget_export.errors.bad_request"
+handler403 = "intarget_export.errors.permission_denied"
+handler404 = "intarget_export.errors.page_not_found"
+handler500 = "intarget_export.errors.server_error"

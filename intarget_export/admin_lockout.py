@@ -1,0 +1,34 @@
+"""django-axes hooks for the admin login lockout (settings ``AXES_*``, docs/security.md)."""
+
+from __future__ import annotations
+
+import math
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.utils.html import escape
+
+LOCKED_OUT = (
+    "Too many failed logins for this user name from this address. Try again in {minutes} "
+    "minutes, or ask an operator to lift the lockout (admin: Axes, access attempts; or "
+    "manage.py axes_reset)."
+)
+
+
+def client_address(request: HttpRequest) -> str | None:
+    """The address a login attempt is counted against: the socket peer.
+
+    Deliberately not X-Forwarded-For: anyone can send that header, and trusting it would
+    let an attacker pick a fresh address for every guess.
+    """
+    return request.META.get("REMOTE_ADDR")
+
+
+def locked_out(request: HttpRequest, original_response: HttpResponse | None, credentials: dict | None) -> HttpResponse:
+    """A short, plain page (never a debug page); 429 with Retry-After for scripts."""
+    seconds = int(settings.AXES_COOLOFF_TIME.total_seconds())
+    message = LOCKED_OUT.format(minutes=math.ceil(seconds / 60))
+    page = f"<!doctype html><title>Login locked</title><h1>Login locked</h1><p>{escape(message)}</p>\n"
+    response = HttpResponse(page, status=429)
+    response["Retry-After"] = str(seconds)
+    return response

@@ -1,0 +1,102 @@
+"""Through a real gunicorn with DEBUG unset: no page and no log line shows a setting or a
+secret, even when the database is unreachable; and with no environment at all the service
+starts, keeps a generated secret key and serves plain HTTP on localhost."""
+
+import json
+import os
+import re
+import urllib.parse
+
+import pytest
+
+from tests.gunicorn_server import free_port, manage, service_environment, start_gunicorn
+
+PASSWORD = "Pw-d0nt-show-me-8d1f3"
+WINDOW = "from=2020-10-10+07:00:00&to=2020-10-10+08:00:00"
+
+
+@pytest.fixture(scope="module")
+def unreachable(tmp_path_factory):
+    """gunicorn whose DATABASE_URL, password included, points at a port nobody listens on."""
+    data = tmp_path_factory.mktemp("unreachable")
+    url = f"postgresql://intarget:{PASSWORD}@127.0.0.1:{free_port()}/intarget"
+    server = start_gunicorn(service_environment(DATA_DIR=str(data), DATABASE_URL=url), data / "gunicorn.log")
+    yield server, url
+    server.stop()
+
+
+def assert_no_secret(text: str, url: str) -> None:
+    assert PASSWORD not in text
+    assert url not in text
+    assert "DATABASE_URL" not in text and "SECRET_KEY" not in text
+    assert "Traceback" not in text
+
+
+def test_an_admin_login_with_the_database_down_is_a_plain_503(unreachable):
+    server, url = unreachable
+    status, headers, body = server.request("GET", "/admin/login/")  # needs no database
+    assert status == 200
+    cookie = re.search(r"csrftoken=([^;]+)", headers["set-cookie"]).group(1)
+    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1).decode()
+    form = urllib.parse.urlencode({"csrfmiddlewaretoken": token, "username": "admin", "password": "guess"})
+    status, headers, body = server.request(
+        "POST", "/admin/login/", {"Cookie": f"csrftoken={cookie}", "Content-Type": "application/x-www-form-urlencoded"},
+        form.encode(),
+    )
+    assert status == 503
+    assert int(headers["retry-after"]) > 0
+    assert_no_secret(body.decode(), url)
+
+
+@pytest.mark.parametrize("scheme", ["Bearer", "Basic"])
+def test_a_feed_with_the_database_down_is_a_json_503(unreachable, scheme):
+    server, url = unreachable
+    credentials = "some-key" if scheme == "Bearer" else "dXNlcjpzb21lLWtleQ=="
+    status, headers, body = server.request("GET", f"/api/users?{WINDOW}", {"Authorization": f"{scheme} {credentials}"})
+    assert status == 503
+    assert int(headers["retry-after"]) > 0
+    assert "database" in json.loads(body)["error"]
+    assert_no_secret(body.decode(), url)
+
+
+@pytest.mark.parametrize("path", ["/", "/nope", "/admin/nope", "/api/users.json", "/api/users/x", "/static/x"])
+def test_no_page_lists_url_patterns_or_settings(unreachable, path):
+    server, url = unreachable
+    status, headers, body = server.request("GET", path)
+    assert status in (200, 302, 404), (path, status)
+    text = body.decode()
+    assert "URLconf" not in text and "api/(?P" not in text and "admin/" not in text
+    assert_no_secret(text, url)
+    if path.startswith("/api/"):
+        assert headers["content-type"].startswith("application/json")
+
+
+def test_the_log_has_the_failures_but_no_password_or_database_url(unreachable):
+    server, url = unreachable
+    server.request("GET", f"/api/users?{WINDOW}", {"Authorization": "Bearer k"})
+    log = server.log_text()
+    assert "request failed on the database" in log  # the failure is logged...
+    assert PASSWORD not in log  # ...without the credentials
+    assert url not in log and "DATABASE_URL" not in log
+
+
+@pytest.mark.slow
+def test_with_no_environment_it_starts_and_serves_plain_http_on_localhost(tmp_path):
+    # Only what the test needs to stay out of the checkout: where the data goes and the port.
+    env = {"PATH": os.environ["PATH"], "DATA_DIR": str(tmp_path)}
+    manage("migrate", "-v0", env=env)
+    key = manage("create_api_key", "intarget", env=env).splitlines()[-1]
+    secret = (tmp_path / "secret_key").read_text()
+    server = start_gunicorn(env, tmp_path / "gunicorn.log")
+    try:
+        status, headers, body = server.request("GET", f"/api/users?{WINDOW}", {"Authorization": f"Bearer {key}"})
+        assert status == 200, body
+        assert body.startswith(b"id,")
+        status, _, _ = server.request("GET", f"/api/users?{WINDOW}", {"Authorization": f"Bearer {key}"})
+        assert status == 200  # plain HTTP: no redirect to https
+        status, _, body = server.request("GET", "/nope")
+        assert status == 404 and b"URLconf" not in body  # DEBUG is off
+    finally:
+        server.stop()
+    assert (tmp_path / "secret_key").read_text() == secret  # kept, not regenerated
+    assert key not in server.log_text()

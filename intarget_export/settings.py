@@ -213,8 +213,8 @@ AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_float("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "intarget_export.admin_lockout.client_address"
-AXES_LOCKOUT_CALLABLE = "intarget_export.admin_lockout.locked_out"
+AXES_CLIENT_IP_CALLABLE = "access.clients.client_address"
+AXES_LOCKOUT_CALLABLE = "access.lockout.locked_out"
 
 # Errors outside the feed views (unknown paths, too many parameters, disallowed hosts,
 # server errors) are answered by intarget_export/errors.py: JSON under /api/.

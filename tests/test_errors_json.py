@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 
 from intarget_export.exceptions import log_database_trouble
 from tests.api import WINDOW
+from tests.factories import issue_key
 
 
 def assert_json_error(response, status: int, contains: str = "") -> str:
@@ -43,9 +44,16 @@ def test_a_disallowed_host_is_a_json_400_that_does_not_echo_the_host(client_with
     assert "evil" not in message
 
 
-@pytest.mark.parametrize("method", ["post", "put", "patch", "delete", "options"])
+@pytest.mark.parametrize("method", ["put", "patch", "delete", "options"])
 def test_a_method_other_than_get_or_head_is_a_json_405(client_with_key, method):
     assert_json_error(getattr(client_with_key, method)("/api/users"), 405)
+
+
+def test_a_post_of_a_push_key_to_a_feed_that_takes_no_push_is_a_json_405(db):
+    """(A pull key's POST is refused by its direction rule first: tests/test_key_rules.py.)"""
+    _, secret = issue_key(push=True)
+    response = Client().post("/api/users", "id\n", content_type="text/csv", HTTP_AUTHORIZATION=f"Bearer {secret}")
+    assert_json_error(response, 405)
 
 
 @pytest.mark.urls("tests.error_urls")
@@ -105,7 +113,7 @@ def test_a_read_only_database_never_answers_html_or_500(api_key, read_only_datab
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {api_key}")
     with connection.cursor() as cursor:  # the fixture really made it read-only
         with pytest.raises(Exception, match="(?i)read.?only"):
-            cursor.execute("UPDATE intarget_export_apikey SET name = 'x'")
+            cursor.execute("UPDATE access_apikey SET name = 'x'")
     for feed in ("users", "transactions", "sport-events"):
         response = client.get(f"/api/{feed}", WINDOW)
         # Serving the rows (reads still work) or a 503 to retry; never HTML, never a 500.

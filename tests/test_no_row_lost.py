@@ -226,7 +226,7 @@ def test_a_role_that_cannot_see_other_sessions_is_refused_at_check_and_request_t
 @pytest.mark.django_db(transaction=True)
 def test_a_database_that_does_not_answer_in_time_is_a_503_in_json(client_with_key):
     with raw_connection() as locker:
-        locker.execute("LOCK TABLE intarget_export_apikey IN ACCESS EXCLUSIVE MODE")
+        locker.execute("LOCK TABLE access_apikey IN ACCESS EXCLUSIVE MODE")
         with connection.cursor() as cursor:
             cursor.execute("SET statement_timeout = 300")
         response = client_with_key.get("/api/transactions", window_until(next_whole_second(at("2020-10-10 07:00:00"))))

@@ -1,4 +1,10 @@
-"""django-axes hooks for the admin login lockout (settings ``AXES_*``, docs/security.md)."""
+"""django-axes hooks for the admin login lockout (settings ``AXES_*``, docs/security.md).
+
+Attempts are counted per user name and client address, the address of
+``access.clients.client_address``: the socket's peer, or behind a trusted proxy
+(``TRUSTED_PROXIES``) the address that proxy saw. X-Forwarded-For from anyone else is
+ignored; believing it would let an attacker pick a fresh address for every guess.
+"""
 
 from __future__ import annotations
 
@@ -13,15 +19,6 @@ LOCKED_OUT = (
     "minutes, or ask an operator to lift the lockout (admin: Axes, access attempts; or "
     "manage.py axes_reset)."
 )
-
-
-def client_address(request: HttpRequest) -> str | None:
-    """The address a login attempt is counted against: the socket peer.
-
-    Deliberately not X-Forwarded-For: anyone can send that header, and trusting it would
-    let an attacker pick a fresh address for every guess.
-    """
-    return request.META.get("REMOTE_ADDR")
 
 
 def locked_out(request: HttpRequest, original_response: HttpResponse | None, credentials: dict | None) -> HttpResponse:

@@ -6,22 +6,38 @@ expression per column, from the column kind's ``sql_text`` / ``sql_json``, and r
 row) are joined into chunks of ``CHUNK_SIZE`` before they are yielded: one write per
 row costs more than the database's formatting. The output is byte for byte that of
 ``renderers.py``; ``tests/test_copy_stream.py`` compares them.
+
+Bounds (db_bounds.py): the stream's transaction first takes its tables' locks, within
+``lock_timeout`` and a waiting slot (finality.py), and then yields ``READY`` before any
+byte: ``streaming.feed_body`` runs it that far inside the view, so a table locked by
+another session is a 503, not a broken 200. The COPY itself runs under its own
+statement bound, and every chunk read from the database under the stall bound.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from contextlib import ExitStack
 
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models import Expression, F, Func, TextField, Value
 
+from intarget_export.db_bounds import set_stream_statement_timeout, stall_bound
 from intarget_export.feeds import Column, Feed
+from intarget_export.finality import WAITING, WindowInFlight
 from intarget_export.renderers import CHUNK_SIZE, CSVRenderer, JSONRenderer
 from intarget_export.window import Window
 
 # JSON rows hold no raw CR, LF (escaped by to_json) or control characters, so with these
 # never-used quote and delimiter characters COPY's CSV format writes them verbatim.
 JSON_COPY_OPTIONS = "FORMAT csv, QUOTE e'\\x01', DELIMITER e'\\x02'"
+
+# Yielded once, first, when the stream holds its locks; never sent (streaming.started).
+READY = object()
+
+TABLE_LOCKED = "{tables} is locked by another session (a migration or maintenance?); ask again shortly"
+# Retry-After of a refused lock wait: the lock is someone's maintenance, not ours to time.
+LOCKED_RETRY_AFTER = 5
 
 
 class _Formatted(Func):
@@ -65,30 +81,60 @@ def tune_for_streaming(cursor: object, *, index_ordered: bool) -> None:
         cursor.execute("SET LOCAL enable_sort = off")  # type: ignore[attr-defined]
 
 
-def _copy(sql: str, params: Sequence[object], options: str, *, index_ordered: bool) -> Iterator[bytes]:
-    """Yield COPY's output joined into chunks of about CHUNK_SIZE bytes."""
+def lock_tables(cursor: object, tables: Sequence[str]) -> None:
+    """Take the locks the COPY would take, now: at once, or in a waiting slot within
+    ``lock_timeout`` (then OperationalError, a 503); with no slot free, 503 at once."""
+    names = ", ".join(connection.ops.quote_name(table) for table in tables)
+    try:
+        with transaction.atomic():  # a savepoint: the refused NOWAIT must not abort the stream
+            cursor.execute(f"LOCK TABLE {names} IN ACCESS SHARE MODE NOWAIT")  # type: ignore[attr-defined]
+        return
+    except OperationalError:  # lock_not_available
+        pass
+    locked = WindowInFlight(TABLE_LOCKED.format(tables=", ".join(tables)), wait=LOCKED_RETRY_AFTER)
+    with WAITING.slot(refused=locked):
+        cursor.execute(f"LOCK TABLE {names} IN ACCESS SHARE MODE")  # type: ignore[attr-defined]
+
+
+def _copy(sql: str, params: Sequence[object], options: str, *, tables: Sequence[str], index_ordered: bool) -> Iterator[bytes]:
+    """Yield READY once the locks are held, then COPY's output joined into chunks of
+    about CHUNK_SIZE bytes."""
     with transaction.atomic(), connection.cursor() as wrapper:
+        set_stream_statement_timeout(wrapper)
         tune_for_streaming(wrapper, index_ordered=index_ordered)
+        lock_tables(wrapper, tables)
+        yield READY  # type: ignore[misc]
         cursor = wrapper.cursor  # psycopg's own cursor: Django's wrapper has no copy()
-        with cursor.copy(f"COPY ({sql}) TO STDOUT ({options})", params) as copy:
-            pending: list[bytes] = []
-            size = 0
-            for block in copy:
-                pending.append(bytes(block))
-                size += len(block)
-                if size >= CHUNK_SIZE:
+        with ExitStack() as stack:
+            with stall_bound(connection):  # sending the COPY and its first answer
+                copy = stack.enter_context(cursor.copy(f"COPY ({sql}) TO STDOUT ({options})", params))
+            done = False
+            while not done:
+                pending: list[bytes] = []
+                size = 0
+                # One bound per chunk, not per block (about one per row): arming costs.
+                with stall_bound(connection):
+                    while size < CHUNK_SIZE:
+                        block = copy.read()
+                        if not block:
+                            done = True
+                            break
+                        pending.append(bytes(block))
+                        size += len(block)
+                if pending:
                     yield b"".join(pending)
-                    pending.clear()
-                    size = 0
-            if pending:
-                yield b"".join(pending)
 
 
 def copy_csv(feed: Feed, window: Window, columns: Sequence[Column]) -> Iterator[bytes]:
-    yield from CSVRenderer().stream(columns, [])  # the header line, exactly as the portable path
     queryset = feed.queryset(window.start, window.end).values_list(*_csv_expressions(columns))
     sql, params = queryset.query.sql_with_params()
-    yield from _copy(sql, params, "FORMAT csv", index_ordered=feed.reader is None)
+    chunks = _copy(sql, params, "FORMAT csv", tables=feed.tables, index_ordered=feed.reader is None)
+    try:
+        yield next(chunks)  # READY
+        yield from CSVRenderer().stream(columns, [])  # the header line, exactly as the portable path
+        yield from chunks
+    finally:
+        chunks.close()
 
 
 def copy_json(feed: Feed, window: Window, columns: Sequence[Column]) -> Iterator[bytes]:
@@ -97,7 +143,10 @@ def copy_json(feed: Feed, window: Window, columns: Sequence[Column]) -> Iterator
     # COPY ends every row with LF; the array wants ",\n" between rows and "]" after the
     # last, so each chunk's final LF is held back until the next chunk or the end.
     opened = False
-    for chunk in _copy(sql, params, JSON_COPY_OPTIONS, index_ordered=feed.reader is None):
+    for chunk in _copy(sql, params, JSON_COPY_OPTIONS, tables=feed.tables, index_ordered=feed.reader is None):
+        if chunk is READY:
+            yield chunk
+            continue
         text = chunk[:-1].replace(b"\n", b",\n")
         yield (b",\n" if opened else b"[") + text
         opened = True

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 from django.db import connection, transaction
 
-from intarget_export.copy_stream import copy_csv, copy_json, tune_for_streaming
+from intarget_export.copy_stream import READY, copy_csv, copy_json, tune_for_streaming
 from intarget_export.feeds import Feed
 from intarget_export.window import Window
 
@@ -30,8 +30,17 @@ def feed_body(feed: Feed, window: Window, renderer) -> Iterator[bytes]:  # type:
     columns = feed.all_columns()
     if connection.vendor == "postgresql":
         copy = copy_csv if renderer.format == "csv" else copy_json
-        return copy(feed, window, columns)
+        return started(copy(feed, window, columns))
     return portable_body(feed, window, renderer, columns)
+
+
+def started(body: Iterator[bytes]) -> Iterator[bytes]:
+    """Run a COPY stream up to READY, now: its transaction begins and takes its locks
+    here, in the view, so that a bound hit there (a locked table, a stalled database) is
+    an ordinary exception answered 503 JSON, before the 200 and its first byte are sent."""
+    ready = next(body)
+    assert ready is READY, "a COPY stream yields READY first"
+    return body
 
 
 def portable_body(feed: Feed, window: Window, renderer, columns=None) -> Iterator[bytes]:  # type: ignore[no-untyped-def]

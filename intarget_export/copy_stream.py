@@ -7,11 +7,12 @@ row) are joined into chunks of ``CHUNK_SIZE`` before they are yielded: one write
 row costs more than the database's formatting. The output is byte for byte that of
 ``renderers.py``; ``tests/test_copy_stream.py`` compares them.
 
-Bounds (db_bounds.py): the stream's transaction first takes its tables' locks, within
-``lock_timeout`` and a waiting slot (finality.py), and then yields ``READY`` before any
-byte: ``streaming.feed_body`` runs it that far inside the view, so a table locked by
-another session is a 503, not a broken 200. The COPY itself runs under its own
-statement bound, and every chunk read from the database under the stall bound.
+Bounds (db_bounds.py): before the stream is returned, ``wait_for_table_locks`` checks in
+the view that its tables can be read (at once, or within ``lock_timeout`` in a waiting
+slot), so that a table locked by another session is a 503, not a 200 that breaks. The
+COPY itself runs under its own statement bound (its lock wait, in the rare case that a
+lock is taken in between, under ``lock_timeout``: a broken transfer), and every chunk
+read from the database under the stall bound.
 """
 
 from __future__ import annotations
@@ -31,9 +32,6 @@ from intarget_export.window import Window
 # JSON rows hold no raw CR, LF (escaped by to_json) or control characters, so with these
 # never-used quote and delimiter characters COPY's CSV format writes them verbatim.
 JSON_COPY_OPTIONS = "FORMAT csv, QUOTE e'\\x01', DELIMITER e'\\x02'"
-
-# Yielded once, first, when the stream holds its locks; never sent (streaming.started).
-READY = object()
 
 TABLE_LOCKED = "{tables} is locked by another session (a migration or maintenance?); ask again shortly"
 # Retry-After of a refused lock wait: the lock is someone's maintenance, not ours to time.
@@ -81,29 +79,29 @@ def tune_for_streaming(cursor: object, *, index_ordered: bool) -> None:
         cursor.execute("SET LOCAL enable_sort = off")  # type: ignore[attr-defined]
 
 
-def lock_tables(cursor: object, tables: Sequence[str]) -> None:
-    """Take the locks the COPY would take, now: at once, or in a waiting slot within
-    ``lock_timeout`` (then OperationalError, a 503); with no slot free, 503 at once."""
+def wait_for_table_locks(tables: Sequence[str]) -> None:
+    """Return once ``tables`` can be read, in a transaction of its own: at once, or in a
+    waiting slot within ``lock_timeout`` (then OperationalError: 503); with no slot free,
+    503 at once. Run in the view, before the answer starts: the stream's own transaction
+    cannot be opened there, as an answer that is never read would leave it open."""
     names = ", ".join(connection.ops.quote_name(table) for table in tables)
-    try:
-        with transaction.atomic():  # a savepoint: the refused NOWAIT must not abort the stream
-            cursor.execute(f"LOCK TABLE {names} IN ACCESS SHARE MODE NOWAIT")  # type: ignore[attr-defined]
-        return
-    except OperationalError:  # lock_not_available
-        pass
-    locked = WindowInFlight(TABLE_LOCKED.format(tables=", ".join(tables)), wait=LOCKED_RETRY_AFTER)
-    with WAITING.slot(refused=locked):
-        cursor.execute(f"LOCK TABLE {names} IN ACCESS SHARE MODE")  # type: ignore[attr-defined]
+    with transaction.atomic(), connection.cursor() as cursor:
+        try:
+            with transaction.atomic():  # a savepoint: a refused NOWAIT must not abort the rest
+                cursor.execute(f"LOCK TABLE {names} IN ACCESS SHARE MODE NOWAIT")
+            return
+        except OperationalError:  # lock_not_available
+            pass
+        locked = WindowInFlight(TABLE_LOCKED.format(tables=", ".join(tables)), wait=LOCKED_RETRY_AFTER)
+        with WAITING.slot(refused=locked):
+            cursor.execute(f"LOCK TABLE {names} IN ACCESS SHARE MODE")
 
 
-def _copy(sql: str, params: Sequence[object], options: str, *, tables: Sequence[str], index_ordered: bool) -> Iterator[bytes]:
-    """Yield READY once the locks are held, then COPY's output joined into chunks of
-    about CHUNK_SIZE bytes."""
+def _copy(sql: str, params: Sequence[object], options: str, *, index_ordered: bool) -> Iterator[bytes]:
+    """Yield COPY's output joined into chunks of about CHUNK_SIZE bytes."""
     with transaction.atomic(), connection.cursor() as wrapper:
         set_stream_statement_timeout(wrapper)
         tune_for_streaming(wrapper, index_ordered=index_ordered)
-        lock_tables(wrapper, tables)
-        yield READY  # type: ignore[misc]
         cursor = wrapper.cursor  # psycopg's own cursor: Django's wrapper has no copy()
         with ExitStack() as stack:
             with stall_bound(connection):  # sending the COPY and its first answer
@@ -126,15 +124,10 @@ def _copy(sql: str, params: Sequence[object], options: str, *, tables: Sequence[
 
 
 def copy_csv(feed: Feed, window: Window, columns: Sequence[Column]) -> Iterator[bytes]:
+    yield from CSVRenderer().stream(columns, [])  # the header line, exactly as the portable path
     queryset = feed.queryset(window.start, window.end).values_list(*_csv_expressions(columns))
     sql, params = queryset.query.sql_with_params()
-    chunks = _copy(sql, params, "FORMAT csv", tables=feed.tables, index_ordered=feed.reader is None)
-    try:
-        yield next(chunks)  # READY
-        yield from CSVRenderer().stream(columns, [])  # the header line, exactly as the portable path
-        yield from chunks
-    finally:
-        chunks.close()
+    yield from _copy(sql, params, "FORMAT csv", index_ordered=feed.reader is None)
 
 
 def copy_json(feed: Feed, window: Window, columns: Sequence[Column]) -> Iterator[bytes]:
@@ -143,10 +136,7 @@ def copy_json(feed: Feed, window: Window, columns: Sequence[Column]) -> Iterator
     # COPY ends every row with LF; the array wants ",\n" between rows and "]" after the
     # last, so each chunk's final LF is held back until the next chunk or the end.
     opened = False
-    for chunk in _copy(sql, params, JSON_COPY_OPTIONS, tables=feed.tables, index_ordered=feed.reader is None):
-        if chunk is READY:
-            yield chunk
-            continue
+    for chunk in _copy(sql, params, JSON_COPY_OPTIONS, index_ordered=feed.reader is None):
         text = chunk[:-1].replace(b"\n", b",\n")
         yield (b",\n" if opened else b"[") + text
         opened = True

@@ -47,6 +47,8 @@ PRIVILEGE_HINT = "GRANT pg_read_all_stats TO {role};"
 
 # Poll interval while waiting for writers: short, as writers usually commit in milliseconds.
 POLL_SECONDS = 0.02
+# SQLite: how long a request tries for the write lock before it needs a waiting slot.
+SQLITE_FIRST_TRY = 0.25
 
 # Writers that could still commit a stamp earlier than %(end)s into one of %(tables)s.
 # pg_locks shows prepared (two-phase) transactions with a NULL pid; they count too.
@@ -185,7 +187,9 @@ def _wait_for_sqlite_writers(window: Window) -> None:
             return clock()
 
     try:
-        now = lock_clock(0)  # free at once, as it nearly always is: no slot needed
+        # Free at once or within a moment, as it nearly always is (other requests' checks
+        # hold it for microseconds): no slot needed.
+        now = lock_clock(SQLITE_FIRST_TRY)
     except OperationalError:  # "database is locked"
         try:
             with WAITING.slot(refused=in_flight):

@@ -48,7 +48,7 @@ PRIVILEGE_HINT = "GRANT pg_read_all_stats TO {role};"
 # Poll interval while waiting for writers: short, as writers usually commit in milliseconds.
 POLL_SECONDS = 0.02
 # SQLite: how long a request tries for the write lock before it needs a waiting slot.
-SQLITE_FIRST_TRY = 0.25
+SQLITE_FIRST_TRY = 0.05
 
 # Writers that could still commit a stamp earlier than %(end)s into one of %(tables)s.
 # pg_locks shows prepared (two-phase) transactions with a NULL pid; they count too.

@@ -85,16 +85,15 @@ def wait_for_table_locks(tables: Sequence[str]) -> None:
     503 at once. Run in the view, before the answer starts: the stream's own transaction
     cannot be opened there, as an answer that is never read would leave it open."""
     names = ", ".join(connection.ops.quote_name(table) for table in tables)
-    with transaction.atomic(), connection.cursor() as cursor:
-        try:
-            with transaction.atomic():  # a savepoint: a refused NOWAIT must not abort the rest
-                cursor.execute(f"LOCK TABLE {names} IN ACCESS SHARE MODE NOWAIT")
-            return
-        except OperationalError:  # lock_not_available
-            pass
-        locked = WindowInFlight(TABLE_LOCKED.format(tables=", ".join(tables)), wait=LOCKED_RETRY_AFTER)
-        with WAITING.slot(refused=locked):
-            cursor.execute(f"LOCK TABLE {names} IN ACCESS SHARE MODE")
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {names} IN ACCESS SHARE MODE NOWAIT")
+        return
+    except OperationalError:  # lock_not_available: the transaction is rolled back
+        pass
+    locked = WindowInFlight(TABLE_LOCKED.format(tables=", ".join(tables)), wait=LOCKED_RETRY_AFTER)
+    with WAITING.slot(refused=locked), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"LOCK TABLE {names} IN ACCESS SHARE MODE")
 
 
 def _copy(sql: str, params: Sequence[object], options: str, *, index_ordered: bool) -> Iterator[bytes]:
@@ -133,11 +132,14 @@ def copy_csv(feed: Feed, window: Window, columns: Sequence[Column]) -> Iterator[
 def copy_json(feed: Feed, window: Window, columns: Sequence[Column]) -> Iterator[bytes]:
     queryset = feed.queryset(window.start, window.end).values_list(_json_expression(columns))
     sql, params = queryset.query.sql_with_params()
+    # The "[" first, as CSV sends its header first: a failure before the first row then
+    # breaks a started transfer, instead of ending as the server's own (HTML) 500 page.
+    yield b"["
     # COPY ends every row with LF; the array wants ",\n" between rows and "]" after the
     # last, so each chunk's final LF is held back until the next chunk or the end.
     opened = False
     for chunk in _copy(sql, params, JSON_COPY_OPTIONS, index_ordered=feed.reader is None):
         text = chunk[:-1].replace(b"\n", b",\n")
-        yield (b",\n" if opened else b"[") + text
+        yield (b",\n" if opened else b"") + text
         opened = True
-    yield b"]" if opened else b"[]"
+    yield b"]"

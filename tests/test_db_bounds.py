@@ -120,7 +120,9 @@ def test_a_stream_outlives_the_statement_bound_of_the_service(served_on_private_
     response = open_stream(port, key)
     assert response.status == 200
     first = response.read(65536)
-    time.sleep(2.5)  # the COPY waits on a slow reader for longer than the 1 s statement bound
+    # A slow reader: the COPY waits on it for longer than the 1 s statement bound and the
+    # 3 s stall bound; neither may cut it (the stall bound covers waits on the database only).
+    time.sleep(STALL + 1)
     lines = (first + response.read()).split(b"\n")
     assert lines[-1] == b""
     assert len(lines) - 2 == ROWS  # the header, the rows, the empty string after the last LF

@@ -107,6 +107,7 @@ DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 # connecting; a lock another session holds (SQLite: the write lock); one query of the
 # service; the COPY of a feed stream (may run for minutes: off by default); and, client-side,
 # one answer from a server that does not answer at all (stopped, frozen, unreachable).
+# (SQLite has no "off" for the lock bound: 0 there means fail at once.)
 DATABASE_CONNECT_TIMEOUT = env_float("DATABASE_CONNECT_TIMEOUT", 5.0)
 DATABASE_LOCK_TIMEOUT = env_float("DATABASE_LOCK_TIMEOUT", 10.0)
 DATABASE_STATEMENT_TIMEOUT = env_float("DATABASE_STATEMENT_TIMEOUT", 15.0)
@@ -171,7 +172,7 @@ FINALITY_WAIT_FOR_WRITERS = env_bool("FINALITY_WAIT_FOR_WRITERS", True)
 # How many requests of one process may wait at once (for writers, or for a lock before a
 # stream); the others answer the same 503 at once, so that the remaining threads keep
 # serving other feeds. Default: half of gunicorn's threads (GUNICORN_THREADS, as in
-# gunicorn.conf.py).
+# gunicorn.conf.py); 0: never wait, answer 503 at once.
 FINALITY_MAX_WAITERS = int(env_float("FINALITY_MAX_WAITERS", max(1, int(env_float("GUNICORN_THREADS", 4)) // 2)))
 
 LOGGING = {

@@ -10,6 +10,8 @@ class IntargetExportConfig(AppConfig):
         from django.db.backends.signals import connection_created
 
         from intarget_export import checks  # noqa: F401  (registers the system checks)
+        from intarget_export.db_bounds import install as bound_database_waits
         from intarget_export.model_fields import register_sqlite_functions
 
         connection_created.connect(register_sqlite_functions)
+        connection_created.connect(bound_database_waits)

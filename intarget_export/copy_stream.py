@@ -6,22 +6,36 @@ expression per column, from the column kind's ``sql_text`` / ``sql_json``, and r
 row) are joined into chunks of ``CHUNK_SIZE`` before they are yielded: one write per
 row costs more than the database's formatting. The output is byte for byte that of
 ``renderers.py``; ``tests/test_copy_stream.py`` compares them.
+
+Bounds (db_bounds.py): before the stream is returned, ``wait_for_table_locks`` checks in
+the view that its tables can be read (at once, or within ``lock_timeout`` in a waiting
+slot), so that a table locked by another session is a 503, not a 200 that breaks. The
+COPY itself runs under its own statement bound (its lock wait, in the rare case that a
+lock is taken in between, under ``lock_timeout``: a broken transfer), and every chunk
+read from the database under the stall bound.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from contextlib import ExitStack
 
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models import Expression, F, Func, TextField, Value
 
+from intarget_export.db_bounds import set_stream_statement_timeout, stall_bound
 from intarget_export.feeds import Column, Feed
+from intarget_export.finality import WAITING, WindowInFlight
 from intarget_export.renderers import CHUNK_SIZE, CSVRenderer, JSONRenderer
 from intarget_export.window import Window
 
 # JSON rows hold no raw CR, LF (escaped by to_json) or control characters, so with these
 # never-used quote and delimiter characters COPY's CSV format writes them verbatim.
 JSON_COPY_OPTIONS = "FORMAT csv, QUOTE e'\\x01', DELIMITER e'\\x02'"
+
+TABLE_LOCKED = "{tables} is locked by another session (a migration or maintenance?); ask again shortly"
+# Retry-After of a refused lock wait: the lock is someone's maintenance, not ours to time.
+LOCKED_RETRY_AFTER = 5
 
 
 class _Formatted(Func):
@@ -65,23 +79,47 @@ def tune_for_streaming(cursor: object, *, index_ordered: bool) -> None:
         cursor.execute("SET LOCAL enable_sort = off")  # type: ignore[attr-defined]
 
 
+def wait_for_table_locks(tables: Sequence[str]) -> None:
+    """Return once ``tables`` can be read, in a transaction of its own: at once, or in a
+    waiting slot within ``lock_timeout`` (then OperationalError: 503); with no slot free,
+    503 at once. Run in the view, before the answer starts: the stream's own transaction
+    cannot be opened there, as an answer that is never read would leave it open."""
+    names = ", ".join(connection.ops.quote_name(table) for table in tables)
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {names} IN ACCESS SHARE MODE NOWAIT")
+        return
+    except OperationalError:  # lock_not_available: the transaction is rolled back
+        pass
+    locked = WindowInFlight(TABLE_LOCKED.format(tables=", ".join(tables)), wait=LOCKED_RETRY_AFTER)
+    with WAITING.slot(refused=locked), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"LOCK TABLE {names} IN ACCESS SHARE MODE")
+
+
 def _copy(sql: str, params: Sequence[object], options: str, *, index_ordered: bool) -> Iterator[bytes]:
     """Yield COPY's output joined into chunks of about CHUNK_SIZE bytes."""
     with transaction.atomic(), connection.cursor() as wrapper:
+        set_stream_statement_timeout(wrapper)
         tune_for_streaming(wrapper, index_ordered=index_ordered)
         cursor = wrapper.cursor  # psycopg's own cursor: Django's wrapper has no copy()
-        with cursor.copy(f"COPY ({sql}) TO STDOUT ({options})", params) as copy:
-            pending: list[bytes] = []
-            size = 0
-            for block in copy:
-                pending.append(bytes(block))
-                size += len(block)
-                if size >= CHUNK_SIZE:
+        with ExitStack() as stack:
+            with stall_bound(connection):  # sending the COPY and its first answer
+                copy = stack.enter_context(cursor.copy(f"COPY ({sql}) TO STDOUT ({options})", params))
+            done = False
+            while not done:
+                pending: list[bytes] = []
+                size = 0
+                # One bound per chunk, not per block (about one per row): arming costs.
+                with stall_bound(connection):
+                    while size < CHUNK_SIZE:
+                        block = copy.read()
+                        if not block:
+                            done = True
+                            break
+                        pending.append(bytes(block))
+                        size += len(block)
+                if pending:
                     yield b"".join(pending)
-                    pending.clear()
-                    size = 0
-            if pending:
-                yield b"".join(pending)
 
 
 def copy_csv(feed: Feed, window: Window, columns: Sequence[Column]) -> Iterator[bytes]:
@@ -94,11 +132,14 @@ def copy_csv(feed: Feed, window: Window, columns: Sequence[Column]) -> Iterator[
 def copy_json(feed: Feed, window: Window, columns: Sequence[Column]) -> Iterator[bytes]:
     queryset = feed.queryset(window.start, window.end).values_list(_json_expression(columns))
     sql, params = queryset.query.sql_with_params()
+    # The "[" first, as CSV sends its header first: a failure before the first row then
+    # breaks a started transfer, instead of ending as the server's own (HTML) 500 page.
+    yield b"["
     # COPY ends every row with LF; the array wants ",\n" between rows and "]" after the
     # last, so each chunk's final LF is held back until the next chunk or the end.
     opened = False
     for chunk in _copy(sql, params, JSON_COPY_OPTIONS, index_ordered=feed.reader is None):
         text = chunk[:-1].replace(b"\n", b",\n")
-        yield (b",\n" if opened else b"[") + text
+        yield (b",\n" if opened else b"") + text
         opened = True
-    yield b"]" if opened else b"[]"
+    yield b"]"

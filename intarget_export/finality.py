@@ -11,13 +11,20 @@ inside it is already visible. Never half-full. The reasoning is in docs/no-row-l
   answers 503 with ``Retry-After`` rather than an incomplete window.
 - SQLite: stamps are taken under the database's write lock; taking that lock once waits
   for every writer in flight, and any later writer stamps after it.
+
+Waiting never starves the process: a request that finds writers open waits only if it
+gets one of ``FINALITY_MAX_WAITERS`` waiting slots (per process, fewer than its threads);
+without one it answers the same 503 at once. So the threads left over keep serving every
+other feed and key while one writer holds a table (tests/test_waiting_starvation.py).
 """
 
 from __future__ import annotations
 
 import math
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.db import OperationalError, connection, transaction
@@ -40,6 +47,8 @@ PRIVILEGE_HINT = "GRANT pg_read_all_stats TO {role};"
 
 # Poll interval while waiting for writers: short, as writers usually commit in milliseconds.
 POLL_SECONDS = 0.02
+# SQLite: how long a request tries for the write lock before it needs a waiting slot.
+SQLITE_FIRST_TRY = 0.05
 
 # Writers that could still commit a stamp earlier than %(end)s into one of %(tables)s.
 # pg_locks shows prepared (two-phase) transactions with a NULL pid; they count too.
@@ -82,6 +91,30 @@ class WindowInFlight(WindowNotFinal):
     default_code = "window_in_flight"
 
 
+class _WaitingSlots:
+    """At most ``FINALITY_MAX_WAITERS`` requests of this process wait at once."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._waiting = 0
+
+    @contextmanager
+    def slot(self, refused: Exception) -> Iterator[None]:
+        """Hold a slot for the block; raise ``refused`` at once if none is free."""
+        with self._lock:
+            if self._waiting >= settings.FINALITY_MAX_WAITERS:
+                raise refused
+            self._waiting += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._waiting -= 1
+
+
+WAITING = _WaitingSlots()
+
+
 def ensure_final(window: Window, tables: Sequence[str]) -> None:
     """Return once ``window`` is final; raise WindowNotFinal (425 or 503) otherwise."""
     if window.end is None or window.is_empty:
@@ -110,21 +143,28 @@ def _wait_for_postgresql_writers(window: Window, tables: Sequence[str]) -> None:
     role = check_can_see_writers()
     if role is not None:
         raise WindowInFlight(NO_PRIVILEGE.format(role=role), wait=settings.FINALITY_RETRY_AFTER)
-    deadline = time.monotonic() + settings.FINALITY_MAX_WAIT
+    in_flight = WindowInFlight(
+        WRITERS_OPEN.format(end=f"{window.end:%Y-%m-%d %H:%M:%S}", tables=", ".join(tables)),
+        wait=settings.FINALITY_RETRY_AFTER,
+    )
     with connection.cursor() as cursor:
-        while True:
+
+        def writers_open() -> bool:
             # Inside a transaction PostgreSQL would keep answering from its first
             # snapshot of pg_stat_activity; refresh it on every poll.
             cursor.execute("SELECT pg_stat_clear_snapshot()")
             cursor.execute(OPEN_WRITERS_SQL, {"end": window.end, "tables": list(tables)})
-            if not cursor.fetchone()[0]:
-                return
-            if time.monotonic() >= deadline:
-                raise WindowInFlight(
-                    WRITERS_OPEN.format(end=f"{window.end:%Y-%m-%d %H:%M:%S}", tables=", ".join(tables)),
-                    wait=settings.FINALITY_RETRY_AFTER,
-                )
-            time.sleep(POLL_SECONDS)
+            return cursor.fetchone()[0]
+
+        if not writers_open():
+            return
+        with WAITING.slot(refused=in_flight):
+            deadline = time.monotonic() + settings.FINALITY_MAX_WAIT
+            while time.monotonic() < deadline:
+                time.sleep(POLL_SECONDS)
+                if not writers_open():
+                    return
+    raise in_flight
 
 
 def check_can_see_writers() -> str | None:
@@ -136,14 +176,25 @@ def check_can_see_writers() -> str | None:
 
 
 def _wait_for_sqlite_writers(window: Window) -> None:
-    try:
+    in_flight = WindowInFlight(
+        WRITERS_OPEN.format(end=f"{window.end:%Y-%m-%d %H:%M:%S}", tables="the database"),
+        wait=settings.FINALITY_RETRY_AFTER,
+    )
+
+    def lock_clock(wait: float) -> object:
         # IMMEDIATE: the BEGIN takes the write lock, once every writer in flight is done.
-        with sqlite_lock_wait(settings.FINALITY_MAX_WAIT), transaction.atomic():
-            now = clock()
-    except OperationalError:  # "database is locked" after the busy timeout
-        raise WindowInFlight(
-            WRITERS_OPEN.format(end=f"{window.end:%Y-%m-%d %H:%M:%S}", tables="the database"),
-            wait=settings.FINALITY_RETRY_AFTER,
-        ) from None
+        with sqlite_lock_wait(wait), transaction.atomic():
+            return clock()
+
+    try:
+        # Free at once or within a moment, as it nearly always is (other requests' checks
+        # hold it for microseconds): no slot needed.
+        now = lock_clock(SQLITE_FIRST_TRY)
+    except OperationalError:  # "database is locked"
+        try:
+            with WAITING.slot(refused=in_flight):
+                now = lock_clock(settings.FINALITY_MAX_WAIT)
+        except OperationalError:  # still locked after the wait
+            raise in_flight from None
     if window.end > now:  # type: ignore[operator]
         raise _not_ended(window, now)

@@ -132,11 +132,31 @@ TEMPLATES = [
 # SQLite by default so that a fresh checkout runs with no database server.
 DATABASE_URL = os.getenv("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'db.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+# Bounds on every wait for the database, in seconds, 0 = off (intarget_export/db_bounds.py):
+# connecting; a lock another session holds (SQLite: the write lock); one query of the
+# service; the COPY of a feed stream (may run for minutes: off by default); and, client-side,
+# one answer from a server that does not answer at all (stopped, frozen, unreachable).
+# (SQLite has no "off" for the lock bound: 0 there means fail at once.)
+DATABASE_CONNECT_TIMEOUT = env_float("DATABASE_CONNECT_TIMEOUT", 5.0)
+DATABASE_LOCK_TIMEOUT = env_float("DATABASE_LOCK_TIMEOUT", 10.0)
+DATABASE_STATEMENT_TIMEOUT = env_float("DATABASE_STATEMENT_TIMEOUT", 15.0)
+DATABASE_STREAM_STATEMENT_TIMEOUT = env_float("DATABASE_STREAM_STATEMENT_TIMEOUT", 0.0)
+DATABASE_STALL_TIMEOUT = env_float("DATABASE_STALL_TIMEOUT", 20.0)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    from intarget_export.db_bounds import postgresql_options
+
+    DATABASES["default"]["OPTIONS"] = postgresql_options(
+        DATABASES["default"].get("OPTIONS", {}),
+        connect_timeout=DATABASE_CONNECT_TIMEOUT,
+        lock_timeout=DATABASE_LOCK_TIMEOUT,
+        statement_timeout=DATABASE_STATEMENT_TIMEOUT,
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES["default"]["OPTIONS"] = {
-        # Writers queue for the lock instead of failing with "database is locked".
-        "timeout": 20,
+        # Writers queue for the lock instead of failing with "database is locked", for
+        # at most the lock bound.
+        "timeout": DATABASE_LOCK_TIMEOUT,
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
@@ -180,6 +200,11 @@ REST_FRAMEWORK = {
 FINALITY_MAX_WAIT = env_float("FINALITY_MAX_WAIT", 10.0)
 FINALITY_RETRY_AFTER = env_float("FINALITY_RETRY_AFTER", 5.0)
 FINALITY_WAIT_FOR_WRITERS = env_bool("FINALITY_WAIT_FOR_WRITERS", True)
+# How many requests of one process may wait at once (for writers, or for a lock before a
+# stream); the others answer the same 503 at once, so that the remaining threads keep
+# serving other feeds. Default: half of gunicorn's threads (GUNICORN_THREADS, as in
+# gunicorn.conf.py); 0: never wait, answer 503 at once.
+FINALITY_MAX_WAITERS = int(env_float("FINALITY_MAX_WAITERS", max(1, int(env_float("GUNICORN_THREADS", 4)) // 2)))
 
 LOGGING = {
     "version": 1,

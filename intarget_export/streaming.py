@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 from django.db import connection, transaction
 
-from intarget_export.copy_stream import copy_csv, copy_json, tune_for_streaming
+from intarget_export.copy_stream import copy_csv, copy_json, tune_for_streaming, wait_for_table_locks
 from intarget_export.feeds import Feed
 from intarget_export.window import Window
 
@@ -29,6 +29,9 @@ def feed_body(feed: Feed, window: Window, renderer) -> Iterator[bytes]:  # type:
     # Read now, not when streaming starts: the custom-field columns of `users`.
     columns = feed.all_columns()
     if connection.vendor == "postgresql":
+        # Here, in the view: a locked table (or a stalled database) is a 503 before the
+        # answer starts, not a 200 that breaks.
+        wait_for_table_locks(feed.tables)
         copy = copy_csv if renderer.format == "csv" else copy_json
         return copy(feed, window, columns)
     return portable_body(feed, window, renderer, columns)

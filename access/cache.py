@@ -21,13 +21,14 @@ from typing import Any
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.db import DatabaseCache as DjangoDatabaseCache
-from django.db import connections, router, transaction
+from django.db import OperationalError, connections, router, transaction
 
 from intarget_export.stamping import sqlite_lock_wait
 
-# A request waits at most this long for SQLite's write lock to count itself; then the
-# database error answers 503 (the limit is never skipped silently).
-SQLITE_LOCK_WAIT = 2.0
+# How long a request waits for SQLite's write lock to count itself or give its slot
+# back. Short: the lock is the whole database's, and a writer may hold it for minutes
+# (an import); limits.py decides what a request that could not count does.
+SQLITE_LOCK_WAIT = 0.05
 
 
 class DatabaseCache(DjangoDatabaseCache):
@@ -45,6 +46,15 @@ class DatabaseCache(DjangoDatabaseCache):
                     [key],
                 )
             yield cursor
+
+    def _base_delete_many(self, keys: list[str]) -> bool:
+        """Deleting (a slot given back, expired entries found by a read) is best effort:
+        never a wait for SQLite's lock; what is left expires."""
+        try:
+            with sqlite_lock_wait(SQLITE_LOCK_WAIT):
+                return super()._base_delete_many(keys)
+        except OperationalError:
+            return False
 
     def add(self, key: str, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None) -> bool:
         with self._locked(self.make_and_validate_key(key, version=version)):

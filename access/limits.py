@@ -10,13 +10,22 @@
   A lease expires ``LEASE_SECONDS`` after it was last renewed, so that a worker killed
   mid-stream frees its slot; live leases are renewed by one thread per process
   (``leases.py``), not by the stream, whose connection is busy with COPY.
+
+On SQLite the counts live behind the database's one write lock. While another writer
+holds it (an import, say), a request that cannot count itself within a moment is let
+through uncounted, with a warning in the log, rather than wait or fail: finality needs
+that same lock, so such a request is answered 503 anyway unless it needs no window. On
+PostgreSQL (row locks) or Redis nothing is skipped; a failing cache answers 503.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -24,6 +33,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache as shared_cache
 from django.core.exceptions import ImproperlyConfigured
+from django.db import OperationalError, connection
 from django.http import HttpResponseBase
 from rest_framework.exceptions import Throttled
 from rest_framework.request import Request
@@ -31,6 +41,8 @@ from rest_framework.throttling import BaseThrottle
 
 from access.leases import Lease, acquire
 from access.models import ApiKey
+
+logger = logging.getLogger(__name__)
 
 PERIODS = {"s": 1, "min": 60, "hour": 3600}
 BAD_RATE = "API_RATE_LIMIT must be N/s, N/min or N/hour with N a whole number of at least 1; got {value!r}"
@@ -98,11 +110,31 @@ def count_request(key: ApiKey, now: float) -> tuple[int, float]:
     return count, (period + 1) * rate.seconds - now
 
 
+@contextmanager
+def uncounted_while_sqlite_is_locked(limit: str) -> Iterator[None]:
+    """See the module's docstring: SQLite's write lock held by a long writer."""
+    try:
+        yield
+    except OperationalError as error:
+        if connection.vendor != "sqlite" or "locked" not in str(error):
+            raise
+        logger.warning("%s not counted for this request: the SQLite database is locked by a writer", limit)
+        raise _Uncounted from None
+
+
+class _Uncounted(Exception):
+    pass
+
+
 class KeyRateThrottle(BaseThrottle):
     def allow_request(self, request: Request, view: Any) -> bool:
         if not isinstance(request.auth, ApiKey):
             return True
-        count, remaining = count_request(request.auth, time.time())
+        try:
+            with uncounted_while_sqlite_is_locked("API_RATE_LIMIT"):
+                count, remaining = count_request(request.auth, time.time())
+        except _Uncounted:
+            return True
         rate = rate_limit()
         if count > rate.count:
             wait = max(1, math.ceil(remaining))
@@ -117,7 +149,11 @@ class KeyStreamCap(BaseThrottle):
     def allow_request(self, request: Request, view: Any) -> bool:
         if not isinstance(request.auth, ApiKey):
             return True
-        lease = acquire(f"access:streams:{request.auth.pk}", max_streams())
+        try:
+            with uncounted_while_sqlite_is_locked("API_MAX_STREAMS"):
+                lease = acquire(f"access:streams:{request.auth.pk}", max_streams())
+        except _Uncounted:
+            return True
         if lease is None:
             raise Throttled(wait=STREAM_RETRY_AFTER, detail=STREAMS_FULL.format(count=max_streams()))
         request.stream_lease = lease  # type: ignore[attr-defined]

@@ -22,6 +22,8 @@ SQLite's only wait is for the write lock: its busy timeout is the same lock boun
 
 from __future__ import annotations
 
+import os
+
 import heapq
 import itertools
 import logging
@@ -46,9 +48,11 @@ def postgresql_options(
 ) -> dict[str, Any]:
     """``DATABASES[…]["OPTIONS"]`` with the bounds added (psycopg connection parameters).
 
-    Settings given in DATABASE_URL's own ``options`` come first, so ours win; 0 is "off".
+    Settings given in the environment's ``PGOPTIONS`` and in DATABASE_URL's own
+    ``options`` come first, so ours win; 0 is "off". (libpq ignores PGOPTIONS once a
+    connection names its own options: it is carried over here, not lost.)
     """
-    given = options.get("options", "")
+    given = " ".join(filter(None, [os.environ.get("PGOPTIONS", ""), options.get("options", "")]))
     ours = f"-c lock_timeout={milliseconds(lock_timeout)} -c statement_timeout={milliseconds(statement_timeout)}"
     merged = {**options, "options": f"{given} {ours}".strip()}
     if connect_timeout > 0:

@@ -74,10 +74,17 @@ class Gunicorn:
 
     def stop(self) -> None:
         if self.process.poll() is None:
+            workers = self.worker_pids()
             self.process.send_signal(signal.SIGINT)  # quick shutdown: open streams end now
             try:
-                self.process.wait(15)
+                self.process.wait(5)
             except subprocess.TimeoutExpired:
+                # A worker still booting ignores the arbiter's signal; no test waits for it.
+                for pid in workers:
+                    try:
+                        os.kill(pid, signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
                 self.process.kill()
                 self.process.wait(5)
         self._log_file.close()

@@ -32,8 +32,15 @@ def server(tmp_path_factory):
     gunicorn.stop()
 
 
-def request(port: int, key: str) -> http.client.HTTPResponse:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+class HTTP10Connection(http.client.HTTPConnection):
+    """http.client speaking HTTP/1.0, as a client or a downgrading proxy would."""
+
+    _http_vsn = 10
+    _http_vsn_str = "HTTP/1.0"
+
+
+def request(port: int, key: str, connection_class=http.client.HTTPConnection) -> http.client.HTTPResponse:
+    connection = connection_class("127.0.0.1", port, timeout=60)
     connection.request("GET", QUERY, headers={"Authorization": f"Bearer {key}"})
     return connection.getresponse()
 
@@ -46,6 +53,29 @@ def test_a_long_stream_is_served_to_the_end(server):
     lines = response.read().split(b"\n")
     assert lines[-1] == b""  # the body ends with a complete record
     assert {line.split(b",")[0] for line in lines[1:-1]} == {f"t{n:07d}".encode() for n in range(ROWS)}
+
+
+def test_an_http_1_0_answer_is_sent_whole_with_its_length(server):
+    port, key, _ = server
+    response = request(port, key, HTTP10Connection)
+    assert response.status == 200
+    assert response.getheader("Transfer-Encoding") is None
+    body = response.read()
+    assert int(response.getheader("Content-Length")) == len(body)
+    lines = body.split(b"\n")
+    assert lines[-1] == b""
+    assert len(lines) == ROWS + 2  # header, ROWS records, and the empty string after the last LF
+
+
+def test_an_http_1_0_answer_whose_worker_dies_is_short_of_its_length(server):
+    port, key, gunicorn = server
+    response = request(port, key, HTTP10Connection)
+    assert response.status == 200
+    assert response.read(65536)
+    for pid in gunicorn.worker_pids():
+        os.kill(pid, signal.SIGKILL)
+    with pytest.raises((http.client.IncompleteRead, ConnectionError)):
+        response.read()
 
 
 def test_a_stream_whose_worker_dies_ends_as_a_broken_transfer(server):

@@ -30,9 +30,23 @@ from django.http import FileResponse, HttpRequest
 from intarget_export.renderers import CHUNK_SIZE
 
 
+# HTTP versions whose answers are framed by the connection's close alone.
+UNFRAMED = ("HTTP/1.0", "HTTP/0.9")
+
+
 def needs_spooling(request: HttpRequest) -> bool:
-    """True when the connection has no framing of its own: HTTP/1.0 (and HTTP/0.9)."""
-    return request.META.get("SERVER_PROTOCOL", "HTTP/1.1") in ("HTTP/1.0", "HTTP/0.9")
+    """True when the answer would have no framing of its own on its way to the client.
+
+    That is when gunicorn is asked in HTTP/1.0 (by a client, or by a proxy that talks
+    HTTP/1.0 upstream, as nginx does by default), or when the shipped nginx says that
+    its own client talks HTTP/1.0 (``X-Forwarded-HTTP-Version``, deploy/nginx.conf):
+    nginx then gets a chunked stream but can pass it on only as a body ended by a close.
+    The header needs no trust: it can only make an answer carry its length.
+    """
+    return (
+        request.META.get("SERVER_PROTOCOL", "HTTP/1.1") in UNFRAMED
+        or request.META.get("HTTP_X_FORWARDED_HTTP_VERSION", "").strip().upper() in UNFRAMED
+    )
 
 
 def spooled_response(chunks: Iterable[bytes], content_type: str) -> FileResponse:

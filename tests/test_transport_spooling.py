@@ -66,8 +66,15 @@ def test_an_http_1_0_answer_has_its_length_and_the_same_bytes_as_the_stream(clie
         assert len(json.loads(spooled_body)) == 1200
 
 
+def test_an_answer_for_a_proxy_s_http_1_0_client_is_spooled(client_with_key, transactions):
+    # deploy/nginx.conf talks HTTP/1.1 to gunicorn and names its own client's version.
+    response = client_with_key.get("/api/transactions", WINDOW, HTTP_X_FORWARDED_HTTP_VERSION="HTTP/1.0")
+    assert response.status_code == 200
+    assert int(response["Content-Length"]) == len(b"".join(response.streaming_content))
+
+
 def test_an_http_1_1_answer_still_streams_without_a_length(client_with_key, transactions):
-    response = client_with_key.get("/api/transactions", WINDOW)
+    response = client_with_key.get("/api/transactions", WINDOW, HTTP_X_FORWARDED_HTTP_VERSION="HTTP/1.1")
     assert response.status_code == 200
     assert not isinstance(response, FileResponse)
     assert "Content-Length" not in response

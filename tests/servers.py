@@ -58,13 +58,13 @@ def new_key(env: dict[str, str], name: str = "tests") -> str:
 class Gunicorn:
     """gunicorn -c gunicorn.conf.py on ``port``; its output (access log included) in ``log``."""
 
-    def __init__(self, env: dict[str, str], port: int, log: Path):
+    def __init__(self, env: dict[str, str], port: int, log: Path, cwd: Path = ROOT):
         self.port = port
         self.log = log
         self._log_file = log.open("wb")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "intarget_export.wsgi:application"],
-            cwd=ROOT, env={**env, "BIND": f"127.0.0.1:{port}"}, stdout=self._log_file, stderr=subprocess.STDOUT,
+            cwd=cwd, env={**env, "BIND": f"127.0.0.1:{port}"}, stdout=self._log_file, stderr=subprocess.STDOUT,
         )
         wait_for_port(port, self.process)
 

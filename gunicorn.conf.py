@@ -27,6 +27,10 @@ errorlog = "-"
 # parameters other than the window's, whatever the format (intarget_export/access_log.py).
 access_log_format = '%(h)s %(t)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
 logger_class = "intarget_export.access_log.AccessLogWithoutSecrets"
+# Header limits no narrower than deploy/nginx.conf's (8 KiB lines), so that what nginx
+# lets through is answered by the service in JSON, never by gunicorn's HTML error page.
+limit_request_line = 8190
+limit_request_fields = 1000
 # Recycle workers now and then; a long stream finishes before its worker exits.
 max_requests = 10000
 max_requests_jitter = 1000

@@ -4,12 +4,15 @@ gunicorn and through the shipped nginx, on a private PostgreSQL cluster.
     .venv/bin/python bench/transport.py                      # 1M transactions, 5 runs each
     .venv/bin/python bench/transport.py --rows 300000 --runs 3
     .venv/bin/python bench/transport.py --tree /tmp/base     # the same, served from another checkout
+    .venv/bin/python bench/transport.py --against /tmp/base  # HTTP/1.1 A/B, requests interleaved
 
 Prints, per transport: median total time, time to first byte (for a spooled HTTP/1.0
 answer: the time to spool the window), bytes, and the gunicorn
 worker's peak RSS (VmHWM) at the end. ``--tree`` serves the service from another source
 tree with this checkout's venv (e.g. ``git archive <commit> | tar -x -C /tmp/base``), to
 compare the HTTP/1.1 streaming speed before and after a change on the same data.
+``--against`` is the fairer comparison on a busy machine: both trees are served at once
+on the same data, and their HTTP/1.1 requests alternate.
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--tree", type=Path, default=HERE, help="source tree to serve from (default: this one)")
+    parser.add_argument("--against", type=Path, help="another source tree: HTTP/1.1 A/B, requests interleaved")
     args = parser.parse_args()
 
     folder = Path(tempfile.mkdtemp(prefix="intarget-bench-transport-"))
@@ -81,6 +85,14 @@ def main() -> None:
             "shipped nginx, HTTP/1.1": (proxy.port, ()),
             "shipped nginx, HTTP/1.0": (proxy.port, ("--http1.0",)),
         }
+        if args.against:
+            other = Gunicorn(env, free_port(), folder / "other.log", cwd=args.against)
+            servers.append(other)
+            pairs = [(curl(gunicorn.port, key)[1], curl(other.port, key)[1]) for _ in range(args.runs)]
+            ours, theirs = (statistics.median(times) for times in zip(*pairs))
+            print(f"{args.rows} transactions, CSV, gunicorn HTTP/1.1, median of {args.runs} interleaved: "
+                  f"{args.tree} {ours:.2f} s, {args.against} {theirs:.2f} s ({ours / theirs:.2f}x)")
+            return
         print(f"{args.rows} transactions, CSV, median of {args.runs}; served from {args.tree}")
         for name, (port, options) in transports.items():
             results = [curl(port, key, *options) for _ in range(args.runs)]

@@ -10,6 +10,7 @@ from access.limits import hold_until_sent
 from intarget_export.feeds import served_feeds
 from intarget_export.finality import ensure_final
 from intarget_export.renderers import CSVRenderer, FeedContentNegotiation, JSONRenderer
+from intarget_export.spooling import needs_spooling, spooled_response
 from intarget_export.streaming import feed_body
 from intarget_export.window import parse_window
 
@@ -17,7 +18,8 @@ UNKNOWN_FEED = "unknown feed {name!r}; the feeds are: {names}"
 
 
 class FeedView(APIView):
-    """``GET /api/<feed>?from=…&to=…``: the feed's rows in the window, streamed."""
+    """``GET /api/<feed>?from=…&to=…``: the feed's rows in the window, streamed
+    (spooled, then sent with its length, for HTTP/1.0: spooling.py)."""
 
     # CSV first: DRF picks the first renderer when the client states no preference.
     renderer_classes = [CSVRenderer, JSONRenderer]
@@ -32,8 +34,14 @@ class FeedView(APIView):
         window = parse_window(request.query_params, optional=feed.window_optional)
         ensure_final(window, feed.tables)
         renderer = request.accepted_renderer
-        body = feed_body(feed, window, renderer) if request.method == "GET" else iter(())
-        return StreamingHttpResponse(body, content_type=f"{renderer.media_type}; charset=utf-8")
+        content_type = f"{renderer.media_type}; charset=utf-8"
+        if request.method == "HEAD":
+            return StreamingHttpResponse(iter(()), content_type=content_type)
+        body = feed_body(feed, window, renderer)
+        if needs_spooling(request):
+            # HTTP/1.0 has no chunks: only a length makes a cut-off body detectable.
+            return spooled_response(body, content_type)
+        return StreamingHttpResponse(body, content_type=content_type)
 
     def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
         # The key's stream slot (API_MAX_STREAMS) is held until the body has been sent.

@@ -4,66 +4,45 @@ mid-way ends as a broken transfer, never as a clean end of body."""
 import http.client
 import os
 import signal
-import socket
 import sqlite3
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.servers import Gunicorn, free_port, manage, new_key, service_env
+
 ROWS = 200_000
 QUERY = "/api/transactions?from=2020-10-10+00:00:00&to=2020-10-11+00:00:00"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """gunicorn with gunicorn.conf.py on its own SQLite file of ROWS transactions."""
     data = tmp_path_factory.mktemp("gunicorn")
-    port = free_port()
-    env = {**os.environ, "DATA_DIR": str(data), "BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "1"}
-    env.pop("DATABASE_URL", None)
-    manage = [sys.executable, "manage.py"]
-    subprocess.run([*manage, "migrate", "-v0"], cwd=ROOT, env=env, check=True)
-    key = subprocess.run([*manage, "create_api_key", "t"], cwd=ROOT, env=env, check=True, capture_output=True, text=True)
+    env = service_env(data, WEB_CONCURRENCY="1")
+    manage(env, "migrate", "-v0")
+    key = new_key(env, "t")
     with sqlite3.connect(data / "db.sqlite3") as db:
         db.executemany(
             "INSERT INTO payments_transaction (id, player_id, amount, currency, dir, created_at, updated_at) "
             "VALUES (?, 'p1', '12.5', 'EUR', 'IN', '2020-10-10 00:00:00', ?)",
             ((f"t{n:07d}", f"2020-10-10 {n // 3600 % 24:02d}:{n // 60 % 60:02d}:{n % 60:02d}.{n:06d}") for n in range(ROWS)),
         )
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "intarget_export.wsgi:application"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    yield port, key.stdout.splitlines()[-1], process
-    process.terminate()
-    process.wait(10)
+    gunicorn = Gunicorn(env, free_port(), data / "gunicorn.log")
+    yield gunicorn.port, key, gunicorn
+    gunicorn.stop()
 
 
-def request(port: int, key: str) -> http.client.HTTPResponse:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+class HTTP10Connection(http.client.HTTPConnection):
+    """http.client speaking HTTP/1.0, as a client or a downgrading proxy would."""
+
+    _http_vsn = 10
+    _http_vsn_str = "HTTP/1.0"
+
+
+def request(port: int, key: str, connection_class=http.client.HTTPConnection) -> http.client.HTTPResponse:
+    connection = connection_class("127.0.0.1", port, timeout=60)
     connection.request("GET", QUERY, headers={"Authorization": f"Bearer {key}"})
     return connection.getresponse()
-
-
-def worker_pids(master: int) -> list[int]:
-    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
-    return [int(pid) for pid in children]
 
 
 def test_a_long_stream_is_served_to_the_end(server):
@@ -76,12 +55,35 @@ def test_a_long_stream_is_served_to_the_end(server):
     assert {line.split(b",")[0] for line in lines[1:-1]} == {f"t{n:07d}".encode() for n in range(ROWS)}
 
 
+def test_an_http_1_0_answer_is_sent_whole_with_its_length(server):
+    port, key, _ = server
+    response = request(port, key, HTTP10Connection)
+    assert response.status == 200
+    assert response.getheader("Transfer-Encoding") is None
+    body = response.read()
+    assert int(response.getheader("Content-Length")) == len(body)
+    lines = body.split(b"\n")
+    assert lines[-1] == b""
+    assert len(lines) == ROWS + 2  # header, ROWS records, and the empty string after the last LF
+
+
+def test_an_http_1_0_answer_whose_worker_dies_is_short_of_its_length(server):
+    port, key, gunicorn = server
+    response = request(port, key, HTTP10Connection)
+    assert response.status == 200
+    assert response.read(65536)
+    for pid in gunicorn.worker_pids():
+        os.kill(pid, signal.SIGKILL)
+    with pytest.raises((http.client.IncompleteRead, ConnectionError)):
+        response.read()
+
+
 def test_a_stream_whose_worker_dies_ends_as_a_broken_transfer(server):
-    port, key, master = server
+    port, key, gunicorn = server
     response = request(port, key)
     assert response.status == 200
     assert response.read(65536)
-    for pid in worker_pids(master.pid):
+    for pid in gunicorn.worker_pids():
         os.kill(pid, signal.SIGKILL)
     with pytest.raises((http.client.IncompleteRead, ConnectionError)):
         response.read()

@@ -103,7 +103,9 @@ class ApiKey(models.Model):
         now = timezone.now()
         if self.last_used_at is None or now - self.last_used_at >= LAST_USED_GRANULARITY:
             try:
-                with sqlite_lock_wait(0.1):
+                # On SQLite: no wait at all for the write lock, which a writer may hold
+                # for minutes; the next request a minute on records it instead.
+                with sqlite_lock_wait(0):
                     ApiKey.objects.filter(pk=self.pk).update(last_used_at=now)
             except DatabaseError as error:
                 logger.warning("last use of API key %s not recorded: %s", self.prefix, type(error).__name__)

@@ -202,7 +202,6 @@ def test_generated_requests_never_get_a_5xx_html_or_the_key(server):
     assert sum(seen.values()) >= min(EXAMPLES, 1000)
 
 
-@pytest.mark.xfail(strict=True, reason="gunicorn's access log shows a Basic user name; the transport branch drops it")
 def test_after_the_fuzzing_the_log_holds_no_key(server):
     # Runs after the fuzzing above (same module-scoped server), so the log has every kind
     # of credential in it, the key sent as a Basic user name included.

@@ -135,10 +135,13 @@ def test_a_held_feed_does_not_slow_an_unrelated_feed(tmp_path):
 
 
 @pytest.mark.slow
-def test_on_sqlite_a_held_write_lock_makes_every_feed_answer_503_quickly(tmp_path):
+def test_on_sqlite_a_held_write_lock_makes_every_feed_answer_503_within_the_finality_bound(tmp_path):
     """SQLite has one write lock for the whole database, and finality takes it: while a
-    writer holds it, no feed can be final. Every feed then answers 503 quickly (a short
-    try for the lock, then no waiting slot free), and none of them waits for the writer."""
+    writer holds it, no feed can be final, the unrelated one included. Every feed then
+    answers 503: at once when its process's waiting slots are taken, else after waiting
+    in a free slot for at most FINALITY_MAX_WAIT (10 s). Which of the two an unrelated
+    request meets depends on when the pullers' waits end, so only the bound is asserted;
+    on PostgreSQL (the test above) an unrelated feed never waits."""
     env = {**server_env(""), "DATA_DIR": str(tmp_path), **UNCAPPED}
     env.pop("DATABASE_URL")
     manage("migrate", "-v0", env=env)
@@ -152,5 +155,5 @@ def test_on_sqlite_a_held_write_lock_makes_every_feed_answer_503_quickly(tmp_pat
         writer.rollback()
     assert set(pulled) <= {"503"}, pulled
     assert set(statuses) <= {503}
-    # Far from FINALITY_MAX_WAIT (10 s): the unrelated feed is refused, it does not wait.
-    assert percentile(latencies, 0.99) < 2
+    # Never longer than the finality bound (plus the first short try for the lock).
+    assert max(latencies) < 10 + 1.5

@@ -294,7 +294,10 @@ class _JsonReader:
         return self.line + self.buf.count("\n", self.counted, pos)
 
     def refuse(self, message: str, at: int, column: str | None = None) -> ImportRefused:
-        return ImportRefused(message, line=self.line_at(at), column=column)
+        line = self.line_at(at)
+        if at >= len(self.buf) and self.eof and self.buf.endswith("\n"):
+            line -= 1  # the end of the file: name its last line, not the empty one after it
+        return ImportRefused(message, line=line, column=column)
 
     def more(self) -> bool:
         """Append the next block, dropping what was consumed; False at the end of the file."""
@@ -334,8 +337,10 @@ class _JsonReader:
             raise self.refuse("unexpected text after the array", self.pos)
 
     def record(self) -> Record:
-        if self.peek() != "{":
-            raise self.refuse("expected an object {…} for each record of the array", self.pos)
+        char = self.peek()
+        if char != "{":
+            where = "the file ends inside the array" if char == "" else f"found {char!r}"
+            raise self.refuse(f"expected an object {{…}} for each record of the array; {where}", self.pos)
         self.line, self.counted = self.line_at(self.pos), self.pos
         record = Record(self.line, {})
         values = record.values

@@ -77,9 +77,9 @@ def _csv_lines(stream: BinaryIO, pending: list[str]) -> Iterator[str]:
         yield text
 
 
-def _field_lengths(text: str) -> list[int]:
-    """The unquoted length of each field of one CSV record's text (for error messages only)."""
-    lengths, length, quoted, i = [], 0, False, 0
+def _overlong_field(text: str) -> int | None:
+    """The index of the first field of one CSV record's text over the limit (for messages only)."""
+    index, length, quoted, i = 0, 0, False, 0
     while i < len(text):
         char = text[i]
         if quoted:
@@ -91,25 +91,23 @@ def _field_lengths(text: str) -> list[int]:
         elif char == '"':
             quoted = True
         elif char == ",":
-            lengths.append(length)
-            length = 0
+            index, length = index + 1, 0
         elif char in "\r\n":
             break
         else:
             length += 1
+        if length > MAX_FIELD_CHARS:
+            return index
         i += 1
-    return [*lengths, length]
+    return None
 
 
 def _too_long(header: list[str] | None, pending: list[str]) -> str | None:
     """The column whose field in the record being read is over the limit."""
-    lengths = _field_lengths("".join(pending))
-    index = next((n for n, length in enumerate(lengths) if length > MAX_FIELD_CHARS), None)
-    if index is None:
+    index = _overlong_field("".join(pending))
+    if index is None or header is None or index >= len(header):
         return None
-    if header is None:
-        return None
-    return header[index] if index < len(header) else None
+    return header[index]
 
 
 def read_csv(stream: BinaryIO) -> tuple[list[str], Iterator[Record]]:
@@ -375,10 +373,15 @@ class _JsonReader:
             except _Syntax as error:
                 raise self.refuse(error.message, error.at, error.key) from None
             except _NeedMore:
-                if len(self.buf) - self.pos > _MAX_MEMBER_CHARS:
+                pending = len(self.buf) - self.pos
+                if pending > _MAX_MEMBER_CHARS:
                     raise self.refuse(f"a value longer than {MAX_FIELD_CHARS} characters", self.pos) from None
                 if not self.more():
                     raise self.refuse("the file ends inside an object", len(self.buf)) from None
+                # Double the text before trying again, so that a long value is scanned
+                # a bounded number of times, not once per block.
+                while len(self.buf) - self.pos < 2 * pending and self.more():
+                    pass
             # More text arrived: the fast pattern may match now.
             match = _MEMBER.match(self.buf, self.pos)
             if match is not None:

@@ -264,6 +264,7 @@ def _member(buf: str, pos: int) -> tuple[str, str | None, int, int, str, int]:
             value, pos = _string(buf, pos)
         except _Syntax as error:
             raise _Syntax(error.message, error.at, key) from None
+        value = value or None  # an empty string is an absent value, as in CSV
     elif char in "{[":
         raise _Syntax(f"a nested {'object' if char == '{' else 'array'} is not a value; {_FLAT}", pos, key)
     else:

@@ -191,6 +191,14 @@ _NUMBER = r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?"
 _MEMBER = re.compile(
     rf"[ \t\r\n]*({_STRING})[ \t\r\n]*:[ \t\r\n]*(?:({_STRING})|({_NUMBER})|(true|false|null))[ \t\r\n]*([,}}])"
 )
+# The commonest case of all in one match: a whole record without escapes, and the `,` or
+# `]` after it. Its members are then listed by _PAIR (key, "string", number, literal).
+_PLAIN = r'"[^"\\\x00-\x1f]*"'
+_PLAIN_MEMBER = rf"{_PLAIN}[ \t\r\n]*:[ \t\r\n]*(?:{_PLAIN}|{_NUMBER}|true|false|null)"
+_RECORD = re.compile(
+    rf"[ \t\r\n]*(\{{[ \t\r\n]*{_PLAIN_MEMBER}(?:[ \t\r\n]*,[ \t\r\n]*{_PLAIN_MEMBER})*[ \t\r\n]*\}})[ \t\r\n]*([,\]])"
+)
+_PAIR = re.compile(rf'"([^"\\\x00-\x1f]*)"[ \t\r\n]*:[ \t\r\n]*(?:({_PLAIN})|({_NUMBER})|(true|false|null))')
 _ANY_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)  # to find where a string ends
 _SCALAR = re.compile(rf"{_NUMBER}|true|false|null")
 _TOKEN_END = re.compile(r'[ \t\r\n,:{}\[\]"]')
@@ -323,6 +331,13 @@ class _JsonReader:
             self.pos += 1
         else:
             while True:
+                match = _RECORD.match(self.buf, self.pos)
+                record = self.plain_record(match) if match is not None else None
+                if record is not None:
+                    yield record
+                    if match.group(2) == "]":  # type: ignore[union-attr]
+                        break
+                    continue
                 yield self.record()
                 char = self.peek()
                 self.pos += 1
@@ -334,6 +349,17 @@ class _JsonReader:
                 self.peek()
         if self.peek():
             raise self.refuse("unexpected text after the array", self.pos)
+
+    def plain_record(self, match: re.Match[str]) -> Record | None:
+        """The record of a _RECORD match, or None to read it step by step (and refuse it)."""
+        start, end = match.span(1)
+        pairs = _PAIR.findall(self.buf, start, end)
+        values = {key: (text[1:-1] or None) if text else (number or _LITERALS[literal]) for key, text, number, literal in pairs}
+        if len(values) != len(pairs) or end - start > MAX_FIELD_CHARS:
+            return None  # a key twice, or a value that may be too long: the step parser names it
+        self.line, self.counted = self.line_at(start), start
+        self.pos = match.end()
+        return Record(self.line, values)
 
     def record(self) -> Record:
         char = self.peek()

@@ -123,14 +123,20 @@ class FeedImporter:
         count = 0
         batch: dict[Any, tuple[dict[str, Any], dict[str, Any]]] = {}
         batch_keys: frozenset[str] | None = None
+        keys: frozenset[str] | None = None  # the columns the current record sets
+        shape: tuple[str, ...] | None = None  # the keys of the last JSON object checked
         first_line = 0
         pk_field = self._pk_field()
         with transaction.atomic():
             for record in records:
                 if header is None:
-                    self.check_columns(list(record.values), record.line)
+                    # JSON: each object names its columns; consecutive objects mostly share them.
+                    names = tuple(record.values)
+                    if names != shape:
+                        self.check_columns(names, record.line)
+                        shape, keys = names, None
                 fields, custom = self.parse(record)
-                if header is None or batch_keys is None:  # a CSV's records all set the same columns
+                if keys is None:  # the same for every record of one shape (every record of a CSV)
                     keys = frozenset(fields) | frozenset(f"custom:{k}" for k in custom)
                 # Rows in one upsert must set the same columns; a record with another set
                 # of columns (JSON) starts a new batch, which keeps the file's order.

@@ -19,7 +19,7 @@ import csv
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from json.decoder import JSONDecodeError, scanstring  # type: ignore[attr-defined]  # C-accelerated
+from json.decoder import JSONDecodeError, JSONDecoder, scanstring  # type: ignore[attr-defined]  # C-accelerated
 from typing import BinaryIO
 
 # The longest value, in characters, in either format: Python's csv default
@@ -191,14 +191,16 @@ _NUMBER = r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?"
 _MEMBER = re.compile(
     rf"[ \t\r\n]*({_STRING})[ \t\r\n]*:[ \t\r\n]*(?:({_STRING})|({_NUMBER})|(true|false|null))[ \t\r\n]*([,}}])"
 )
-# The commonest case of all in one match: a whole record without escapes, and the `,` or
-# `]` after it. Its members are then listed by _PAIR (key, "string", number, literal).
-_PLAIN = r'"[^"\\\x00-\x1f]*"'
-_PLAIN_MEMBER = rf"{_PLAIN}[ \t\r\n]*:[ \t\r\n]*(?:{_PLAIN}|{_NUMBER}|true|false|null)"
+# The commonest case of all in one match: a whole flat record, and the `,` or `]` after
+# it. Once the pattern has vouched that it is flat, the C decoder of the standard library
+# reads it (it cannot recurse: there is nothing nested to recurse into).
+_FLAT_MEMBER = rf"{_STRING}[ \t\r\n]*:[ \t\r\n]*(?:{_STRING}|{_NUMBER}|true|false|null)"
 _RECORD = re.compile(
-    rf"[ \t\r\n]*(\{{[ \t\r\n]*{_PLAIN_MEMBER}(?:[ \t\r\n]*,[ \t\r\n]*{_PLAIN_MEMBER})*[ \t\r\n]*\}})[ \t\r\n]*([,\]])"
+    rf"[ \t\r\n]*(\{{[ \t\r\n]*{_FLAT_MEMBER}(?:[ \t\r\n]*,[ \t\r\n]*{_FLAT_MEMBER})*[ \t\r\n]*\}})[ \t\r\n]*([,\]])"
 )
-_PAIR = re.compile(rf'"([^"\\\x00-\x1f]*)"[ \t\r\n]*:[ \t\r\n]*(?:({_PLAIN})|({_NUMBER})|(true|false|null))')
+# Numbers are kept as their text, so that amounts are never rounded through floats.
+_scan_flat = JSONDecoder(parse_float=str, parse_int=str, object_pairs_hook=list).scan_once
+_AS_TEXT = {True: "true", False: "false", "": None}  # what a decoded scalar is as cell text
 _ANY_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)  # to find where a string ends
 _SCALAR = re.compile(rf"{_NUMBER}|true|false|null")
 _TOKEN_END = re.compile(r'[ \t\r\n,:{}\[\]"]')
@@ -353,10 +355,18 @@ class _JsonReader:
     def plain_record(self, match: re.Match[str]) -> Record | None:
         """The record of a _RECORD match, or None to read it step by step (and refuse it)."""
         start, end = match.span(1)
-        pairs = _PAIR.findall(self.buf, start, end)
-        values = {key: (text[1:-1] or None) if text else (number or _LITERALS[literal]) for key, text, number, literal in pairs}
+        try:
+            pairs = _scan_flat(self.buf, start)[0]
+        except JSONDecodeError:
+            return None  # a bad escape
+        values = {key: value if value.__class__ is str and value else _AS_TEXT.get(value) for key, value in pairs}
         if len(values) != len(pairs) or end - start > MAX_FIELD_CHARS:
             return None  # a key twice, or a value that may be too long: the step parser names it
+        if self.buf.find("\\u", start, end) >= 0:
+            try:  # a \u escape may give half a surrogate pair, which is no character
+                "".join([*values, *(value for value in values.values() if value)]).encode()
+            except UnicodeEncodeError:
+                return None
         self.line, self.counted = self.line_at(start), start
         self.pos = match.end()
         return Record(self.line, values)

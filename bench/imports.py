@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/imports.py 200000            # SQLite, in a temporary folder
     .venv/bin/python bench/imports.py 200000 --pg       # PostgreSQL at 127.0.0.1:5432 (database intarget_bench_imports)
-    .venv/bin/python bench/imports.py 40000 --formats json-minified
+    .venv/bin/python bench/imports.py 40000 --formats json-minified --repeat 3
 
 Each import runs as its own ``manage.py import_feed`` process under ``/usr/bin/time -v``
 on a freshly migrated database, so the figures include start-up; it prints seconds,
@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -98,6 +99,7 @@ def main() -> None:
     parser.add_argument("count", type=int, nargs="?", default=200_000)
     parser.add_argument("--pg", action="store_true", help="PostgreSQL instead of SQLite")
     parser.add_argument("--formats", default="csv,json,json-minified")
+    parser.add_argument("--repeat", type=int, default=1, help="import each file this many times, interleaved; report the median")
     args = parser.parse_args()
     formats = args.formats.split(",")
     with tempfile.TemporaryDirectory() as folder:
@@ -108,11 +110,16 @@ def main() -> None:
             env.pop("DATABASE_URL", None)
         paths = write_files(Path(folder), args.count, formats)
         database = "PostgreSQL" if args.pg else "SQLite"
+        runs: dict[str, list[tuple[float, int]]] = {name: [] for name in formats}
+        for _ in range(args.repeat):
+            for name in formats:
+                fresh_database(env, args.pg)
+                runs[name].append(timed_import(env, paths[name]))
         for name in formats:
-            fresh_database(env, args.pg)
-            seconds, rss = timed_import(env, paths[name])
+            seconds = statistics.median(s for s, _ in runs[name])
+            rss = max(r for _, r in runs[name])
             size = paths[name].stat().st_size / 2**20
-            print(f"{database} {name:13} {args.count} rows, {size:.0f} MiB: {seconds:.1f} s, "
+            print(f"{database} {name:13} {args.count} rows, {size:.0f} MiB: {seconds:.1f} s (median of {args.repeat}), "
                   f"{args.count / seconds:,.0f} rows/s, peak RSS {rss / 1024:.0f} MiB", flush=True)
         if args.pg:
             subprocess.run(["psql", "-X", "-q", f"{PG}/postgres", "-c", f"DROP DATABASE IF EXISTS {PG_DB}"], check=True)

@@ -29,34 +29,37 @@ def write_json(path, count, separator=",\n"):
 
 
 def read_seconds(path) -> float:
-    started = time.perf_counter()
+    """CPU seconds to read every record: unlike wall time, hardly moved by other jobs on the machine."""
+    started = time.process_time()
     _, records = read_records(path)
     assert sum(1 for _ in records) > 0
-    return time.perf_counter() - started
+    return time.process_time() - started
 
 
 def test_reading_four_times_the_records_takes_about_four_times_as_long(tmp_path):
     small = write_json(tmp_path / "small.json", 5_000)
     large = write_json(tmp_path / "large.json", 20_000)
     read_seconds(small)  # warm up
-    ratio = min(read_seconds(large) for _ in range(2)) / min(read_seconds(small) for _ in range(2))
+    ratio = min(read_seconds(large) for _ in range(3)) / min(read_seconds(small) for _ in range(3))
     # Linear: about 4. Quadratic: about 16.
     assert ratio < 8, f"20k records took {ratio:.1f} times as long as 5k"
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 def test_json_import_is_at_least_a_third_of_the_csv_speed_for_the_same_rows(tmp_path):
     count = 5_000
     csv_path = tmp_path / "t.csv"
     csv_path.write_text("id,player_id,amount,currency,dir,created_at,comment\n" + "".join(CSV_ROW.format(n=n) for n in range(count)))
     json_path = write_json(tmp_path / "t.json", count)
-    seconds = {}
-    for name, path in [("csv", csv_path), ("json", json_path)]:
-        Transaction.objects.all().delete()
-        started = time.perf_counter()
-        call_command("import_feed", "transactions", str(path), stdout=open("/dev/null", "w"))
-        seconds[name] = time.perf_counter() - started
-        assert Transaction.objects.count() == count
+    seconds = {"csv": float("inf"), "json": float("inf")}
+    for _ in range(2):  # the better of two: a busy machine slows one run, rarely both
+        for name, path in [("csv", csv_path), ("json", json_path)]:
+            Transaction.objects.all().delete()
+            started = time.perf_counter()
+            call_command("import_feed", "transactions", str(path), stdout=open("/dev/null", "w"))
+            seconds[name] = min(seconds[name], time.perf_counter() - started)
+            assert Transaction.objects.count() == count
     # The target is half the CSV speed (measured: about the same speed); a third leaves room for noise.
     assert seconds["json"] < 3 * seconds["csv"], seconds
 
@@ -82,6 +85,7 @@ def peak_rss_kib(path) -> int:
     return int(done.stdout.split()[1])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("separator", [",\n", ","], ids=["one-record-a-line", "minified-one-line"])
 def test_reading_a_large_json_file_holds_a_bounded_amount_of_memory(tmp_path, separator):
     small = write_json(tmp_path / "small.json", 10, separator)

@@ -54,25 +54,47 @@ def _decode(block: bytes, line: int, offset: int = 0) -> str:
         start = error.start
         before = block.rfind(b"\n", 0, start)
         byte = start - before if before >= 0 else start + offset + 1
-        raise ImportRefused(
-            f"not UTF-8: {error.reason} (byte {block[start]:#04x}, byte {byte} of the line)",
-            line=line + block.count(b"\n", 0, start),
-        ) from None
+        raise ImportRefused(_not_utf8(error, block, byte), line=line + block.count(b"\n", 0, start)) from None
+
+
+def _not_utf8(error: UnicodeDecodeError, block: bytes, byte: int) -> str:
+    return f"not UTF-8: {error.reason} (byte {block[error.start]:#04x}, byte {byte} of the line)"
 
 
 # --- CSV -------------------------------------------------------------------------------
 
 
+_LONE_CR = re.compile(r"(?<=\r)(?!\n)")  # where a line ending in a lone carriage return is split
+_LONE_CR_BYTES = re.compile(rb"\r(?!\n)")
+
+
 def _csv_lines(stream: BinaryIO, pending: list[str]) -> Iterator[str]:
-    """The stream's physical lines as text; each is also appended to ``pending``."""
-    number = 0
+    """The stream's lines as text; each is also appended to ``pending``.
+
+    A line ends at ``\n``, ``\r\n`` or a lone ``\r`` (old Mac files), as in Python's text
+    mode: the csv reader counts lines the same way, so its numbers and ours agree.
+    """
+    number = 0  # the lines yielded so far
     while raw := stream.readline(MAX_LINE_BYTES + 1):
-        number += 1
         if len(raw) > MAX_LINE_BYTES:
-            raise ImportRefused(f"a line longer than {MAX_LINE_BYTES // 2**20} MiB", line=number)
-        if number == 1:
+            raise ImportRefused(f"a line longer than {MAX_LINE_BYTES // 2**20} MiB", line=number + 1)
+        if number == 0:
             raw = raw.removeprefix(_BOM)
-        text = _decode(raw, number)
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            start = error.start
+            before = max(raw.rfind(b"\n", 0, start), raw.rfind(b"\r", 0, start))
+            raise ImportRefused(
+                _not_utf8(error, raw, start - before), line=number + 1 + len(_LONE_CR_BYTES.findall(raw, 0, start))
+            ) from None
+        if text.find("\r", 0, len(text) - 2) >= 0:
+            for piece in _LONE_CR.split(text):
+                number += 1
+                pending.append(piece)
+                yield piece
+            continue
+        number += 1
         pending.append(text)
         yield text
 

@@ -116,3 +116,15 @@ def test_a_bad_byte_is_found_on_its_line_when_the_stream_gives_short_reads():
     with pytest.raises(ImportRefused) as excinfo:
         list(records)
     assert excinfo.value.line == 3
+
+
+def test_a_csv_with_carriage_returns_for_line_ends_is_read_line_by_line():
+    # Old Mac files (Excel's "CSV (Macintosh)"); a quoted carriage return stays in its field.
+    data = b'a,b\r1,"x\ry"\r2,z\r'
+    header, records = read_csv(io.BytesIO(data))
+    assert header == ["a", "b"]
+    assert [(record.line, record.values) for record in records] == [(2, {"a": "1", "b": "x\ry"}), (4, {"a": "2", "b": "z"})]
+    header, records = read_csv(io.BytesIO(b"a,b\r1,2\r3\r"))
+    with pytest.raises(ImportRefused) as excinfo:
+        list(records)
+    assert excinfo.value.line == 3

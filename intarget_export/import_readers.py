@@ -9,8 +9,8 @@ or the longest value (JSON), never by the size of the file. Every refusal is an
   reported on its own line, not where a read-ahead decoder happened to be;
 - one value may hold at most ``MAX_FIELD_CHARS`` characters, in CSV and in JSON alike;
 - a JSON record is a flat object of scalars: a nested object or array is refused where
-  it starts (there is no recursion, so no depth can exhaust the stack), and so is a key
-  given twice in one object (``json.loads`` would silently keep the later value).
+  it starts, and nothing recurses into it, so no depth can exhaust the stack; a key
+  given twice in one object is refused too (``json.loads`` would keep the later value).
 """
 
 from __future__ import annotations

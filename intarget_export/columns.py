@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from decimal import Decimal
+from decimal import Context, Decimal
 from json.encoder import encode_basestring  # type: ignore[attr-defined]  # C-accelerated
 from typing import Any
 
@@ -18,6 +18,9 @@ TIMESTAMP_FORM = "YYYY-MM-DD HH:MM:SS"
 DATE_FORM = "YYYY-MM-DD"
 # Plain decimal text: sign, integer digits, optional fraction; no exponent, no spaces.
 _DECIMAL_RE = re.compile(r"[-+]?(\d+)(?:\.(\d*))?")
+# Exact arithmetic for amounts of up to 30 digits: the default context (28 digits) would
+# round normalize() and fail quantize() on the largest values a money column holds.
+_EXACT = Context(prec=64)
 _TIMESTAMP_RE = re.compile(r"(\d{4})-(\d{2})-(\d{2})[ T+](\d{2}):(\d{2}):(\d{2})(\.\d{1,6})?")
 
 
@@ -46,7 +49,7 @@ def format_money(value: Decimal) -> str:
     """Plain decimal text: no exponent, no trailing zeros, no ``-0`` (``0E-8`` -> ``0``)."""
     if not value:
         return "0"
-    return format(value.normalize(), "f")
+    return format(value.normalize(_EXACT), "f")
 
 
 class Kind:
@@ -146,7 +149,7 @@ class Decimal2(Money):
         super().__init__(decimal_places=2, max_digits=30)
 
     def cell(self, value: Any) -> str:
-        return "" if value is None else format(Decimal(value).quantize(Decimal("0.01")), "f")
+        return "" if value is None else format(Decimal(value).quantize(Decimal("0.01"), context=_EXACT), "f")
 
     def parse(self, text: str) -> str:  # type: ignore[override]
         # Custom values are stored in their canonical written form.

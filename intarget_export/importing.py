@@ -9,12 +9,9 @@ import preserves the file's timestamps (history backfills).
 
 from __future__ import annotations
 
-import csv
-import json
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import psycopg
 from django.db import DatabaseError, connection, transaction
@@ -23,123 +20,31 @@ from psycopg.types.json import Jsonb
 
 from intarget_export.columns import Text
 from intarget_export.feeds import Column, Feed
+from intarget_export.import_readers import ImportRefused, Record, read_stream
 from intarget_export.stamping import clock, preserve_timestamps
+
+__all__ = ["ImportRefused", "import_file", "import_stream", "read_records"]
 
 BATCH_SIZE = 5000
 
 
-class ImportRefused(Exception):
-    """The file was refused; nothing was written."""
-
-    def __init__(self, message: str, line: int | None = None, column: str | None = None):
-        self.line, self.column = line, column
-        where = ", ".join(filter(None, [f"line {line}" if line else "", f"column {column!r}" if column else ""]))
-        super().__init__(f"{where}: {message}" if where else message)
-
-
-@dataclass
-class Record:
-    line: int
-    values: dict[str, str | None]  # column name -> cell text, None when empty/null
-
-
-# --- reading -------------------------------------------------------------------------
-
-
-def read_csv(path: Path) -> tuple[list[str], Iterator[Record]]:
-    """The header line, then the records; the header is read before any record."""
-    file = path.open(newline="", encoding="utf-8-sig")
-    reader = csv.reader(file, strict=True)
-    try:
-        header = next(reader)
-    except StopIteration:
-        file.close()
-        raise ImportRefused("the file is empty; expected a header line", line=1) from None
-    except (csv.Error, UnicodeDecodeError) as error:
-        file.close()
-        raise ImportRefused(f"malformed header line: {error}", line=1) from None
-    if len(set(header)) != len(header):
-        file.close()
-        duplicated = next(name for name in header if header.count(name) > 1)
-        raise ImportRefused("column named twice in the header", line=1, column=duplicated)
-
-    def records() -> Iterator[Record]:
-        line = reader.line_num + 1
-        with file:
-            try:
-                for cells in reader:
-                    if cells:  # csv yields [] for a blank line
-                        if len(cells) != len(header):
-                            raise ImportRefused(
-                                f"expected {len(header)} fields as in the header, found {len(cells)}", line=line
-                            )
-                        yield Record(line, {name: (cell if cell != "" else None) for name, cell in zip(header, cells)})
-                    line = reader.line_num + 1
-            except csv.Error as error:
-                raise ImportRefused(f"malformed CSV: {error}", line=line) from None
-            except UnicodeDecodeError as error:
-                raise ImportRefused(f"not UTF-8: {error}", line=line) from None
-
-    return header, records()
-
-
-def _json_scalar(value: Any, line: int, key: str) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return value if value != "" else None
-    raise ImportRefused("expected a string, number, boolean or null", line=line, column=key)
-
-
-def read_json(path: Path) -> Iterator[Record]:
-    """Decode the array element by element, so that each record knows its line."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise ImportRefused(f"not UTF-8: {error}") from None
-    # Numbers are kept as their text, so that amounts are not rounded through floats.
-    decoder = json.JSONDecoder(parse_float=str, parse_int=str)
-    ws = " \t\r\n"
-    pos = len(text) - len(text.lstrip(ws))
-    if not text.startswith("[", pos):
-        raise ImportRefused("expected a JSON array of objects", line=text.count("\n", 0, pos) + 1)
-    pos += 1
-    first = True
-    while True:
-        while pos < len(text) and text[pos] in ws:
-            pos += 1
-        line = text.count("\n", 0, pos) + 1
-        if text.startswith("]", pos):
-            break
-        if not first:
-            if not text.startswith(",", pos):
-                raise ImportRefused("expected , or ] between records", line=line)
-            pos += 1
-            while pos < len(text) and text[pos] in ws:
-                pos += 1
-            line = text.count("\n", 0, pos) + 1
-        try:
-            obj, pos = decoder.raw_decode(text, pos)
-        except json.JSONDecodeError as error:
-            raise ImportRefused(f"malformed JSON: {error.msg}", line=error.lineno) from None
-        if not isinstance(obj, dict):
-            raise ImportRefused("expected an object", line=line)
-        yield Record(line, {key: _json_scalar(value, line, key) for key, value in obj.items()})
-        first = False
-    if text[pos + 1 :].strip(ws):
-        raise ImportRefused("unexpected text after the array", line=text.count("\n", 0, pos) + 1)
-
-
 def read_records(path: Path) -> tuple[list[str] | None, Iterator[Record]]:
-    """The file's header (CSV; None for JSON, whose objects each name their columns) and records."""
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        return read_csv(path)
-    if suffix == ".json":
-        return None, read_json(path)
-    raise ImportRefused(f"{path.name}: expected a .csv or .json file")
+    """The file's header (CSV; None for JSON) and records; the file is closed once they are read."""
+    suffix = path.suffix.lower().lstrip(".")
+    if suffix not in ("csv", "json"):
+        raise ImportRefused(f"{path.name}: expected a .csv or .json file")
+    file = path.open("rb")
+    try:
+        header, records = read_stream(file, suffix)
+    except BaseException:
+        file.close()
+        raise
+
+    def closing() -> Iterator[Record]:
+        with file:
+            yield from records
+
+    return header, closing()
 
 
 # --- writing -------------------------------------------------------------------------
@@ -218,14 +123,20 @@ class FeedImporter:
         count = 0
         batch: dict[Any, tuple[dict[str, Any], dict[str, Any]]] = {}
         batch_keys: frozenset[str] | None = None
+        keys: frozenset[str] | None = None  # the columns the current record sets
+        shape: tuple[str, ...] | None = None  # the keys of the last JSON object checked
         first_line = 0
         pk_field = self._pk_field()
         with transaction.atomic():
             for record in records:
                 if header is None:
-                    self.check_columns(list(record.values), record.line)
+                    # JSON: each object names its columns; consecutive objects mostly share them.
+                    names = tuple(record.values)
+                    if names != shape:
+                        self.check_columns(names, record.line)
+                        shape, keys = names, None
                 fields, custom = self.parse(record)
-                if header is None or batch_keys is None:  # a CSV's records all set the same columns
+                if keys is None:  # the same for every record of one shape (every record of a CSV)
                     keys = frozenset(fields) | frozenset(f"custom:{k}" for k in custom)
                 # Rows in one upsert must set the same columns; a record with another set
                 # of columns (JSON) starts a new batch, which keeps the file's order.
@@ -341,10 +252,19 @@ class FeedImporter:
             )
 
 
+def import_stream(feed: Feed, stream: BinaryIO, format: str, *, preserve: bool = False) -> int:
+    """Upsert every record of a binary ``stream`` of CSV or JSON (``format``); return how many were read."""
+    return _run(feed, preserve, *read_stream(stream, format))
+
+
 def import_file(feed: Feed, path: Path, *, preserve: bool = False) -> int:
-    """Upsert every record of ``path`` into ``feed``; return how many records were read."""
+    """Upsert every record of ``path`` (.csv or .json) into ``feed``; return how many records were read."""
+    return _run(feed, preserve, *read_records(path))
+
+
+def _run(feed: Feed, preserve: bool, header: list[str] | None, records: Iterator[Record]) -> int:
     importer = FeedImporter(feed, preserve=preserve)
     if preserve:
         with preserve_timestamps():
-            return importer.run(*read_records(path))
-    return importer.run(*read_records(path))
+            return importer.run(header, records)
+    return importer.run(header, records)

@@ -1,0 +1,473 @@
+"""Reading an import: CSV or JSON bytes to records, each knowing the line it starts on.
+
+Both readers take a binary stream (a file, a request body) and read it incrementally:
+time is linear in the size of the input and memory is bounded by the longest line (CSV)
+or the longest value (JSON), never by the size of the file. Every refusal is an
+``ImportRefused`` naming the exact physical line (and the column, when one is known):
+
+- bytes are decoded in whole lines or whole characters, so an invalid UTF-8 byte is
+  reported on its own line, not where a read-ahead decoder happened to be;
+- one value may hold at most ``MAX_FIELD_CHARS`` characters, in CSV and in JSON alike;
+- a JSON record is a flat object of scalars: a nested object or array is refused where
+  it starts, and nothing recurses into it, so no depth can exhaust the stack; a key
+  given twice in one object is refused too (``json.loads`` would keep the later value).
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from json.decoder import JSONDecodeError, JSONDecoder, scanstring  # type: ignore[attr-defined]  # C-accelerated
+from typing import BinaryIO
+
+# The longest value, in characters, in either format: Python's csv default
+# field_size_limit, which CSV imports always had.
+MAX_FIELD_CHARS = 131_072
+# The longest physical CSV line, in bytes: what one line may cost in memory.
+MAX_LINE_BYTES = 32 * 2**20
+CHUNK_BYTES = 2**16  # JSON is read in blocks of this size (a file may be a single line)
+_BOM = b"\xef\xbb\xbf"
+
+
+class ImportRefused(Exception):
+    """The file was refused; nothing was written."""
+
+    def __init__(self, message: str, line: int | None = None, column: str | None = None):
+        self.message, self.line, self.column = message, line, column
+        where = ", ".join(filter(None, [f"line {line}" if line else "", f"column {column!r}" if column else ""]))
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+@dataclass
+class Record:
+    line: int
+    values: dict[str, str | None]  # column name -> cell text, None when empty/null
+
+
+def _decode(block: bytes, line: int, offset: int = 0) -> str:
+    """``block`` as text; ``line`` is the line it starts on, ``offset`` bytes into that line."""
+    try:
+        return block.decode("utf-8")
+    except UnicodeDecodeError as error:
+        start = error.start
+        before = block.rfind(b"\n", 0, start)
+        byte = start - before if before >= 0 else start + offset + 1
+        raise ImportRefused(_not_utf8(error, block, byte), line=line + block.count(b"\n", 0, start)) from None
+
+
+def _not_utf8(error: UnicodeDecodeError, block: bytes, byte: int) -> str:
+    return f"not UTF-8: {error.reason} (byte {block[error.start]:#04x}, byte {byte} of the line)"
+
+
+# --- CSV -------------------------------------------------------------------------------
+
+
+_LONE_CR = re.compile(r"(?<=\r)(?!\n)")  # where a line ending in a lone carriage return is split
+_LONE_CR_BYTES = re.compile(rb"\r(?!\n)")
+
+
+def _csv_lines(stream: BinaryIO, pending: list[str]) -> Iterator[str]:
+    """The stream's lines as text; each is also appended to ``pending``.
+
+    A line ends at ``\n``, ``\r\n`` or a lone ``\r`` (old Mac files), as in Python's text
+    mode: the csv reader counts lines the same way, so its numbers and ours agree.
+    """
+    number = 0  # the lines yielded so far
+    while raw := stream.readline(MAX_LINE_BYTES + 1):
+        if len(raw) > MAX_LINE_BYTES:
+            raise ImportRefused(f"a line longer than {MAX_LINE_BYTES // 2**20} MiB", line=number + 1)
+        if number == 0:
+            raw = raw.removeprefix(_BOM)
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            start = error.start
+            before = max(raw.rfind(b"\n", 0, start), raw.rfind(b"\r", 0, start))
+            raise ImportRefused(
+                _not_utf8(error, raw, start - before), line=number + 1 + len(_LONE_CR_BYTES.findall(raw, 0, start))
+            ) from None
+        if text.find("\r", 0, len(text) - 2) >= 0:
+            for piece in _LONE_CR.split(text):
+                number += 1
+                pending.append(piece)
+                yield piece
+            continue
+        number += 1
+        pending.append(text)
+        yield text
+
+
+def _overlong_field(text: str) -> int | None:
+    """The index of the first field of one CSV record's text over the limit (for messages only)."""
+    index, length, quoted, i = 0, 0, False, 0
+    while i < len(text):
+        char = text[i]
+        if quoted:
+            if char == '"' and text.startswith('"', i + 1):
+                i += 1  # a doubled quote is one character
+            elif char == '"':
+                quoted, length = False, length - 1
+            length += 1
+        elif char == '"':
+            quoted = True
+        elif char == ",":
+            index, length = index + 1, 0
+        elif char in "\r\n":
+            break
+        else:
+            length += 1
+        if length > MAX_FIELD_CHARS:
+            return index
+        i += 1
+    return None
+
+
+def _too_long(header: list[str] | None, pending: list[str]) -> str | None:
+    """The column whose field in the record being read is over the limit."""
+    index = _overlong_field("".join(pending))
+    if index is None or header is None or index >= len(header):
+        return None
+    return header[index]
+
+
+def read_csv(stream: BinaryIO) -> tuple[list[str], Iterator[Record]]:
+    """The header line, then the records; the header is read before any record."""
+    pending: list[str] = []  # the lines of the record being read
+    reader = csv.reader(_csv_lines(stream, pending), strict=True)
+    too_long = f"a value longer than {MAX_FIELD_CHARS} characters"
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise ImportRefused("the file is empty; expected a header line", line=1) from None
+    except csv.Error as error:
+        if "field limit" in str(error):
+            raise ImportRefused(too_long, line=1, column=_too_long(None, pending)) from None
+        raise ImportRefused(f"malformed header line: {error}", line=1) from None
+    if len(set(header)) != len(header):
+        duplicated = next(name for name in header if header.count(name) > 1)
+        raise ImportRefused("column named twice in the header", line=1, column=duplicated)
+    # csv enforces the limit itself, unless someone raised the process-wide setting.
+    check_lengths = csv.field_size_limit() > MAX_FIELD_CHARS
+    width = len(header)
+
+    def records() -> Iterator[Record]:
+        line = reader.line_num + 1
+        pending.clear()
+        try:
+            for cells in reader:
+                if cells:  # csv yields [] for a blank line
+                    if len(cells) != width:
+                        raise ImportRefused(f"expected {width} fields as in the header, found {len(cells)}", line=line)
+                    if check_lengths:
+                        for name, cell in zip(header, cells):
+                            if len(cell) > MAX_FIELD_CHARS:
+                                raise ImportRefused(too_long, line=line, column=name)
+                    yield Record(line, {name: (cell if cell != "" else None) for name, cell in zip(header, cells)})
+                line = reader.line_num + 1
+                pending.clear()
+        except csv.Error as error:
+            if "field limit" in str(error):
+                raise ImportRefused(too_long, line=line, column=_too_long(header, pending)) from None
+            raise ImportRefused(f"malformed CSV: {error}", line=line) from None
+
+    return header, records()
+
+
+# --- JSON ------------------------------------------------------------------------------
+
+
+def _text_blocks(stream: BinaryIO) -> Iterator[str]:
+    """The stream as text in blocks cut between characters, decoded with exact lines."""
+    line, offset, carry, first = 1, 0, b"", True
+    while True:
+        data = stream.read(CHUNK_BYTES)
+        block = carry + data
+        if first and (len(block) >= len(_BOM) or not data):
+            block, first = block.removeprefix(_BOM), False
+        cut = len(block)
+        if data:
+            # Keep the bytes of a character that may continue in the next read.
+            while cut > 0 and len(block) - cut < 3 and 0x80 <= block[cut - 1] < 0xC0:
+                cut -= 1
+            if cut > 0 and block[cut - 1] >= 0xC0:
+                cut -= 1
+            else:
+                cut = len(block)
+        block, carry = block[:cut], block[cut:]
+        if block:
+            yield _decode(block, line, offset)
+            newlines = block.count(b"\n")
+            line += newlines
+            offset = len(block) - block.rfind(b"\n") - 1 if newlines else offset + len(block)
+        if not data:
+            return
+
+
+_WS = re.compile(r"[ \t\r\n]*")
+# A string token: no raw control character, quote or backslash but in an escape.
+_STRING = r'"[^"\\\x00-\x1f]*(?:\\.[^"\\\x00-\x1f]*)*"'
+_NUMBER = r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?"
+# The common case in one match: `"key": scalar` and the `,` or `}` after it.
+_MEMBER = re.compile(
+    rf"[ \t\r\n]*({_STRING})[ \t\r\n]*:[ \t\r\n]*(?:({_STRING})|({_NUMBER})|(true|false|null))[ \t\r\n]*([,}}])"
+)
+# The commonest case of all in one match: a whole flat record, and the `,` or `]` after
+# it. Once the pattern has vouched that it is flat, the C decoder of the standard library
+# reads it (it cannot recurse: there is nothing nested to recurse into).
+_FLAT_MEMBER = rf"{_STRING}[ \t\r\n]*:[ \t\r\n]*(?:{_STRING}|{_NUMBER}|true|false|null)"
+_RECORD = re.compile(
+    rf"[ \t\r\n]*(\{{[ \t\r\n]*{_FLAT_MEMBER}(?:[ \t\r\n]*,[ \t\r\n]*{_FLAT_MEMBER})*[ \t\r\n]*\}})[ \t\r\n]*([,\]])"
+)
+# Numbers are kept as their text, so that amounts are never rounded through floats.
+_scan_flat = JSONDecoder(parse_float=str, parse_int=str, object_pairs_hook=list).scan_once
+_AS_TEXT = {True: "true", False: "false", "": None}  # what a decoded scalar is as cell text
+_ANY_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)  # to find where a string ends
+_SCALAR = re.compile(rf"{_NUMBER}|true|false|null")
+_TOKEN_END = re.compile(r'[ \t\r\n,:{}\[\]"]')
+_LITERALS = {"true": "true", "false": "false", "null": None}
+# A member whose text runs past this many characters is refused: the longest value,
+# every character written as a surrogate pair of \u escapes, and room for the key.
+_MAX_MEMBER_CHARS = 12 * MAX_FIELD_CHARS + CHUNK_BYTES
+_FLAT = "records are flat objects of strings, numbers, true, false or null"
+
+
+class _NeedMore(Exception):
+    """The buffer ends before the token does."""
+
+
+class _Syntax(Exception):
+    def __init__(self, message: str, at: int, key: str | None = None):
+        self.message, self.at, self.key = message, at, key
+
+
+def _string(buf: str, pos: int) -> tuple[str, int]:
+    """The string token at ``buf[pos] == '"'``, decoded, and the position after it."""
+    match = _ANY_STRING.match(buf, pos)
+    if match is None:
+        raise _NeedMore
+    token = match.group()
+    if "\\" not in token:
+        text = token[1:-1]
+        for at, char in enumerate(text):  # the fast path refused it: find the control character
+            if char < " ":
+                raise _Syntax(f"a control character ({ord(char):#04x}) inside a string; write it as an escape", pos + 1 + at)
+        return text, match.end()
+    try:
+        text, end = scanstring(buf, pos + 1, True)
+    except JSONDecodeError as error:
+        raise _Syntax(f"malformed string: {error.msg}", error.pos) from None
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise _Syntax("a \\u escape gives a lone surrogate, which is not a character", pos) from None
+    return text, end
+
+
+def _member(buf: str, pos: int) -> tuple[str, str | None, int, int, str, int]:
+    """Parse one `"key": value` and the `,` or `}` after it, step by step.
+
+    The reference for what the fast pattern accepts, and the source of every syntax
+    message. Returns the key, the value's text, the key's and value's positions, the
+    terminator and the position after it.
+    """
+    end = len(buf)
+
+    def skip(at: int) -> int:
+        at = _WS.match(buf, at).end()
+        if at >= end:
+            raise _NeedMore
+        return at
+
+    pos = skip(pos)
+    if buf[pos] != '"':
+        raise _Syntax("expected a key in double quotes", pos)
+    key_at = pos
+    key, pos = _string(buf, pos)
+    pos = skip(pos)
+    if buf[pos] != ":":
+        raise _Syntax(f"expected : after the key {key!r}", pos, key)
+    value_at = pos = skip(pos + 1)
+    char = buf[pos]
+    value: str | None
+    if char == '"':
+        try:
+            value, pos = _string(buf, pos)
+        except _Syntax as error:
+            raise _Syntax(error.message, error.at, key) from None
+        value = value or None  # an empty string is an absent value, as in CSV
+    elif char in "{[":
+        raise _Syntax(f"a nested {'object' if char == '{' else 'array'} is not a value; {_FLAT}", pos, key)
+    else:
+        token_end = _TOKEN_END.search(buf, pos)
+        if token_end is None:
+            raise _NeedMore
+        token = buf[pos : token_end.start()]
+        if not _SCALAR.fullmatch(token):
+            raise _Syntax(f"expected a value (a string, number, true, false or null), got {token[:40]!r}", pos, key)
+        value, pos = _LITERALS.get(token, token), token_end.start()
+    pos = skip(pos)
+    if buf[pos] not in ",}":
+        raise _Syntax(f"expected , or }} after the value of {key!r}", pos, key)
+    return key, value, key_at, value_at, buf[pos], pos + 1
+
+
+class _JsonReader:
+    """A sliding window over the decoded text: consumed text is dropped as it goes."""
+
+    def __init__(self, stream: BinaryIO):
+        self.blocks = _text_blocks(stream)
+        self.buf, self.pos, self.eof = "", 0, False
+        self.line, self.counted = 1, 0  # the line number at buf[counted]
+
+    def line_at(self, pos: int) -> int:
+        return self.line + self.buf.count("\n", self.counted, pos)
+
+    def refuse(self, message: str, at: int, column: str | None = None) -> ImportRefused:
+        line = self.line_at(at)
+        if at >= len(self.buf) and self.eof and self.buf.endswith("\n"):
+            line -= 1  # the end of the file: name its last line, not the empty one after it
+        return ImportRefused(message, line=line, column=column)
+
+    def more(self) -> bool:
+        """Append the next block, dropping what was consumed; False at the end of the file."""
+        block = None if self.eof else next(self.blocks, None)
+        if block is None:
+            self.eof = True
+            return False
+        self.line, self.counted = self.line_at(self.pos), 0
+        self.buf, self.pos = self.buf[self.pos :] + block, 0
+        return True
+
+    def peek(self) -> str:
+        """The next character that is not white space, '' at the end of the file."""
+        while True:
+            self.pos = _WS.match(self.buf, self.pos).end()
+            if self.pos < len(self.buf) or not self.more():
+                return self.buf[self.pos : self.pos + 1]
+
+    def records(self) -> Iterator[Record]:
+        if self.peek() != "[":
+            raise self.refuse("expected a JSON array of objects", self.pos)
+        self.pos += 1
+        if self.peek() == "]":
+            self.pos += 1
+        else:
+            while True:
+                match = _RECORD.match(self.buf, self.pos)
+                record = self.plain_record(match) if match is not None else None
+                if record is not None:
+                    yield record
+                    if match.group(2) == "]":  # type: ignore[union-attr]
+                        break
+                    continue
+                yield self.record()
+                char = self.peek()
+                self.pos += 1
+                if char == "]":
+                    break
+                if char != ",":
+                    where = "the file ends inside the array" if char == "" else f"found {char!r}"
+                    raise self.refuse(f"expected , or ] after a record; {where}", self.pos - 1)
+                self.peek()
+        if self.peek():
+            raise self.refuse("unexpected text after the array", self.pos)
+
+    def plain_record(self, match: re.Match[str]) -> Record | None:
+        """The record of a _RECORD match, or None to read it step by step (and refuse it)."""
+        start, end = match.span(1)
+        try:
+            pairs = _scan_flat(self.buf, start)[0]
+        except JSONDecodeError:
+            return None  # a bad escape
+        values = {key: value if value.__class__ is str and value else _AS_TEXT.get(value) for key, value in pairs}
+        if len(values) != len(pairs) or end - start > MAX_FIELD_CHARS:
+            return None  # a key twice, or a value that may be too long: the step parser names it
+        if self.buf.find("\\u", start, end) >= 0:
+            try:  # a \u escape may give half a surrogate pair, which is no character
+                "".join([*values, *(value for value in values.values() if value)]).encode()
+            except UnicodeEncodeError:
+                return None
+        self.line, self.counted = self.line_at(start), start
+        self.pos = match.end()
+        return Record(self.line, values)
+
+    def record(self) -> Record:
+        char = self.peek()
+        if char != "{":
+            where = "the file ends inside the array" if char == "" else f"found {char!r}"
+            raise self.refuse(f"expected an object {{…}} for each record of the array; {where}", self.pos)
+        self.line, self.counted = self.line_at(self.pos), self.pos
+        record = Record(self.line, {})
+        values = record.values
+        self.pos += 1
+        if self.peek() == "}":
+            self.pos += 1
+            return record
+        while True:
+            match = _MEMBER.match(self.buf, self.pos)
+            if match is not None:
+                key, value, key_at, value_at, end, self.pos = self._from_match(match)
+            else:
+                key, value, key_at, value_at, end, self.pos = self.slow_member()
+            if key in values:
+                raise self.refuse("key given twice in one object", key_at, key)
+            if value is not None and len(value) > MAX_FIELD_CHARS:
+                raise self.refuse(f"a value longer than {MAX_FIELD_CHARS} characters", value_at, key)
+            values[key] = value
+            if end == "}":
+                return record
+
+    def string(self, at: int, key: str | None = None) -> str:
+        try:
+            return _string(self.buf, at)[0]
+        except _Syntax as error:
+            raise self.refuse(error.message, error.at, key) from None
+
+    def slow_member(self) -> tuple[str, str | None, int, int, str, int]:
+        while True:
+            try:
+                return _member(self.buf, self.pos)
+            except _Syntax as error:
+                raise self.refuse(error.message, error.at, error.key) from None
+            except _NeedMore:
+                pending = len(self.buf) - self.pos
+                if pending > _MAX_MEMBER_CHARS:
+                    raise self.refuse(f"a value longer than {MAX_FIELD_CHARS} characters", self.pos) from None
+                if not self.more():
+                    raise self.refuse("the file ends inside an object", len(self.buf)) from None
+                # Double the text before trying again, so that a long value is scanned
+                # a bounded number of times, not once per block.
+                while len(self.buf) - self.pos < 2 * pending and self.more():
+                    pass
+            # More text arrived: the fast pattern may match now.
+            match = _MEMBER.match(self.buf, self.pos)
+            if match is not None:
+                return self._from_match(match)
+
+    def _from_match(self, match: re.Match[str]) -> tuple[str, str | None, int, int, str, int]:
+        key, text, number, literal, end = match.group(1, 2, 3, 4, 5)
+        key = self.string(match.start(1)) if "\\" in key else key[1:-1]
+        if text is not None:
+            value = (text[1:-1] if "\\" not in text else self.string(match.start(2), key)) or None
+            value_at = match.start(2)
+        elif number is not None:
+            value, value_at = number, match.start(3)
+        else:
+            value, value_at = _LITERALS[literal], match.start(4)
+        return key, value, match.start(1), value_at, end, match.end()
+
+
+def read_json(stream: BinaryIO) -> Iterator[Record]:
+    """The records of a JSON array of flat objects; numbers are kept as their exact text."""
+    return _JsonReader(stream).records()
+
+
+def read_stream(stream: BinaryIO, format: str) -> tuple[list[str] | None, Iterator[Record]]:
+    """The header (CSV; None for JSON, whose objects each name their columns) and the records."""
+    if format == "csv":
+        return read_csv(stream)
+    if format == "json":
+        return None, read_json(stream)
+    raise ImportRefused(f"expected csv or json, not {format!r}")

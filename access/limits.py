@@ -47,13 +47,11 @@ logger = logging.getLogger(__name__)
 PERIODS = {"s": 1, "min": 60, "hour": 3600}
 BAD_RATE = "API_RATE_LIMIT must be N/s, N/min or N/hour with N a whole number of at least 1; got {value!r}"
 BAD_STREAMS = "API_MAX_STREAMS must be a whole number of at least 1; got {value!r}"
-RATE_REACHED = (
-    "rate limit reached: this key may make {count} requests per {period} (API_RATE_LIMIT); "
-    "ask again in {wait} s"
-)
+# DRF's Throttled adds "Expected available in N seconds." after these.
+RATE_REACHED = "rate limit reached: this key may make {count} requests per {period} (API_RATE_LIMIT)."
 STREAMS_FULL = (
     "this key already has {count} responses in progress, the most at once (API_MAX_STREAMS); "
-    "ask again when one has ended"
+    "ask again when one has ended."
 )
 # The Retry-After of a refused stream: streams take seconds to minutes; no exact time.
 STREAM_RETRY_AFTER = 5
@@ -138,7 +136,7 @@ class KeyRateThrottle(BaseThrottle):
         rate = rate_limit()
         if count > rate.count:
             wait = max(1, math.ceil(remaining))
-            raise Throttled(wait=wait, detail=RATE_REACHED.format(count=rate.count, period=rate.period, wait=wait))
+            raise Throttled(wait=wait, detail=RATE_REACHED.format(count=rate.count, period=rate.period))
         return True
 
 

@@ -53,6 +53,7 @@ def test_requests_over_the_rate_answer_429_with_retry_after_until_the_period_end
         refused = pull(secret)
         assert_429(refused, "3 requests per min")
         assert refused["Retry-After"] == "45"
+        assert refused.json()["error"].endswith("(API_RATE_LIMIT). Expected available in 45 seconds.")
     with time_machine.travel(at("2026-12-01 10:00:59"), tick=False):
         assert pull(secret).status_code == 429
     with time_machine.travel(at("2026-12-01 10:01:00"), tick=False):

@@ -85,12 +85,11 @@ class _Keeper:
             try:
                 for lease in leases:
                     lease.renew()
-            except DatabaseError as error:
-                logger.warning("stream slots not renewed: %s", type(error).__name__)
-            finally:
                 # No connection kept open between rounds (it would also hold up a test
                 # database's removal).
                 connections.close_all()
+            except Exception as error:  # the thread must outlive any one failure
+                logger.warning("stream slots not renewed: %s", type(error).__name__)
 
 
 _keeper = _Keeper()

@@ -1,9 +1,9 @@
 """Limits per key (operations.md section 7), through DRF's throttle seam.
 
-- ``API_RATE_LIMIT`` (``N/s``, ``N/min``, ``N/hour``): requests per key per period. A
-  fixed window per period, counted in the shared cache (``cache.py``), so the count
-  holds across every worker, process and instance. One more answers 429 with
-  ``Retry-After``: the seconds until the period ends.
+- ``API_RATE_LIMIT`` (``N/s``, ``N/min``, ``N/hour``): requests per key per period, the
+  period sliding (``admit_request``), counted in the shared cache (``cache.py``), so the
+  count holds across every worker, process and instance. One more answers 429 with
+  ``Retry-After``: the seconds until a request would be admitted again.
 - ``API_MAX_STREAMS``: responses of one key in progress at once, the wait for a final
   window included. Each response holds a *lease*, one of the key's N slots in the
   shared cache, from authentication until its last byte is sent (``hold_until_sent``).
@@ -53,6 +53,8 @@ STREAMS_FULL = (
     "this key already has {count} responses in progress, the most at once (API_MAX_STREAMS); "
     "ask again when one has ended."
 )
+# A rate's period is counted in this many slices: the window slides by one slice.
+SLICES = 60
 # The Retry-After of a refused stream: streams take seconds to minutes; no exact time.
 STREAM_RETRY_AFTER = 5
 
@@ -90,22 +92,46 @@ def _parse_streams(value: str) -> int:
     return int(value)
 
 
-def count_request(key: ApiKey, now: float) -> tuple[int, float]:
-    """Count one request of ``key`` in the current period; return the count so far in it
-    and the seconds until it ends."""
+def _increment(name: str, delta: int, timeout: int) -> int:
+    """Add ``delta`` to a count in the shared cache, atomically; the new count."""
+    if delta > 0 and shared_cache.add(name, delta, timeout=timeout):
+        return delta
+    try:
+        return shared_cache.incr(name, delta)
+    except ValueError:  # expired between add and incr: a new count
+        shared_cache.add(name, max(delta, 0), timeout=timeout)
+        return max(delta, 0)
+
+
+def admit_request(key: ApiKey, now: float) -> int | None:
+    """Count one request of ``key`` if fewer than the rate's count were admitted in the
+    last period; return None when admitted, else the whole seconds until one would be.
+
+    The period is a sliding window of SLICES slices, each counted in the shared cache:
+    at any moment the requests admitted in the last period (to one slice's width) are at
+    most the rate's count, whenever the period began. A refused request is not counted,
+    so a client that keeps asking is admitted as soon as its oldest requests age out.
+    """
     rate = rate_limit()
-    period = int(now // rate.seconds)
-    name = f"access:rate:{key.pk}:{rate.seconds}:{period}"
-    # The entry outlives its period a little, so that a late incr never finds it gone.
-    if shared_cache.add(name, 1, timeout=rate.seconds + 5):
-        count = 1
-    else:
-        try:
-            count = shared_cache.incr(name)
-        except ValueError:  # expired between add and incr: this is the first of a new entry
-            shared_cache.add(name, 1, timeout=rate.seconds + 5)
-            count = 1
-    return count, (period + 1) * rate.seconds - now
+    width = rate.seconds / SLICES
+    current = int(now // width)
+    names = [f"access:rate:{key.pk}:{rate.seconds}:{n}" for n in range(current - SLICES + 1, current + 1)]
+    # Each increment of the current slice returns its own number, so that of two
+    # requests racing for the last place exactly one is admitted.
+    mine = _increment(names[-1], 1, timeout=rate.seconds + 5)
+    earlier = shared_cache.get_many(names[:-1])
+    counts = [earlier.get(name, 0) for name in names[:-1]] + [mine]
+    if sum(counts) <= rate.count:
+        return None
+    _increment(names[-1], -1, timeout=rate.seconds + 5)
+    # Admitted again once enough of the oldest slices have left the window (the slice
+    # at position j leaves it j + 1 slices from now); this request itself counts as one.
+    waiting = sum(counts)
+    for position, count in enumerate(counts):
+        waiting -= count
+        if waiting + 1 <= rate.count:
+            break
+    return max(1, math.ceil((current + 1 + position) * width - now))
 
 
 @contextmanager
@@ -130,12 +156,11 @@ class KeyRateThrottle(BaseThrottle):
             return True
         try:
             with uncounted_while_sqlite_is_locked("API_RATE_LIMIT"):
-                count, remaining = count_request(request.auth, time.time())
+                wait = admit_request(request.auth, time.time())
         except _Uncounted:
             return True
-        rate = rate_limit()
-        if count > rate.count:
-            wait = max(1, math.ceil(remaining))
+        if wait is not None:
+            rate = rate_limit()
             raise Throttled(wait=wait, detail=RATE_REACHED.format(count=rate.count, period=rate.period))
         return True
 

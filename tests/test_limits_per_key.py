@@ -14,7 +14,7 @@ from django.core.signals import request_finished
 from django.db import close_old_connections
 from rest_framework.test import APIClient
 
-from access.limits import count_request, rate_limit
+from access.limits import admit_request, rate_limit
 from tests.factories import at, issue_key
 
 pytestmark = pytest.mark.django_db
@@ -45,19 +45,30 @@ def assert_429(response, words: str):
 # --- API_RATE_LIMIT ------------------------------------------------------------------
 
 
-def test_requests_over_the_rate_answer_429_with_retry_after_until_the_period_ends(settings):
+def test_requests_over_the_rate_answer_429_with_retry_after_until_one_would_be_admitted(settings):
     settings.API_RATE_LIMIT = "3/min"
     _, secret = issue_key()
     with time_machine.travel(at("2026-12-01 10:00:15"), tick=False):
         assert [pull(secret).status_code for _ in range(3)] == [200, 200, 200]
         refused = pull(secret)
         assert_429(refused, "3 requests per min")
-        assert refused["Retry-After"] == "45"
-        assert refused.json()["error"].endswith("(API_RATE_LIMIT). Expected available in 45 seconds.")
-    with time_machine.travel(at("2026-12-01 10:00:59"), tick=False):
-        assert pull(secret).status_code == 429
-    with time_machine.travel(at("2026-12-01 10:01:00"), tick=False):
-        assert pull(secret).status_code == 200
+        assert refused["Retry-After"] == "60"
+        assert refused.json()["error"].endswith("(API_RATE_LIMIT). Expected available in 60 seconds.")
+    with time_machine.travel(at("2026-12-01 10:01:14"), tick=False):
+        assert pull(secret).status_code == 429  # refused requests are not counted...
+    with time_machine.travel(at("2026-12-01 10:01:15"), tick=False):
+        assert pull(secret).status_code == 200  # ...so the key is admitted once the first three are a minute old
+
+
+def test_the_period_slides_so_a_burst_across_its_start_is_not_admitted_twice(settings):
+    """A fixed minute would admit 3 at 10:00:50 and 3 more at 10:01:05."""
+    settings.API_RATE_LIMIT = "3/min"
+    _, secret = issue_key()
+    with time_machine.travel(at("2026-12-01 10:00:50"), tick=False):
+        assert [pull(secret).status_code for _ in range(2)] == [200, 200]
+    with time_machine.travel(at("2026-12-01 10:01:05"), tick=False):
+        assert [pull(secret).status_code for _ in range(2)] == [200, 429]
+        assert pull(secret)["Retry-After"] == "45"  # when the two of 10:00:50 are a minute old
 
 
 def test_the_rate_is_counted_per_key(settings):
@@ -66,7 +77,7 @@ def test_the_rate_is_counted_per_key(settings):
     _, second = issue_key("second")
     with time_machine.travel(at("2026-12-01 10:30:00"), tick=False):
         assert [pull(first).status_code for _ in range(3)] == [200, 200, 429]
-        assert pull(first)["Retry-After"] == "1800"
+        assert pull(first)["Retry-After"] == "3600"
         assert pull(second).status_code == 200
 
 
@@ -101,11 +112,11 @@ def test_the_rate_forms(settings, value, count, seconds):
 @pytest.mark.postgresql
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_requests_are_counted_exactly(settings):
-    """The shared cache counts atomically: N threads (N database connections) each
-    counting M requests leave the count at exactly N × M."""
-    settings.API_RATE_LIMIT = "100000/hour"
+    """The shared cache counts atomically: 6 threads (6 database connections) making 150
+    requests against a rate of 100 get exactly 100 admitted."""
+    settings.API_RATE_LIMIT = "100/hour"
     key, _ = issue_key()
-    counts: list[int] = []
+    counts: list[int | None] = []
     lock = threading.Lock()
 
     def worker() -> None:
@@ -113,9 +124,9 @@ def test_concurrent_requests_are_counted_exactly(settings):
 
         try:
             for _ in range(25):
-                count, _ = count_request(key, 1_000_000.0)
+                wait = admit_request(key, 1_000_000.0)
                 with lock:
-                    counts.append(count)
+                    counts.append(wait)
         finally:
             connection.close()
 
@@ -124,7 +135,8 @@ def test_concurrent_requests_are_counted_exactly(settings):
         thread.start()
     for thread in threads:
         thread.join(60)
-    assert sorted(counts) == list(range(1, 151))
+    assert len(counts) == 150
+    assert counts.count(None) == 100
 
 
 # --- API_MAX_STREAMS -----------------------------------------------------------------

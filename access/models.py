@@ -86,10 +86,6 @@ class ApiKey(models.Model):
     is_authenticated = True
 
     @property
-    def is_active(self) -> bool:
-        return self.revoked_at is None and not self.is_expired
-
-    @property
     def is_expired(self) -> bool:
         return self.expires_at is not None and self.expires_at <= timezone.now()
 

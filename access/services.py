@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from access.clients import parse_network
@@ -78,7 +79,8 @@ def api_key_issue(
 
 
 @transaction.atomic
-def api_keys_revoke(*, name: str) -> int:
-    """Revoke every active key of that name; return how many. Takes effect on the next
-    request on every worker: keys are looked up in the database on every request."""
-    return ApiKey.objects.active().filter(name=name).update(revoked_at=timezone.now())
+def api_keys_revoke(*, keys: QuerySet[ApiKey]) -> int:
+    """Revoke the active keys among ``keys``; return how many. Takes effect on the next
+    request on every worker and instance: keys are looked up in the database on every
+    request, never cached."""
+    return keys.filter(pk__in=ApiKey.objects.active().values("pk")).update(revoked_at=timezone.now())

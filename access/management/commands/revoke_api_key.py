@@ -2,6 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from access.models import ApiKey
 from access.services import api_keys_revoke
 
 
@@ -12,7 +13,7 @@ class Command(BaseCommand):
         parser.add_argument("name", help="the name the key was created with")
 
     def handle(self, *args: Any, name: str, **options: Any) -> str:
-        count = api_keys_revoke(name=name)
+        count = api_keys_revoke(keys=ApiKey.objects.filter(name=name))
         if count == 0:
             raise CommandError(f"no active API key named {name!r}")
         return f"{count} API key(s) named {name!r} revoked"

@@ -12,7 +12,7 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.test import Client
 
-from tests.gunicorn_server import manage, service_environment, start_gunicorn
+from tests.servers import Gunicorn, manage, service_env
 
 pytestmark = pytest.mark.django_db
 LOGIN = "/admin/login/"
@@ -106,11 +106,10 @@ def test_the_operator_sees_the_lockout_in_the_admin_and_axes_reset_lifts_it(oper
 @pytest.mark.slow
 def test_a_real_gunicorn_counts_attempts_until_the_lockout(tmp_path):
     """Through gunicorn and the CSRF-protected login form, as a browser would."""
-    env = service_environment(DATA_DIR=str(tmp_path))
-    manage("migrate", "-v0", env=env)
-    manage("shell", "-c", f"from django.contrib.auth.models import User; User.objects.create_superuser('op', password='{PASSWORD}')", env=env)
-    server = start_gunicorn(env, tmp_path / "gunicorn.log")
-    try:
+    env = service_env(tmp_path)
+    manage(env, "migrate", "-v0")
+    manage(env, "shell", "-c", f"from django.contrib.auth.models import User; User.objects.create_superuser('op', password='{PASSWORD}')")
+    with Gunicorn(env, tmp_path / "gunicorn.log") as server:
         status, headers, body = server.request("GET", LOGIN)
         assert status == 200
         cookie = re.search(r"csrftoken=([^;]+)", headers["set-cookie"]).group(1)
@@ -127,5 +126,3 @@ def test_a_real_gunicorn_counts_attempts_until_the_lockout(tmp_path):
         assert set(statuses[settings.AXES_FAILURE_LIMIT - 1 :]) == {429}
         assert attempt(PASSWORD) == 429
         assert "wrong-" not in server.log_text()  # no password in any log line
-    finally:
-        server.stop()

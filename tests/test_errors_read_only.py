@@ -10,7 +10,8 @@ import urllib.parse
 
 import pytest
 
-from tests.gunicorn_server import PrivatePostgres, manage, service_environment, start_gunicorn
+from tests.pgcluster import PrivateDatabase
+from tests.servers import Gunicorn, manage, new_key, service_env
 
 pytestmark = [pytest.mark.postgresql, pytest.mark.slow]
 FEEDS = ["users", "contacts", "logins", "transactions", "wallets", "games", "tournaments", "sport-events", "bets"]
@@ -19,15 +20,14 @@ FEEDS = ["users", "contacts", "logins", "transactions", "wallets", "games", "tou
 @pytest.fixture(scope="module")
 def read_only_server(tmp_path_factory):
     data = tmp_path_factory.mktemp("read-only")
-    database = PrivatePostgres("read_only")
-    env = service_environment(DATA_DIR=str(data), DATABASE_URL=database.url)
-    manage("migrate", "-v0", env=env)
-    manage("seed_demo", "--players", "5", env=env)
-    key = manage("create_api_key", "ro", env=env).splitlines()[-1]
+    database = PrivateDatabase("read_only")
+    env = service_env(data, database.url)
+    manage(env, "migrate", "-v0")
+    manage(env, "seed_demo", "--players", "5")
+    key = new_key(env, "ro")
     # libpq reads PGOPTIONS: every session of the service is read-only, as on a standby.
-    server = start_gunicorn({**env, "PGOPTIONS": "-c default_transaction_read_only=on"}, data / "gunicorn.log")
-    yield server, key
-    server.stop()
+    with Gunicorn(env, data / "gunicorn.log", PGOPTIONS="-c default_transaction_read_only=on") as server:
+        yield server, key
     database.drop()
 
 

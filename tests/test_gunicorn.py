@@ -8,7 +8,7 @@ import sqlite3
 
 import pytest
 
-from tests.servers import Gunicorn, free_port, manage, new_key, service_env
+from tests.servers import Gunicorn, manage, new_key, service_env
 
 ROWS = 200_000
 QUERY = "/api/transactions?from=2020-10-10+00:00:00&to=2020-10-11+00:00:00"
@@ -27,9 +27,8 @@ def server(tmp_path_factory):
             "VALUES (?, 'p1', '12.5', 'EUR', 'IN', '2020-10-10 00:00:00', ?)",
             ((f"t{n:07d}", f"2020-10-10 {n // 3600 % 24:02d}:{n // 60 % 60:02d}:{n % 60:02d}.{n:06d}") for n in range(ROWS)),
         )
-    gunicorn = Gunicorn(env, free_port(), data / "gunicorn.log")
-    yield gunicorn.port, key, gunicorn
-    gunicorn.stop()
+    with Gunicorn(env, data / "gunicorn.log") as gunicorn:
+        yield gunicorn.port, key, gunicorn
 
 
 class HTTP10Connection(http.client.HTTPConnection):

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import http.client
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -164,3 +165,23 @@ class Gunicorn:
         self.process.wait(15)
         if self._output:
             self._output.close()
+
+
+ADMIN_LOGIN = "/admin/login/"
+
+
+def admin_login_page(server: Gunicorn) -> tuple[int, dict[str, str], str]:
+    """The admin login page, fetched as a browser does: its status, the headers that post
+    the form back (its CSRF cookie), and the form's CSRF token."""
+    status, headers, body = server.request("GET", ADMIN_LOGIN)
+    cookie = re.search(r"csrftoken=([^;]+)", headers["set-cookie"]).group(1)
+    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1).decode()
+    return status, {"Cookie": f"csrftoken={cookie}", "Content-Type": "application/x-www-form-urlencoded"}, token
+
+
+def post_admin_login(
+    server: Gunicorn, form_headers: dict[str, str], token: str, username: str, password: str
+) -> tuple[int, http.client.HTTPMessage, bytes]:
+    """Post the login form of ``admin_login_page``."""
+    form = urllib.parse.urlencode({"csrfmiddlewaretoken": token, "username": username, "password": password})
+    return server.request("POST", ADMIN_LOGIN, form_headers, form.encode())

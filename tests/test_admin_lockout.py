@@ -2,8 +2,6 @@
 passwords, for AXES_COOLOFF_TIME; the operator sees it in the admin and can lift it."""
 
 import datetime as dt
-import re
-import urllib.parse
 
 import pytest
 import time_machine
@@ -12,7 +10,7 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.test import Client
 
-from tests.servers import Gunicorn, manage, service_env
+from tests.servers import Gunicorn, admin_login_page, manage, post_admin_login, service_env
 
 pytestmark = pytest.mark.django_db
 LOGIN = "/admin/login/"
@@ -110,15 +108,11 @@ def test_a_real_gunicorn_counts_attempts_until_the_lockout(tmp_path):
     manage(env, "migrate", "-v0")
     manage(env, "shell", "-c", f"from django.contrib.auth.models import User; User.objects.create_superuser('op', password='{PASSWORD}')")
     with Gunicorn(env, tmp_path / "gunicorn.log") as server:
-        status, headers, body = server.request("GET", LOGIN)
+        status, form, token = admin_login_page(server)
         assert status == 200
-        cookie = re.search(r"csrftoken=([^;]+)", headers["set-cookie"]).group(1)
-        token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1).decode()
-        form_headers = {"Cookie": f"csrftoken={cookie}", "Content-Type": "application/x-www-form-urlencoded"}
 
         def attempt(password: str) -> int:
-            form = urllib.parse.urlencode({"csrfmiddlewaretoken": token, "username": "op", "password": password})
-            return server.request("POST", LOGIN, form_headers, form.encode())[0]
+            return post_admin_login(server, form, token, "op", password)[0]
 
         statuses = [attempt(f"wrong-{n}") for n in range(8)]
         assert statuses.index(429) == settings.AXES_FAILURE_LIMIT - 1, statuses

@@ -4,12 +4,10 @@ starts, keeps a generated secret key and serves plain HTTP on localhost."""
 
 import json
 import os
-import re
-import urllib.parse
 
 import pytest
 
-from tests.servers import Gunicorn, free_port, manage, new_key, service_env
+from tests.servers import Gunicorn, admin_login_page, free_port, manage, new_key, post_admin_login, service_env
 
 PASSWORD = "Pw-d0nt-show-me-8d1f3"
 WINDOW = "from=2020-10-10+07:00:00&to=2020-10-10+08:00:00"
@@ -33,15 +31,9 @@ def assert_no_secret(text: str, url: str) -> None:
 
 def test_an_admin_login_with_the_database_down_is_a_plain_503(unreachable):
     server, url = unreachable
-    status, headers, body = server.request("GET", "/admin/login/")  # needs no database
+    status, form, token = admin_login_page(server)  # needs no database
     assert status == 200
-    cookie = re.search(r"csrftoken=([^;]+)", headers["set-cookie"]).group(1)
-    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1).decode()
-    form = urllib.parse.urlencode({"csrfmiddlewaretoken": token, "username": "admin", "password": "guess"})
-    status, headers, body = server.request(
-        "POST", "/admin/login/", {"Cookie": f"csrftoken={cookie}", "Content-Type": "application/x-www-form-urlencoded"},
-        form.encode(),
-    )
+    status, headers, body = post_admin_login(server, form, token, "admin", "guess")
     assert status == 503
     assert int(headers["retry-after"]) > 0
     assert_no_secret(body.decode(), url)

@@ -5,13 +5,12 @@ a file's permissions do not make it read-only.)"""
 
 import datetime as dt
 import json
-import re
 import urllib.parse
 
 import pytest
 
 from tests.pgcluster import PrivateDatabase
-from tests.servers import Gunicorn, manage, new_key, service_env
+from tests.servers import Gunicorn, admin_login_page, manage, new_key, post_admin_login, service_env
 
 pytestmark = [pytest.mark.postgresql, pytest.mark.slow]
 FEEDS = ["users", "contacts", "logins", "transactions", "wallets", "games", "tournaments", "sport-events", "bets"]
@@ -53,13 +52,7 @@ def test_every_feed_answers_rows_or_a_json_503_on_a_read_only_database(read_only
 
 def test_an_admin_login_on_a_read_only_database_is_never_a_500(read_only_server):
     server, _ = read_only_server
-    status, headers, body = server.request("GET", "/admin/login/")
-    cookie = re.search(r"csrftoken=([^;]+)", headers["set-cookie"]).group(1)
-    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1).decode()
-    form = urllib.parse.urlencode({"csrfmiddlewaretoken": token, "username": "admin", "password": "guess"})
-    status, headers, body = server.request(
-        "POST", "/admin/login/", {"Cookie": f"csrftoken={cookie}", "Content-Type": "application/x-www-form-urlencoded"},
-        form.encode(),
-    )
+    _, form, token = admin_login_page(server)
+    status, headers, body = post_admin_login(server, form, token, "admin", "guess")
     assert status == 503, body[:300]
     assert int(headers["retry-after"]) > 0

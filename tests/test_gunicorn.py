@@ -66,23 +66,20 @@ def test_an_http_1_0_answer_is_sent_whole_with_its_length(server):
     assert len(lines) == ROWS + 2  # header, ROWS records, and the empty string after the last LF
 
 
-def test_an_http_1_0_answer_whose_worker_dies_is_short_of_its_length(server):
+def assert_broken_when_the_worker_dies(server, connection_class) -> None:
     port, key, gunicorn = server
-    response = request(port, key, HTTP10Connection)
+    response = request(port, key, connection_class)
     assert response.status == 200
     assert response.read(65536)
     for pid in gunicorn.worker_pids():
         os.kill(pid, signal.SIGKILL)
     with pytest.raises((http.client.IncompleteRead, ConnectionError)):
         response.read()
+
+
+def test_an_http_1_0_answer_whose_worker_dies_is_short_of_its_length(server):
+    assert_broken_when_the_worker_dies(server, HTTP10Connection)
 
 
 def test_a_stream_whose_worker_dies_ends_as_a_broken_transfer(server):
-    port, key, gunicorn = server
-    response = request(port, key)
-    assert response.status == 200
-    assert response.read(65536)
-    for pid in gunicorn.worker_pids():
-        os.kill(pid, signal.SIGKILL)
-    with pytest.raises((http.client.IncompleteRead, ConnectionError)):
-        response.read()
+    assert_broken_when_the_worker_dies(server, http.client.HTTPConnection)

@@ -32,7 +32,8 @@ ROOT = Path(__file__).resolve().parent.parent
 # The test run's environment that must not reach a service process: its database, and
 # settings a developer may have exported for a demo.
 SERVICE_VARIABLES = (
-    "DATABASE_URL", "TEST_DATABASE_NAME", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "HTTPS", "DATA_DIR", "BIND",
+    "DATABASE_URL", "TEST_DATABASE_NAME", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "HTTPS", "SECURE_SSL_REDIRECT",
+    "DATA_DIR", "BIND",
 )
 
 
@@ -56,11 +57,16 @@ def wait_for_port(port: int, process: subprocess.Popen | None = None, timeout: f
     raise RuntimeError(f"nothing listens on {port} after {timeout} s")
 
 
+def clean_environ() -> dict[str, str]:
+    """The test run's environment without SERVICE_VARIABLES: the service's defaults."""
+    return {key: value for key, value in os.environ.items() if key not in SERVICE_VARIABLES}
+
+
 def service_env(data_dir: Path, database_url: str | None = None, **extra: str) -> dict[str, str]:
     """The environment of a service process: DATA_DIR is ``data_dir``; the database is
     ``database_url``, or else the service's default, a SQLite file in ``data_dir`` (which
     the caller migrates)."""
-    env = {key: value for key, value in os.environ.items() if key not in SERVICE_VARIABLES}
+    env = clean_environ()
     env["DATA_DIR"] = str(data_dir)
     if database_url:
         env["DATABASE_URL"] = database_url
@@ -87,9 +93,14 @@ def shared_database_env(data_dir: Path, **extra: str) -> dict[str, str]:
     return env
 
 
+def run_manage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    """``python manage.py <args>`` in ``env``, whatever its exit status."""
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True)
+
+
 def manage(env: dict[str, str], *args: str) -> str:
-    """``python manage.py <args>`` in ``env``; its standard output. A failure shows stderr."""
-    done = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True)
+    """``python manage.py <args>`` in ``env``, which must succeed; its standard output."""
+    done = run_manage(env, *args)
     assert done.returncode == 0, f"manage.py {' '.join(args)} exited with {done.returncode}:\n{done.stderr}"
     return done.stdout
 

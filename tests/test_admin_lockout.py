@@ -2,8 +2,6 @@
 passwords, for AXES_COOLOFF_TIME; the operator sees it in the admin and can lift it."""
 
 import datetime as dt
-import re
-import urllib.parse
 
 import pytest
 import time_machine
@@ -12,7 +10,7 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.test import Client
 
-from tests.gunicorn_server import manage, service_environment, start_gunicorn
+from tests.servers import Gunicorn, admin_login_page, manage, post_admin_login, service_env
 
 pytestmark = pytest.mark.django_db
 LOGIN = "/admin/login/"
@@ -106,20 +104,15 @@ def test_the_operator_sees_the_lockout_in_the_admin_and_axes_reset_lifts_it(oper
 @pytest.mark.slow
 def test_a_real_gunicorn_counts_attempts_until_the_lockout(tmp_path):
     """Through gunicorn and the CSRF-protected login form, as a browser would."""
-    env = service_environment(DATA_DIR=str(tmp_path))
-    manage("migrate", "-v0", env=env)
-    manage("shell", "-c", f"from django.contrib.auth.models import User; User.objects.create_superuser('op', password='{PASSWORD}')", env=env)
-    server = start_gunicorn(env, tmp_path / "gunicorn.log")
-    try:
-        status, headers, body = server.request("GET", LOGIN)
+    env = service_env(tmp_path)
+    manage(env, "migrate", "-v0")
+    manage(env, "shell", "-c", f"from django.contrib.auth.models import User; User.objects.create_superuser('op', password='{PASSWORD}')")
+    with Gunicorn(env, tmp_path / "gunicorn.log") as server:
+        status, form, token = admin_login_page(server)
         assert status == 200
-        cookie = re.search(r"csrftoken=([^;]+)", headers["set-cookie"]).group(1)
-        token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1).decode()
-        form_headers = {"Cookie": f"csrftoken={cookie}", "Content-Type": "application/x-www-form-urlencoded"}
 
         def attempt(password: str) -> int:
-            form = urllib.parse.urlencode({"csrfmiddlewaretoken": token, "username": "op", "password": password})
-            return server.request("POST", LOGIN, form_headers, form.encode())[0]
+            return post_admin_login(server, form, token, "op", password)[0]
 
         statuses = [attempt(f"wrong-{n}") for n in range(8)]
         assert statuses.index(429) == settings.AXES_FAILURE_LIMIT - 1, statuses
@@ -127,5 +120,3 @@ def test_a_real_gunicorn_counts_attempts_until_the_lockout(tmp_path):
         assert set(statuses[settings.AXES_FAILURE_LIMIT - 1 :]) == {429}
         assert attempt(PASSWORD) == 429
         assert "wrong-" not in server.log_text()  # no password in any log line
-    finally:
-        server.stop()

@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 
 from access.models import ApiKey
 from tests.factories import TransactionFactory, at
+from tests.servers import manage, run_manage, service_env
 
 pytestmark = pytest.mark.django_db
 
@@ -126,18 +127,8 @@ def test_a_bad_option_value_is_refused_by_name_and_no_key_is_made(options, named
 
 
 def test_a_bad_option_value_exits_non_zero_from_the_shell(tmp_path):
-    import os
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    env = {**os.environ, "DATA_DIR": str(tmp_path)}
-    env.pop("DATABASE_URL", None)
-    root = Path(__file__).resolve().parent.parent
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=root, env=env, check=True)
-    result = subprocess.run(
-        [sys.executable, "manage.py", "create_api_key", "x", "--allow-ip", "nonsense"],
-        cwd=root, env=env, capture_output=True, text=True,
-    )
+    env = service_env(tmp_path)
+    manage(env, "migrate", "-v0")
+    result = run_manage(env, "create_api_key", "x", "--allow-ip", "nonsense")
     assert result.returncode != 0
     assert "--allow-ip" in result.stderr and "'nonsense'" in result.stderr

@@ -17,8 +17,8 @@ import pytest
 from django.conf import settings
 
 from tests.pg import Background, raw_connection
-from tests.pg_private import private_cluster, server_bin
-from tests.served import create_key, get, gunicorn, manage, server_env
+from tests.pgcluster import PostgresCluster, server_bin
+from tests.servers import Gunicorn, manage, new_key, service_env
 
 postgresql = pytest.mark.postgresql
 EVENTS = "/api/sport-events?from=2020-10-10+00:00:00&to=2020-10-11+00:00:00"
@@ -86,15 +86,16 @@ def served_on_private_cluster(tmp_path_factory):
     """gunicorn (shipped config, one worker) on a private cluster with ROWS transactions;
     short bounds so that the test is quick: the stall bound, and a 1 s statement bound
     that a stream must outlive."""
-    with private_cluster() as cluster:
-        cluster.psql("CREATE DATABASE intarget")
-        env = server_env(
-            cluster.url("intarget"), WEB_CONCURRENCY="1",
+    data = tmp_path_factory.mktemp("gunicorn")
+    with PostgresCluster.create() as cluster:
+        cluster.start()
+        env = service_env(
+            data, cluster.create_database("intarget"), WEB_CONCURRENCY="1",
             DATABASE_STALL_TIMEOUT=str(STALL), DATABASE_CONNECT_TIMEOUT="2", DATABASE_STATEMENT_TIMEOUT="1",
         )
-        manage("migrate", "-v0", env=env)
-        key = create_key(env)
-        cluster.psql(
+        manage(env, "migrate", "-v0")
+        key = new_key(env)
+        cluster.execute(
             "ALTER TABLE payments_transaction DISABLE TRIGGER stamp;"
             "INSERT INTO payments_transaction (id, player_id, amount, currency, dir, created_at, updated_at) "
             f"SELECT 't' || lpad(g::text, 7, '0'), 'p1', 12.5, 'EUR', 'IN', '2020-10-10', "
@@ -102,8 +103,8 @@ def served_on_private_cluster(tmp_path_factory):
             "ALTER TABLE payments_transaction ENABLE TRIGGER stamp; ANALYZE",
             database="intarget",
         )
-        with gunicorn(env, log=tmp_path_factory.mktemp("gunicorn") / "log") as port:
-            yield cluster, port, key
+        with Gunicorn(env, data / "log") as server:
+            yield cluster, server, key
 
 
 def open_stream(port: int, key: str) -> http.client.HTTPResponse:
@@ -116,8 +117,8 @@ def open_stream(port: int, key: str) -> http.client.HTTPResponse:
 @postgresql
 @needs_server
 def test_a_stream_outlives_the_statement_bound_of_the_service(served_on_private_cluster):
-    _, port, key = served_on_private_cluster
-    response = open_stream(port, key)
+    _, server, key = served_on_private_cluster
+    response = open_stream(server.port, key)
     assert response.status == 200
     first = response.read(65536)
     # A slow reader: the COPY waits on it for longer than the 1 s statement bound and the
@@ -132,14 +133,14 @@ def test_a_stream_outlives_the_statement_bound_of_the_service(served_on_private_
 @postgresql
 @needs_server
 def test_a_frozen_database_answers_503_within_the_stall_bound(served_on_private_cluster):
-    cluster, port, key = served_on_private_cluster
-    assert get(port, EVENTS, key)[0] == 200
+    cluster, server, key = served_on_private_cluster
+    assert server.get(EVENTS, key)[0] == 200
     cluster.freeze()
     try:
         answers = []
         for _ in range(3):  # threads with a kept connection, and one connecting anew
             began = time.monotonic()
-            status, headers, body = get(port, EVENTS, key, timeout=30)
+            status, headers, body = server.get(EVENTS, key, timeout=30)
             answers.append((status, headers, body, time.monotonic() - began))
     finally:
         cluster.thaw()
@@ -149,15 +150,15 @@ def test_a_frozen_database_answers_503_within_the_stall_bound(served_on_private_
         assert int(headers["Retry-After"]) >= 1
         assert json.loads(body)["error"]
         assert seconds < STALL + 2
-    assert get(port, EVENTS, key)[0] == 200  # and it serves again once the database is back
+    assert server.get(EVENTS, key)[0] == 200  # and it serves again once the database is back
 
 
 @pytest.mark.slow
 @postgresql
 @needs_server
 def test_a_database_frozen_mid_stream_breaks_the_transfer_within_the_stall_bound(served_on_private_cluster):
-    cluster, port, key = served_on_private_cluster
-    response = open_stream(port, key)
+    cluster, server, key = served_on_private_cluster
+    response = open_stream(server.port, key)
     assert response.status == 200
     assert response.read(65536)
     cluster.freeze()

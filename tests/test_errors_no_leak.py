@@ -4,12 +4,10 @@ starts, keeps a generated secret key and serves plain HTTP on localhost."""
 
 import json
 import os
-import re
-import urllib.parse
 
 import pytest
 
-from tests.gunicorn_server import free_port, manage, service_environment, start_gunicorn
+from tests.servers import Gunicorn, admin_login_page, free_port, manage, new_key, post_admin_login, service_env
 
 PASSWORD = "Pw-d0nt-show-me-8d1f3"
 WINDOW = "from=2020-10-10+07:00:00&to=2020-10-10+08:00:00"
@@ -20,9 +18,8 @@ def unreachable(tmp_path_factory):
     """gunicorn whose DATABASE_URL, password included, points at a port nobody listens on."""
     data = tmp_path_factory.mktemp("unreachable")
     url = f"postgresql://intarget:{PASSWORD}@127.0.0.1:{free_port()}/intarget"
-    server = start_gunicorn(service_environment(DATA_DIR=str(data), DATABASE_URL=url), data / "gunicorn.log")
-    yield server, url
-    server.stop()
+    with Gunicorn(service_env(data, url), data / "gunicorn.log") as server:
+        yield server, url
 
 
 def assert_no_secret(text: str, url: str) -> None:
@@ -34,15 +31,9 @@ def assert_no_secret(text: str, url: str) -> None:
 
 def test_an_admin_login_with_the_database_down_is_a_plain_503(unreachable):
     server, url = unreachable
-    status, headers, body = server.request("GET", "/admin/login/")  # needs no database
+    status, form, token = admin_login_page(server)  # needs no database
     assert status == 200
-    cookie = re.search(r"csrftoken=([^;]+)", headers["set-cookie"]).group(1)
-    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1).decode()
-    form = urllib.parse.urlencode({"csrfmiddlewaretoken": token, "username": "admin", "password": "guess"})
-    status, headers, body = server.request(
-        "POST", "/admin/login/", {"Cookie": f"csrftoken={cookie}", "Content-Type": "application/x-www-form-urlencoded"},
-        form.encode(),
-    )
+    status, headers, body = post_admin_login(server, form, token, "admin", "guess")
     assert status == 503
     assert int(headers["retry-after"]) > 0
     assert_no_secret(body.decode(), url)
@@ -84,11 +75,10 @@ def test_the_log_has_the_failures_but_no_password_or_database_url(unreachable):
 def test_with_no_environment_it_starts_and_serves_plain_http_on_localhost(tmp_path):
     # Only what the test needs to stay out of the checkout: where the data goes and the port.
     env = {"PATH": os.environ["PATH"], "DATA_DIR": str(tmp_path)}
-    manage("migrate", "-v0", env=env)
-    key = manage("create_api_key", "intarget", env=env).splitlines()[-1]
+    manage(env, "migrate", "-v0")
+    key = new_key(env, "intarget")
     secret = (tmp_path / "secret_key").read_text()
-    server = start_gunicorn(env, tmp_path / "gunicorn.log")
-    try:
+    with Gunicorn(env, tmp_path / "gunicorn.log") as server:
         status, headers, body = server.request("GET", f"/api/users?{WINDOW}", {"Authorization": f"Bearer {key}"})
         assert status == 200, body
         assert body.startswith(b"id,")
@@ -96,7 +86,5 @@ def test_with_no_environment_it_starts_and_serves_plain_http_on_localhost(tmp_pa
         assert status == 200  # plain HTTP: no redirect to https
         status, _, body = server.request("GET", "/nope")
         assert status == 404 and b"URLconf" not in body  # DEBUG is off
-    finally:
-        server.stop()
     assert (tmp_path / "secret_key").read_text() == secret  # kept, not regenerated
     assert key not in server.log_text()

@@ -5,12 +5,12 @@ a file's permissions do not make it read-only.)"""
 
 import datetime as dt
 import json
-import re
 import urllib.parse
 
 import pytest
 
-from tests.gunicorn_server import PrivatePostgres, manage, service_environment, start_gunicorn
+from tests.pgcluster import PrivateDatabase
+from tests.servers import Gunicorn, admin_login_page, manage, new_key, post_admin_login, service_env
 
 pytestmark = [pytest.mark.postgresql, pytest.mark.slow]
 FEEDS = ["users", "contacts", "logins", "transactions", "wallets", "games", "tournaments", "sport-events", "bets"]
@@ -19,15 +19,14 @@ FEEDS = ["users", "contacts", "logins", "transactions", "wallets", "games", "tou
 @pytest.fixture(scope="module")
 def read_only_server(tmp_path_factory):
     data = tmp_path_factory.mktemp("read-only")
-    database = PrivatePostgres("read_only")
-    env = service_environment(DATA_DIR=str(data), DATABASE_URL=database.url)
-    manage("migrate", "-v0", env=env)
-    manage("seed_demo", "--players", "5", env=env)
-    key = manage("create_api_key", "ro", env=env).splitlines()[-1]
+    database = PrivateDatabase("read_only")
+    env = service_env(data, database.url)
+    manage(env, "migrate", "-v0")
+    manage(env, "seed_demo", "--players", "5")
+    key = new_key(env, "ro")
     # libpq reads PGOPTIONS: every session of the service is read-only, as on a standby.
-    server = start_gunicorn({**env, "PGOPTIONS": "-c default_transaction_read_only=on"}, data / "gunicorn.log")
-    yield server, key
-    server.stop()
+    with Gunicorn(env, data / "gunicorn.log", PGOPTIONS="-c default_transaction_read_only=on") as server:
+        yield server, key
     database.drop()
 
 
@@ -53,13 +52,7 @@ def test_every_feed_answers_rows_or_a_json_503_on_a_read_only_database(read_only
 
 def test_an_admin_login_on_a_read_only_database_is_never_a_500(read_only_server):
     server, _ = read_only_server
-    status, headers, body = server.request("GET", "/admin/login/")
-    cookie = re.search(r"csrftoken=([^;]+)", headers["set-cookie"]).group(1)
-    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1).decode()
-    form = urllib.parse.urlencode({"csrfmiddlewaretoken": token, "username": "admin", "password": "guess"})
-    status, headers, body = server.request(
-        "POST", "/admin/login/", {"Cookie": f"csrftoken={cookie}", "Content-Type": "application/x-www-form-urlencoded"},
-        form.encode(),
-    )
+    _, form, token = admin_login_page(server)
+    status, headers, body = post_admin_login(server, form, token, "admin", "guess")
     assert status == 503, body[:300]
     assert int(headers["retry-after"]) > 0

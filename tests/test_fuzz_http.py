@@ -24,7 +24,8 @@ from django.db import connection
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.gunicorn_server import PrivatePostgres, manage, service_environment, start_gunicorn
+from tests.pgcluster import PrivateDatabase
+from tests.servers import Gunicorn, manage, new_key, service_env
 
 pytestmark = pytest.mark.slow
 
@@ -42,15 +43,13 @@ def server(tmp_path_factory):
     """gunicorn on its own data: a private SQLite file, or on the PostgreSQL pass a
     private database on the same server (dropped afterwards); demo rows in every feed."""
     data = tmp_path_factory.mktemp("fuzz")
-    database = PrivatePostgres("fuzz_http") if connection.vendor == "postgresql" else None
-    url = database.url if database else None
-    env = service_environment(DATA_DIR=str(data), **({"DATABASE_URL": url} if url else {}))
-    manage("migrate", "-v0", env=env)
-    manage("seed_demo", "--players", "20", env=env)
-    key = manage("create_api_key", "fuzz", env=env).splitlines()[-1]
-    gunicorn = start_gunicorn(env, data / "gunicorn.log")
-    yield gunicorn, key
-    gunicorn.stop()
+    database = PrivateDatabase("fuzz_http") if connection.vendor == "postgresql" else None
+    env = service_env(data, database.url if database else None)
+    manage(env, "migrate", "-v0")
+    manage(env, "seed_demo", "--players", "20")
+    key = new_key(env, "fuzz")
+    with Gunicorn(env, data / "gunicorn.log") as gunicorn:
+        yield gunicorn, key
     if database:
         database.drop()
 

@@ -8,7 +8,7 @@ import sqlite3
 
 import pytest
 
-from tests.servers import Gunicorn, free_port, manage, new_key, service_env
+from tests.servers import Gunicorn, manage, new_key, service_env
 
 ROWS = 200_000
 QUERY = "/api/transactions?from=2020-10-10+00:00:00&to=2020-10-11+00:00:00"
@@ -27,9 +27,8 @@ def server(tmp_path_factory):
             "VALUES (?, 'p1', '12.5', 'EUR', 'IN', '2020-10-10 00:00:00', ?)",
             ((f"t{n:07d}", f"2020-10-10 {n // 3600 % 24:02d}:{n // 60 % 60:02d}:{n % 60:02d}.{n:06d}") for n in range(ROWS)),
         )
-    gunicorn = Gunicorn(env, free_port(), data / "gunicorn.log")
-    yield gunicorn.port, key, gunicorn
-    gunicorn.stop()
+    with Gunicorn(env, data / "gunicorn.log") as gunicorn:
+        yield gunicorn.port, key, gunicorn
 
 
 class HTTP10Connection(http.client.HTTPConnection):
@@ -67,23 +66,20 @@ def test_an_http_1_0_answer_is_sent_whole_with_its_length(server):
     assert len(lines) == ROWS + 2  # header, ROWS records, and the empty string after the last LF
 
 
-def test_an_http_1_0_answer_whose_worker_dies_is_short_of_its_length(server):
+def assert_broken_when_the_worker_dies(server, connection_class) -> None:
     port, key, gunicorn = server
-    response = request(port, key, HTTP10Connection)
+    response = request(port, key, connection_class)
     assert response.status == 200
     assert response.read(65536)
     for pid in gunicorn.worker_pids():
         os.kill(pid, signal.SIGKILL)
     with pytest.raises((http.client.IncompleteRead, ConnectionError)):
         response.read()
+
+
+def test_an_http_1_0_answer_whose_worker_dies_is_short_of_its_length(server):
+    assert_broken_when_the_worker_dies(server, HTTP10Connection)
 
 
 def test_a_stream_whose_worker_dies_ends_as_a_broken_transfer(server):
-    port, key, gunicorn = server
-    response = request(port, key)
-    assert response.status == 200
-    assert response.read(65536)
-    for pid in gunicorn.worker_pids():
-        os.kill(pid, signal.SIGKILL)
-    with pytest.raises((http.client.IncompleteRead, ConnectionError)):
-        response.read()
+    assert_broken_when_the_worker_dies(server, http.client.HTTPConnection)

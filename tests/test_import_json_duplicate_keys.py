@@ -7,25 +7,16 @@ naming the key and the line it appears on the second time.
 
 import pytest
 from django.core.management import call_command
-from django.core.management.base import CommandError
 
 from payments.models import Transaction
+from tests.imports import refused_import
 
 pytestmark = pytest.mark.django_db
 
 
-def refused(tmp_path, text: str) -> str:
-    path = tmp_path / "t.json"
-    path.write_text(text)
-    with pytest.raises(CommandError) as excinfo:
-        call_command("import_feed", "transactions", str(path))
-    assert not Transaction.objects.exists()
-    return str(excinfo.value)
-
-
 def test_a_duplicate_key_is_refused_naming_it_and_its_line(tmp_path):
-    message = refused(
-        tmp_path,
+    message = refused_import(
+        tmp_path / "t.json",
         '[\n{"id": "t1", "player_id": "p1", "amount": 1, "currency": "EUR", "dir": "IN", "created_at": "2020-10-10 07:00:00"},\n'
         '{"id": "t2", "player_id": "p1", "amount": 1,\n "currency": "EUR", "dir": "IN",\n'
         ' "amount": 1000000, "created_at": "2020-10-10 07:00:00"}\n]\n',
@@ -34,8 +25,8 @@ def test_a_duplicate_key_is_refused_naming_it_and_its_line(tmp_path):
 
 
 def test_a_key_spelled_with_an_escape_is_the_same_key(tmp_path):
-    message = refused(
-        tmp_path,
+    message = refused_import(
+        tmp_path / "t.json",
         '[{"id": "t1", "player_id": "p1", "amount": 1, "currency": "EUR", "dir": "IN", '
         '"created_at": "2020-10-10 07:00:00", "\\u0064ir": "OUT"}]',
     )

@@ -9,11 +9,9 @@ import io
 import json
 
 import pytest
-from django.core.management import call_command
-from django.core.management.base import CommandError
 
 from intarget_export.import_readers import ImportRefused, read_csv, read_json
-from payments.models import Transaction
+from tests.imports import refused_import
 
 pytestmark = pytest.mark.django_db
 
@@ -29,34 +27,25 @@ def json_rows(count: int) -> list[bytes]:
     return [b"[\n"] + [(record.format(n=n) + (",\n" if n < count - 1 else "\n")).encode() for n in range(count)] + [b"]\n"]
 
 
-def refused(tmp_path, name: str, data: bytes) -> str:
-    path = tmp_path / name
-    path.write_bytes(data)
-    with pytest.raises(CommandError) as excinfo:
-        call_command("import_feed", "transactions", str(path))
-    assert not Transaction.objects.exists()
-    return str(excinfo.value)
-
-
 @pytest.mark.parametrize("bad", [b"\xff", b"\xc3(", b"\xe2\x82", b"\xed\xa0\x80"], ids=["ff", "bad-continuation", "truncated", "surrogate"])
 def test_a_bad_utf8_byte_on_line_5002_of_a_csv_is_reported_on_line_5002(tmp_path, bad):
     lines = [HEADER, *csv_rows(6000)]
     # Multi-byte text before it: a decoder reading ahead in characters drifts further.
     lines[:5001] = [line.replace(b"row", "rów €".encode()) for line in lines[:5001]]
     lines[5001] = lines[5001].replace(b"row", b"r" + bad + b"w")
-    message = refused(tmp_path, "t.csv", b"".join(lines))
+    message = refused_import(tmp_path / "t.csv", b"".join(lines))
     assert "line 5002:" in message and "not UTF-8" in message, message
 
 
 def test_a_bad_utf8_byte_inside_a_multi_line_quoted_field_is_reported_on_its_own_line(tmp_path):
     data = HEADER + b't1,p1,1,EUR,IN,2020-10-10 07:00:00,"one\ntwo\nth\xffree"\n'
-    assert "line 4:" in refused(tmp_path, "t.csv", data)
+    assert "line 4:" in refused_import(tmp_path / "t.csv", data)
 
 
 def test_a_bad_utf8_byte_on_line_5002_of_a_json_file_is_reported_on_line_5002(tmp_path):
     lines = json_rows(6000)
     lines[5001] = lines[5001].replace(b"row", b"r\xffw")
-    message = refused(tmp_path, "t.json", b"".join(lines))
+    message = refused_import(tmp_path / "t.json", b"".join(lines))
     assert "line 5002:" in message and "not UTF-8" in message, message
 
 
@@ -64,7 +53,7 @@ def test_a_bad_utf8_byte_in_a_json_file_on_one_line_names_its_byte(tmp_path):
     data = bytearray(b"[" + b",".join(line.strip(b",\n") for line in json_rows(3000)[1:-1]) + b"]")
     at = len(data) - 1000
     data[at] = 0xFF
-    message = refused(tmp_path, "t.json", bytes(data))
+    message = refused_import(tmp_path / "t.json", bytes(data))
     assert "line 1:" in message and f"byte {at + 1} of the line" in message, message
 
 
@@ -83,7 +72,7 @@ def test_a_bad_utf8_byte_in_a_json_file_on_one_line_names_its_byte(tmp_path):
 def test_a_json_syntax_error_is_reported_on_its_line(tmp_path, broken, line):
     rows = json_rows(6000)
     broken(rows)
-    message = refused(tmp_path, "t.json", b"".join(rows))
+    message = refused_import(tmp_path / "t.json", b"".join(rows))
     assert f"line {line}" in message, message
 
 

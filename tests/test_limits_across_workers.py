@@ -18,7 +18,7 @@ from contextlib import ExitStack
 import pytest
 from django.db import connection
 
-from tests.live import database_env, gunicorn, manage, new_key
+from tests.servers import Gunicorn, manage, new_key, shared_database_env
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -68,12 +68,12 @@ def load_transactions(env: dict[str, str], rows: int) -> None:
 
 
 def test_the_rate_limit_holds_across_instances_and_workers(tmp_path):
-    env = database_env(tmp_path)
+    env = shared_database_env(tmp_path)
     key = new_key(env, "puller")
     with ExitStack() as stack:
         # Streams uncapped here: 8 requests at once would otherwise meet API_MAX_STREAMS.
         limits = {"API_RATE_LIMIT": "20/hour", "API_MAX_STREAMS": "100"}
-        bases = [stack.enter_context(gunicorn(env, **limits)) for _ in range(2)]
+        bases = [stack.enter_context(Gunicorn(env, **limits)).url for _ in range(2)]
         wait_clear_of_the_hour()
         with ThreadPoolExecutor(8) as pool:
             statuses = list(pool.map(lambda n: get(bases[n % 2], key), range(60)))
@@ -82,11 +82,11 @@ def test_the_rate_limit_holds_across_instances_and_workers(tmp_path):
 
 
 def test_the_stream_cap_holds_across_instances_and_a_slot_comes_back_when_its_stream_ends(tmp_path):
-    env = database_env(tmp_path)
+    env = shared_database_env(tmp_path)
     load_transactions(env, ROWS)
     key = new_key(env, "puller")
     with ExitStack() as stack:
-        bases = [stack.enter_context(gunicorn(env, API_MAX_STREAMS="2")) for _ in range(2)]
+        bases = [stack.enter_context(Gunicorn(env, API_MAX_STREAMS="2")).url for _ in range(2)]
         held = []
         for base in bases:  # one long answer in progress on each instance, read slowly
             url = urllib.parse.urlsplit(base)
@@ -113,10 +113,10 @@ def test_the_stream_cap_holds_across_instances_and_a_slot_comes_back_when_its_st
 
 
 def test_a_revoked_key_is_refused_at_once_by_every_instance(tmp_path):
-    env = database_env(tmp_path)
+    env = shared_database_env(tmp_path)
     key = new_key(env, "puller")
     with ExitStack() as stack:
-        bases = [stack.enter_context(gunicorn(env)) for _ in range(2)]
+        bases = [stack.enter_context(Gunicorn(env)).url for _ in range(2)]
         assert [get(base, key) for base in bases * 2] == [200] * 4
         manage(env, "revoke_api_key", "puller")
         assert [get(base, key) for base in bases * 3] == [401] * 6

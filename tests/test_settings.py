@@ -1,14 +1,11 @@
 """Settings come from the environment: safe with none set, production mode passes
 `check --deploy`, and a secret key that was not given is generated once and kept."""
 
-import os
 import stat
 import subprocess
 import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-OURS = ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "HTTPS", "DATA_DIR", "SECURE_SSL_REDIRECT")
+from tests.servers import ROOT, clean_environ, run_manage
 PRODUCTION = {"DEBUG": "False", "HTTPS": "true", "SECRET_KEY": "x7!kq" * 12, "ALLOWED_HOSTS": "export.example.com"}
 PRINT_SETTINGS = "from django.conf import settings; print('settings:', settings.DEBUG, settings.SECRET_KEY)"
 
@@ -22,16 +19,13 @@ def printed(result) -> tuple[str, str]:
 
 
 def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    clean = {key: value for key, value in os.environ.items() if key not in OURS}
-    return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env={**clean, **env}, capture_output=True, text=True
-    )
+    """manage.py with only ``env`` of our settings (none: the defaults)."""
+    return run_manage({**clean_environ(), **env}, *args)
 
 
 def start_manage(*args: str, **env: str) -> subprocess.Popen:
-    clean = {key: value for key, value in os.environ.items() if key not in OURS}
     return subprocess.Popen(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env={**clean, **env}, stdout=subprocess.PIPE, text=True
+        [sys.executable, "manage.py", *args], cwd=ROOT, env={**clean_environ(), **env}, stdout=subprocess.PIPE, text=True
     )
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests import nginx
-from tests.servers import Gunicorn, free_port, manage, new_key, service_env
+from tests.servers import Gunicorn, manage, new_key, service_env
 
 QUERY = "/api/transactions?from=2020-10-10+00:00:00&to=2020-10-11+00:00:00"
 
@@ -20,9 +20,8 @@ def server(tmp_path_factory):
     env = service_env(data, WEB_CONCURRENCY="1")
     manage(env, "migrate", "-v0")
     key = new_key(env)
-    gunicorn = Gunicorn(env, free_port(), data / "gunicorn.log")
-    yield gunicorn, key
-    gunicorn.stop()
+    with Gunicorn(env, data / "gunicorn.log") as gunicorn:
+        yield gunicorn, key
 
 
 def basic(user: str, password: str) -> str:

@@ -39,7 +39,7 @@ import pytest
 
 from tests import nginx
 from tests.pgcluster import PostgresCluster
-from tests.servers import Gunicorn, free_port, manage, new_key, service_env
+from tests.servers import Gunicorn, manage, new_key, service_env
 
 pytestmark = pytest.mark.slow
 
@@ -105,7 +105,7 @@ class Stack:
         manage(self.env, "migrate", "-v0")
         self.key = new_key(self.env)
         self.load()
-        self.gunicorn = Gunicorn(self.env, free_port(), self.folder / "gunicorn.log")
+        self.gunicorn = Gunicorn(self.env, self.folder / "gunicorn.log")
         self.nginx = {
             "default nginx": nginx.Nginx(self.folder / "default-nginx", self.gunicorn.port, shipped=False),
             "shipped nginx": nginx.Nginx(self.folder / "shipped-nginx", self.gunicorn.port, shipped=True),

@@ -27,7 +27,7 @@ def deployment():
                       ALLOWED_HOSTS="localhost,127.0.0.1")
     manage(env, "migrate", "-v0")
     key = new_key(env)
-    gunicorn = Gunicorn(env, free_port(), folder / "gunicorn.log")
+    gunicorn = Gunicorn(env, folder / "gunicorn.log")
     proxy = nginx.Nginx(folder / "nginx", gunicorn.port, shipped=True)
     yield proxy, key
     proxy.stop()

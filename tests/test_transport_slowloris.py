@@ -28,7 +28,7 @@ from pathlib import Path
 import pytest
 
 from tests import nginx
-from tests.servers import Gunicorn, free_port, manage, new_key, service_env
+from tests.servers import Gunicorn, manage, new_key, service_env
 
 pytestmark = pytest.mark.slow
 
@@ -142,7 +142,7 @@ def start_service(folder: Path) -> tuple[Gunicorn, str]:
     )
     manage(env, "migrate", "-v0")
     key = new_key(env)
-    return Gunicorn(env, free_port(), folder / "gunicorn.log"), key
+    return Gunicorn(env, folder / "gunicorn.log"), key
 
 
 def measure(port: int, key: str, seconds: float = SECONDS) -> tuple[Puller, Slowloris]:

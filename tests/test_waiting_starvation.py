@@ -20,7 +20,7 @@ import pytest
 
 from tests.factories import PlayerFactory, SportEventFactory
 from tests.pg import database_now, raw_connection
-from tests.served import create_key, database_url_of_tests, get, gunicorn, manage, server_env
+from tests.servers import Gunicorn, manage, new_key, service_env, shared_database_env
 
 HOLD = float(os.getenv("STARVATION_HOLD", "20"))
 CLIENTS = 50
@@ -81,11 +81,11 @@ UNCAPPED = {"API_MAX_STREAMS": "1000", "API_RATE_LIMIT": "1000000/min"}
 UNRELATED = "/api/sport-events?from=2020-10-10+00:00:00&to=2020-10-11+00:00:00"
 
 
-def measure(port: int, key: str, held: str, hold: float) -> tuple[dict[str, int], list[object], list[float]]:
+def measure(server: Gunicorn, key: str, held: str, hold: float) -> tuple[dict[str, int], list[object], list[float]]:
     """CLIENTS pullers of ``held`` and, beside them, one loop on UNRELATED for ``hold``
     seconds: the pullers' statuses, the loop's statuses and latencies."""
     pullers = subprocess.Popen(
-        [sys.executable, "-c", PULLERS, str(port), key, held, str(CLIENTS), str(hold - 2), "1" if EAGER else "0"],
+        [sys.executable, "-c", PULLERS, str(server.port), key, held, str(CLIENTS), str(hold - 2), "1" if EAGER else "0"],
         stdout=subprocess.PIPE, text=True,
     )
     time.sleep(1)  # let the pullers fill whatever they can fill
@@ -94,7 +94,7 @@ def measure(port: int, key: str, held: str, hold: float) -> tuple[dict[str, int]
     while time.monotonic() < stop:
         began = time.monotonic()
         try:
-            status: object = get(port, UNRELATED, key, timeout=30)[0]
+            status: object = server.get(UNRELATED, key, timeout=30)[0]
         except TimeoutError:
             status = "timeout"
         latencies.append(time.monotonic() - began)
@@ -115,18 +115,17 @@ def measure(port: int, key: str, held: str, hold: float) -> tuple[dict[str, int]
 def test_a_held_feed_does_not_slow_an_unrelated_feed(tmp_path):
     PlayerFactory.create_batch(20)
     SportEventFactory.create_batch(20)
-    env = server_env(database_url_of_tests())
-    env.update(UNCAPPED)
-    key = create_key(env)
-    with gunicorn(env, log=tmp_path / "gunicorn.log") as port, raw_connection() as writer:
-        assert get(port, UNRELATED, key)[0] == 200
+    env = shared_database_env(tmp_path, **UNCAPPED)
+    key = new_key(env)
+    with Gunicorn(env, tmp_path / "gunicorn.log") as server, raw_connection() as writer:
+        assert server.get(UNRELATED, key)[0] == 200
         # The writer: a transaction with an id and a lock on players_player, left open.
         if not CONTROL:
             writer.execute("UPDATE players_player SET city = 'Held' WHERE id = (SELECT min(id) FROM players_player)")
         end = database_now().replace(microsecond=0) + dt.timedelta(seconds=1)
         while database_now() < end:
             time.sleep(0.05)
-        pulled, statuses, latencies = measure(port, key, f"/api/users?{window(end)}", HOLD)
+        pulled, statuses, latencies = measure(server, key, f"/api/users?{window(end)}", HOLD)
         writer.rollback()
     assert set(statuses) == {200}
     # The held feed was never served while the writer was open: every answer a wait or a 503.
@@ -142,16 +141,15 @@ def test_on_sqlite_a_held_write_lock_makes_every_feed_answer_503_within_the_fina
     in a free slot for at most FINALITY_MAX_WAIT (10 s). Which of the two an unrelated
     request meets depends on when the pullers' waits end, so only the bound is asserted;
     on PostgreSQL (the test above) an unrelated feed never waits."""
-    env = {**server_env(""), "DATA_DIR": str(tmp_path), **UNCAPPED}
-    env.pop("DATABASE_URL")
-    manage("migrate", "-v0", env=env)
-    key = create_key(env)
-    with gunicorn(env, log=tmp_path / "gunicorn.log") as port, sqlite3.connect(tmp_path / "db.sqlite3") as writer:
-        assert get(port, UNRELATED, key)[0] == 200
+    env = service_env(tmp_path, **UNCAPPED)
+    manage(env, "migrate", "-v0")
+    key = new_key(env)
+    with Gunicorn(env, tmp_path / "gunicorn.log") as server, sqlite3.connect(tmp_path / "db.sqlite3") as writer:
+        assert server.get(UNRELATED, key)[0] == 200
         end = dt.datetime.now(dt.timezone.utc).replace(microsecond=0) + dt.timedelta(seconds=1)
         writer.execute("BEGIN IMMEDIATE")  # the write lock, held
         time.sleep(1.2)
-        pulled, statuses, latencies = measure(port, key, f"/api/users?{window(end)}", HOLD / 2)
+        pulled, statuses, latencies = measure(server, key, f"/api/users?{window(end)}", HOLD / 2)
         writer.rollback()
     assert set(pulled) <= {"503"}, pulled
     assert set(statuses) <= {503}

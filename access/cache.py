@@ -26,9 +26,10 @@ from django.db import OperationalError, connections, router, transaction
 from intarget_export.stamping import sqlite_lock_wait
 
 # How long a request waits for SQLite's write lock to count itself or give its slot
-# back. Short: the lock is the whole database's, and a writer may hold it for minutes
-# (an import); limits.py decides what a request that could not count does.
-SQLITE_LOCK_WAIT = 0.05
+# back: long enough for the other requests' counting (milliseconds each), short
+# because a writer may hold the lock for minutes (an import); limits.py decides what
+# a request that could not count does.
+SQLITE_LOCK_WAIT = 0.5
 
 
 class DatabaseCache(DjangoDatabaseCache):

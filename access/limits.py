@@ -12,7 +12,7 @@
   (``leases.py``), not by the stream, whose connection is busy with COPY.
 
 On SQLite the counts live behind the database's one write lock. While another writer
-holds it (an import, say), a request that cannot count itself within a moment is let
+holds it (an import, say), a request that cannot count itself within half a second is let
 through uncounted, with a warning in the log, rather than wait or fail: finality needs
 that same lock, so such a request is answered 503 anyway unless it needs no window. On
 PostgreSQL (row locks) or Redis nothing is skipped; a failing cache answers 503.
@@ -115,15 +115,17 @@ def admit_request(key: ApiKey, now: float) -> int | None:
     rate = rate_limit()
     width = rate.seconds / SLICES
     current = int(now // width)
-    names = [f"access:rate:{key.pk}:{rate.seconds}:{n}" for n in range(current - SLICES + 1, current + 1)]
-    # Each increment of the current slice returns its own number, so that of two
-    # requests racing for the last place exactly one is admitted.
-    mine = _increment(names[-1], 1, timeout=rate.seconds + 5)
-    earlier = shared_cache.get_many(names[:-1])
-    counts = [earlier.get(name, 0) for name in names[:-1]] + [mine]
+    # The window's slices, then the next one: a request of another process may already
+    # count there (its clock read a moment later). Of two requests racing for the last
+    # place, each counts itself before it reads the others, so at least one sees the
+    # other: in the same slice, its increment returns its own number.
+    names = [f"access:rate:{key.pk}:{rate.seconds}:{n}" for n in range(current - SLICES + 1, current + 2)]
+    mine = _increment(names[-2], 1, timeout=rate.seconds * 2)
+    others = shared_cache.get_many([*names[:-2], names[-1]])
+    counts = [others.get(name, 0) for name in names[:-2]] + [mine, others.get(names[-1], 0)]
     if sum(counts) <= rate.count:
         return None
-    _increment(names[-1], -1, timeout=rate.seconds + 5)
+    _increment(names[-2], -1, timeout=rate.seconds * 2)
     # Admitted again once enough of the oldest slices have left the window (the slice
     # at position j leaves it j + 1 slices from now); this request itself counts as one.
     waiting = sum(counts)
@@ -135,14 +137,18 @@ def admit_request(key: ApiKey, now: float) -> int | None:
 
 
 @contextmanager
-def uncounted_while_sqlite_is_locked(limit: str) -> Iterator[None]:
-    """See the module's docstring: SQLite's write lock held by a long writer."""
+def uncounted_while_sqlite_is_locked(request: Request, limit: str) -> Iterator[None]:
+    """See the module's docstring: SQLite's write lock held by a long writer. Once one
+    limit found it held, the request's other limit does not wait for it again."""
+    if getattr(request, "sqlite_locked", False):
+        raise _Uncounted
     try:
         yield
     except OperationalError as error:
         if connection.vendor != "sqlite" or "locked" not in str(error):
             raise
         logger.warning("%s not counted for this request: the SQLite database is locked by a writer", limit)
+        request.sqlite_locked = True  # type: ignore[attr-defined]
         raise _Uncounted from None
 
 
@@ -155,7 +161,7 @@ class KeyRateThrottle(BaseThrottle):
         if not isinstance(request.auth, ApiKey):
             return True
         try:
-            with uncounted_while_sqlite_is_locked("API_RATE_LIMIT"):
+            with uncounted_while_sqlite_is_locked(request, "API_RATE_LIMIT"):
                 wait = admit_request(request.auth, time.time())
         except _Uncounted:
             return True
@@ -173,7 +179,7 @@ class KeyStreamCap(BaseThrottle):
         if not isinstance(request.auth, ApiKey):
             return True
         try:
-            with uncounted_while_sqlite_is_locked("API_MAX_STREAMS"):
+            with uncounted_while_sqlite_is_locked(request, "API_MAX_STREAMS"):
                 lease = acquire(f"access:streams:{request.auth.pk}", max_streams())
         except _Uncounted:
             return True

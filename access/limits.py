@@ -12,7 +12,7 @@
   (``leases.py``), not by the stream, whose connection is busy with COPY.
 
 On SQLite the counts live behind the database's one write lock. While another writer
-holds it (an import, say), a request that cannot count itself within half a second is let
+holds it (an import, say), a request that cannot count itself within 50 ms is let
 through uncounted, with a warning in the log, rather than wait or fail: finality needs
 that same lock, so such a request is answered 503 anyway unless it needs no window. On
 PostgreSQL (row locks) or Redis nothing is skipped; a failing cache answers 503.

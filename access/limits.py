@@ -24,11 +24,10 @@ import logging
 import math
 import re
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache as shared_cache
@@ -43,6 +42,7 @@ from access.leases import Lease, acquire
 from access.models import ApiKey
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 PERIODS = {"s": 1, "min": 60, "hour": 3600}
 BAD_RATE = "API_RATE_LIMIT must be N/s, N/min or N/hour with N a whole number of at least 1; got {value!r}"
@@ -136,36 +136,33 @@ def admit_request(key: ApiKey, now: float) -> int | None:
     return max(1, math.ceil((current + 1 + position) * width - now))
 
 
-@contextmanager
-def uncounted_while_sqlite_is_locked(request: Request, limit: str) -> Iterator[None]:
-    """See the module's docstring: SQLite's write lock held by a long writer. Once one
-    limit found it held, the request's other limit does not wait for it again."""
+# What ``counted`` returns for a request it let through uncounted.
+UNCOUNTED = object()
+
+
+def counted(request: Request, limit: str, count: Callable[[], T]) -> T | object:
+    """``count()``, or UNCOUNTED while SQLite's write lock is held by a long writer (see
+    the module's docstring). Once one limit found it held, the request's other limit
+    does not wait for it again."""
     if getattr(request, "sqlite_locked", False):
-        raise _Uncounted
+        return UNCOUNTED
     try:
-        yield
+        return count()
     except OperationalError as error:
         if connection.vendor != "sqlite" or "locked" not in str(error):
             raise
         logger.warning("%s not counted for this request: the SQLite database is locked by a writer", limit)
         request.sqlite_locked = True  # type: ignore[attr-defined]
-        raise _Uncounted from None
-
-
-class _Uncounted(Exception):
-    pass
+        return UNCOUNTED
 
 
 class KeyRateThrottle(BaseThrottle):
     def allow_request(self, request: Request, view: Any) -> bool:
-        if not isinstance(request.auth, ApiKey):
+        key = request.auth
+        if not isinstance(key, ApiKey):
             return True
-        try:
-            with uncounted_while_sqlite_is_locked(request, "API_RATE_LIMIT"):
-                wait = admit_request(request.auth, time.time())
-        except _Uncounted:
-            return True
-        if wait is not None:
+        wait = counted(request, "API_RATE_LIMIT", lambda: admit_request(key, time.time()))
+        if wait is not None and wait is not UNCOUNTED:
             rate = rate_limit()
             raise Throttled(wait=wait, detail=RATE_REACHED.format(count=rate.count, period=rate.period))
         return True
@@ -176,16 +173,14 @@ class KeyStreamCap(BaseThrottle):
     it back when the response has been sent (or refused)."""
 
     def allow_request(self, request: Request, view: Any) -> bool:
-        if not isinstance(request.auth, ApiKey):
+        key = request.auth
+        if not isinstance(key, ApiKey):
             return True
-        try:
-            with uncounted_while_sqlite_is_locked(request, "API_MAX_STREAMS"):
-                lease = acquire(f"access:streams:{request.auth.pk}", max_streams())
-        except _Uncounted:
-            return True
+        lease = counted(request, "API_MAX_STREAMS", lambda: acquire(f"access:streams:{key.pk}", max_streams()))
         if lease is None:
             raise Throttled(wait=STREAM_RETRY_AFTER, detail=STREAMS_FULL.format(count=max_streams()))
-        request.stream_lease = lease  # type: ignore[attr-defined]
+        if isinstance(lease, Lease):
+            request.stream_lease = lease  # type: ignore[attr-defined]
         return True
 
 

@@ -11,11 +11,12 @@
   mid-stream frees its slot; live leases are renewed by one thread per process
   (``leases.py``), not by the stream, whose connection is busy with COPY.
 
-On SQLite the counts live behind the database's one write lock. While another writer
-holds it (an import, say), a request that cannot count itself within 50 ms is let
-through uncounted, with a warning in the log, rather than wait or fail: finality needs
-that same lock, so such a request is answered 503 anyway unless it needs no window. On
-PostgreSQL (row locks) or Redis nothing is skipped; a failing cache answers 503.
+When the counts live in the SQLite feed database (the database cache configured there
+by hand; the default on SQLite is diskcache's own files) and another writer holds its
+one write lock (an import, say), a request that cannot count itself within 50 ms is
+let through uncounted, with a warning in the log, rather than wait or fail. On
+PostgreSQL (row locks), diskcache or Redis nothing is skipped; a failing cache answers
+503.
 """
 
 from __future__ import annotations

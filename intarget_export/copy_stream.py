@@ -27,6 +27,7 @@ from intarget_export.db_bounds import set_stream_statement_timeout, stall_bound
 from intarget_export.feeds import Column, Feed
 from intarget_export.finality import WAITING, WindowInFlight
 from intarget_export.renderers import CHUNK_SIZE, CSVRenderer, JSONRenderer
+from intarget_export.tally import Tally
 from intarget_export.window import Window
 
 # JSON rows hold no raw CR, LF (escaped by to_json) or control characters, so with these
@@ -96,8 +97,11 @@ def wait_for_table_locks(tables: Sequence[str]) -> None:
         cursor.execute(f"LOCK TABLE {names} IN ACCESS SHARE MODE")
 
 
-def _copy(sql: str, params: Sequence[object], options: str, *, index_ordered: bool) -> Iterator[bytes]:
-    """Yield COPY's output joined into chunks of about CHUNK_SIZE bytes."""
+def _copy(
+    sql: str, params: Sequence[object], options: str, *, index_ordered: bool, tally: Tally | None = None
+) -> Iterator[bytes]:
+    """Yield COPY's output joined into chunks of about CHUNK_SIZE bytes; count the rows
+    into ``tally`` (COPY sends one block per row)."""
     with transaction.atomic(), connection.cursor() as wrapper:
         set_stream_statement_timeout(wrapper)
         tune_for_streaming(wrapper, index_ordered=index_ordered)
@@ -119,17 +123,19 @@ def _copy(sql: str, params: Sequence[object], options: str, *, index_ordered: bo
                         pending.append(bytes(block))
                         size += len(block)
                 if pending:
+                    if tally is not None:
+                        tally.rows += len(pending)
                     yield b"".join(pending)
 
 
-def copy_csv(feed: Feed, window: Window, columns: Sequence[Column]) -> Iterator[bytes]:
+def copy_csv(feed: Feed, window: Window, columns: Sequence[Column], tally: Tally | None = None) -> Iterator[bytes]:
     yield from CSVRenderer().stream(columns, [])  # the header line, exactly as the portable path
     queryset = feed.queryset(window.start, window.end).values_list(*_csv_expressions(columns))
     sql, params = queryset.query.sql_with_params()
-    yield from _copy(sql, params, "FORMAT csv", index_ordered=feed.reader is None)
+    yield from _copy(sql, params, "FORMAT csv", index_ordered=feed.reader is None, tally=tally)
 
 
-def copy_json(feed: Feed, window: Window, columns: Sequence[Column]) -> Iterator[bytes]:
+def copy_json(feed: Feed, window: Window, columns: Sequence[Column], tally: Tally | None = None) -> Iterator[bytes]:
     queryset = feed.queryset(window.start, window.end).values_list(_json_expression(columns))
     sql, params = queryset.query.sql_with_params()
     # The "[" first, as CSV sends its header first: a failure before the first row then
@@ -138,7 +144,7 @@ def copy_json(feed: Feed, window: Window, columns: Sequence[Column]) -> Iterator
     # COPY ends every row with LF; the array wants ",\n" between rows and "]" after the
     # last, so each chunk's final LF is held back until the next chunk or the end.
     opened = False
-    for chunk in _copy(sql, params, JSON_COPY_OPTIONS, index_ordered=feed.reader is None):
+    for chunk in _copy(sql, params, JSON_COPY_OPTIONS, index_ordered=feed.reader is None, tally=tally):
         text = chunk[:-1].replace(b"\n", b",\n")
         yield (b",\n" if opened else b"") + text
         opened = True

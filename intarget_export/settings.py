@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "axes",
     "intarget_export",
     "access",
+    "operations",
     "players",
     "payments",
     "games",
@@ -257,11 +258,24 @@ API_RATE_LIMIT = os.getenv("API_RATE_LIMIT") or "600/min"
 API_MAX_STREAMS = env_int("API_MAX_STREAMS", 4)
 
 # The shared cache holds the limits' counts and stream slots, so it must be shared by
-# every process: Redis when REDIS_URL is set, else the service's own database (no extra
-# server; access/cache.py makes its counting atomic). Never per-process memory.
+# every process: Redis when REDIS_URL is set; else, on PostgreSQL, the service's own
+# database (no extra server; access/cache.py makes its counting atomic); on SQLite,
+# diskcache's own SQLite files under DATA_DIR/cache, so that counting never waits for
+# the feed database's one write lock (held by imports, stamps and the pull log). Every
+# process of a SQLite service runs on one machine, so a folder there is shared by all.
+# Never per-process memory.
 REDIS_URL = os.getenv("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    CACHES = {
+        "default": {
+            "BACKEND": "diskcache.DjangoCache",
+            "LOCATION": str(DATA_DIR / "cache"),
+            # Culling past the size limit would drop live counts: far above their size.
+            "OPTIONS": {"size_limit": 2**30},
+        }
+    }
 else:
     CACHES = {
         "default": {
@@ -272,3 +286,6 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 1_000_000},
         }
     }
+
+# The pull log (operations/): entries older than this many days are removed by prune_pull_log.
+PULL_LOG_DAYS = env_int("PULL_LOG_DAYS", 90)

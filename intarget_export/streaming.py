@@ -14,14 +14,16 @@ from django.db import connection, transaction
 
 from intarget_export.copy_stream import copy_csv, copy_json, tune_for_streaming, wait_for_table_locks
 from intarget_export.feeds import Feed
+from intarget_export.tally import Tally
 from intarget_export.window import Window
 
 # Rows fetched from the cursor per round trip.
 FETCH_SIZE = 5000
 
 
-def feed_body(feed: Feed, window: Window, renderer) -> Iterator[bytes]:  # type: ignore[no-untyped-def]
+def feed_body(feed: Feed, window: Window, renderer, tally: Tally | None = None) -> Iterator[bytes]:  # type: ignore[no-untyped-def]
     """Yield the answer in chunks; the query starts when the first chunk is asked for.
+    The data rows sent are counted into ``tally`` when one is given.
 
     On PostgreSQL the database formats the rows and COPY streams them (copy_stream.py);
     elsewhere ``portable_body`` formats them here. Both give the same bytes.
@@ -33,13 +35,18 @@ def feed_body(feed: Feed, window: Window, renderer) -> Iterator[bytes]:  # type:
         # answer starts, not a 200 that breaks.
         wait_for_table_locks(feed.tables)
         copy = copy_csv if renderer.format == "csv" else copy_json
-        return copy(feed, window, columns)
-    return portable_body(feed, window, renderer, columns)
+        return copy(feed, window, columns, tally)
+    return portable_body(feed, window, renderer, columns, tally)
 
 
-def portable_body(feed: Feed, window: Window, renderer, columns=None) -> Iterator[bytes]:  # type: ignore[no-untyped-def]
+def portable_body(feed: Feed, window: Window, renderer, columns=None, tally=None) -> Iterator[bytes]:  # type: ignore[no-untyped-def]
     """The reference implementation: rows from a server-side cursor, formatted in Python."""
     columns = columns if columns is not None else feed.all_columns()
+
+    def counted(rows: Iterator) -> Iterator:
+        for row in rows:
+            tally.rows += 1
+            yield row
 
     def body() -> Iterator[bytes]:
         rows = feed.rows(window.start, window.end, columns)
@@ -49,10 +56,14 @@ def portable_body(feed: Feed, window: Window, renderer, columns=None) -> Iterato
             with transaction.atomic():
                 with connection.cursor() as cursor:
                     tune_for_streaming(cursor, index_ordered=feed.reader is None)
-                yield from renderer.stream(columns, rows.iterator(chunk_size=FETCH_SIZE))
+                yield from renderer.stream(columns, read(rows))
         else:
             # SQLite: an atomic block would take the write lock (IMMEDIATE mode) for the
             # length of the stream; one SELECT already reads one consistent snapshot.
-            yield from renderer.stream(columns, rows.iterator(chunk_size=FETCH_SIZE))
+            yield from renderer.stream(columns, read(rows))
+
+    def read(rows) -> Iterator:  # type: ignore[no-untyped-def]
+        fetched = rows.iterator(chunk_size=FETCH_SIZE)
+        return fetched if tally is None else counted(fetched)
 
     return body()

@@ -1,8 +1,31 @@
 import pytest
+from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
+from django.test import override_settings
 from rest_framework.test import APIClient
 
 from tests.factories import issue_key
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _private_disk_cache(tmp_path_factory):
+    """On SQLite the limits count in diskcache's folder (settings.CACHES): the tests'
+    own, not the checkout's data/, where a service run by hand keeps its counts."""
+    if settings.CACHES["default"]["BACKEND"] != "diskcache.DjangoCache":
+        yield
+        return
+    caches = {"default": {**settings.CACHES["default"], "LOCATION": str(tmp_path_factory.mktemp("cache"))}}
+    with override_settings(CACHES=caches):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _fresh_disk_cache(_private_disk_cache):
+    """Counts and slots start empty in every test, as they do where the cache is in the
+    test database (rolled back after each test)."""
+    if settings.CACHES["default"]["BACKEND"] == "diskcache.DjangoCache":
+        cache.clear()
 
 
 @pytest.fixture

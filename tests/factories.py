@@ -12,6 +12,7 @@ from games.models import GameAction
 from intarget_export.stamping import preserve_timestamps
 from payments.models import Transaction, Wallet
 from players.models import Contact, CustomField, Login, Player
+from operations.models import Pull
 from sports.models import Bet, BetSelection, SportEvent, Tournament
 
 UTC = dt.timezone.utc
@@ -213,3 +214,21 @@ def issue_key(name: str = "tests", **rules) -> tuple[ApiKey, str]:
     """An API key and its secret, made as create_api_key makes them (rules: feeds,
     networks, expires_at, push)."""
     return api_key_issue(name=name, **rules)
+
+
+class PullFactory(DjangoModelFactory):
+    class Meta:
+        model = Pull
+
+    started_at = factory.LazyFunction(lambda: dt.datetime.now(UTC))
+    key_name = "InTarget"
+    feed = "users"
+    window_from = factory.LazyAttribute(lambda pull: pull.started_at.replace(microsecond=0) - dt.timedelta(hours=1))
+    window_to = factory.LazyAttribute(lambda pull: pull.window_from + dt.timedelta(hours=1))
+    format = "csv"
+    status = 200
+    rows = 10
+    bytes = 1000
+    duration_ms = 12
+    client = "203.0.113.7"
+    complete = True

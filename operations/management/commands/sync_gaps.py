@@ -1,0 +1,25 @@
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from intarget_export.columns import format_timestamp
+from operations.output import write_table
+from operations.selectors import sync_gaps
+
+HEADER = ["key", "feed", "from", "to"]
+
+
+class Command(BaseCommand):
+    help = "Print, per key and feed, the stretches of time no complete pull covered: rows InTarget never received."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--key", help="only this key's name")
+        parser.add_argument("--feed", help="only this feed")
+        parser.add_argument("--format", choices=["csv", "json"], default="csv")
+
+    def handle(self, *args: Any, key: str | None, feed: str | None, format: str, **options: Any) -> None:
+        rows = (
+            [gap.key, gap.feed, format_timestamp(gap.start), format_timestamp(gap.end)]
+            for gap in sync_gaps(key=key, feed=feed)
+        )
+        write_table(self.stdout, HEADER, rows, format)

@@ -1,0 +1,38 @@
+"""One entry per feed request that carried a recognised key, written once it has ended."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class PullQuerySet(models.QuerySet):
+    def complete_windows(self) -> PullQuerySet:
+        """The pulls that served a whole window: 200, sent to the end, with both bounds."""
+        return self.filter(status=200, complete=True, window_from__isnull=False, window_to__isnull=False)
+
+
+class Pull(models.Model):
+    started_at = models.DateTimeField(db_index=True)
+    # The key's name when it pulled (a key may be renamed or deleted later).
+    key_name = models.CharField("key", max_length=100)
+    api_key = models.ForeignKey("access.ApiKey", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    feed = models.CharField(max_length=64)
+    window_from = models.DateTimeField("from", null=True, blank=True)
+    window_to = models.DateTimeField("to", null=True, blank=True)
+    format = models.CharField(max_length=8)
+    status = models.PositiveSmallIntegerField()
+    rows = models.BigIntegerField(default=0)
+    bytes = models.BigIntegerField(default=0)
+    duration_ms = models.PositiveIntegerField(default=0)
+    client = models.CharField(max_length=64, blank=True)
+    complete = models.BooleanField(default=False, help_text="The body was sent to its end.")
+
+    objects = PullQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "pull"
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["key_name", "feed", "started_at"], name="operations_pull_key_feed_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.key_name} {self.feed} {self.started_at:%Y-%m-%d %H:%M:%S} {self.status}"

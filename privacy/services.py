@@ -102,6 +102,9 @@ def _split_custom(players: models.QuerySet) -> tuple[list[str], dict[str, Any]]:
     player = players.select_for_update().only("custom").first()
     if player is None or not player.custom:
         return [], {}
-    types = dict(CustomField.objects.values_list("name", "type"))
+    types = dict(CustomField.objects.order_by("id").values_list("name", "type"))
     kept = {name: value for name, value in player.custom.items() if types.get(name, "string") != "string"}
-    return [name for name in player.custom if name not in kept], kept
+    # In the users feed's column order, then the undefined ones by name (jsonb keeps no order).
+    erased = [name for name in types if name in player.custom and name not in kept]
+    erased += sorted(name for name in player.custom if name not in types)
+    return erased, kept

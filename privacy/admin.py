@@ -14,6 +14,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from intarget_export.admin_base import changelist_url
 from intarget_export.columns import format_timestamp
@@ -93,4 +94,4 @@ class ErasureAdmin(admin.ModelAdmin):
 
     @admin.display(description="what changed")
     def what_changed(self, erasure: Erasure) -> str:
-        return format_html_join(format_html("<br>"), "{}", ((line,) for line in erasure.describe()))
+        return format_html_join(mark_safe("<br>"), "{}", ((line,) for line in erasure.describe()))

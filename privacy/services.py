@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.db.models import Count, Q
 
@@ -45,6 +47,7 @@ def player_erase(*, player_id: str, operator: str, via: str) -> Erasure:
         if not _known(player_id):
             raise UnknownPlayer(UNKNOWN_PLAYER.format(player_id=player_id))
         changes = [_erase(entry, player_id) for entry in PERSONAL]
+        changes.append(_forget_admin_history_names(player_id))
         # Read after the rows were stamped: no changed row is stamped later than this.
         return Erasure.objects.create(
             player_id=player_id, erased_at=clock(), operator=operator.strip(), via=via, changes=changes
@@ -90,6 +93,18 @@ def _erase(entry: PersonalColumns, player_id: str) -> dict[str, Any]:
     change["rows"] = changed.update(**blanks) if fields else 0
     change["fields"] = fields
     return change
+
+
+def _forget_admin_history_names(player_id: str) -> dict[str, Any]:
+    """The admin's history names each edited player as it was then ("p1 Ada Lovelace",
+    shown under Recent actions); keep the entries (who changed the row, when) under the
+    player's id alone."""
+    entries = LogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(Player), object_id=player_id
+    ).exclude(object_repr=player_id)
+    rows = entries.update(object_repr=player_id)
+    fields = ["object_repr"] if rows else []
+    return {"feed": "admin history", "table": LogEntry._meta.db_table, "rows": rows, "fields": fields}
 
 
 def _split_custom(players: models.QuerySet) -> tuple[list[str], dict[str, Any]]:

@@ -4,6 +4,7 @@ erases as the command does, recording the admin user; the record is read-only.""
 from __future__ import annotations
 
 import pytest
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.models import Permission, User
 from django.contrib.messages import get_messages
 from django.test import Client
@@ -22,7 +23,10 @@ ERASURES = reverse("admin:privacy_erasure_changelist")
 @pytest.fixture
 def players(db) -> None:
     for player_id in ("p1", "p2", "p3"):
-        ContactFactory(player=PlayerFactory(id=player_id, first_name=f"Name-{player_id}"), email=f"{player_id}@example.com")
+        ContactFactory(
+            player=PlayerFactory(id=player_id, first_name=f"Name-{player_id}", last_name="Surname"),
+            email=f"{player_id}@example.com",
+        )
 
 
 def staff(*permissions: str) -> Client:
@@ -64,6 +68,15 @@ def test_confirmed_it_erases_the_selected_players_and_records_the_admin_user(adm
     assert sorted(Erasure.objects.values_list("player_id", "operator", "via")) == [
         ("p1", admin_user.username, "admin"), ("p2", admin_user.username, "admin"),
     ]
+
+
+def test_the_admin_history_keeps_its_entries_under_the_player_id_alone(admin_client, admin_user, players):
+    LogEntry.objects.log_actions(admin_user.pk, [Player.objects.get(id="p1")], CHANGE, change_message="edited")
+    assert "p1 Name-p1 Surname" in admin_client.get(reverse("admin:index")).content.decode()  # Recent actions
+    action(admin_client, "p1", confirm=True)
+    entry = LogEntry.objects.get()
+    assert (entry.object_id, entry.object_repr, entry.user_id) == ("p1", "p1", admin_user.pk)
+    assert "Name-p1" not in admin_client.get(reverse("admin:index")).content.decode()
 
 
 def test_staff_without_the_erase_permission_do_not_get_the_action(players):

@@ -62,6 +62,7 @@ def test_it_prints_per_table_how_many_rows_and_which_columns_it_blanked(player):
         "  transactions (payments_transaction): 1 row: ip, requisite",
         "  game-actions (games_gameaction): 2 rows: ip, user_agent; 2 games session(s) served again",
         "  bets (sports_bet): 0 rows",
+        "  admin history (django_admin_log): 0 rows",
     ]
 
 

@@ -1,14 +1,19 @@
-"""Reading the pull log: entries, and the gaps InTarget never received."""
+"""Reading the pull log: entries, the gaps InTarget never received, and what the\noperator's console shows (rows per hour, the last window, recent failures)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import groupby
 
-from django.db.models import QuerySet
+from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.db.models.functions import TruncHour
+from django.utils import timezone
 
+from access.models import ApiKey, Direction
+from intarget_export.feeds import served_feeds
 from operations.models import Pull
 
 
@@ -49,3 +54,78 @@ def sync_gaps(*, key: str | None = None, feed: str | None = None) -> Iterator[Ga
             if covered_to is not None and start > covered_to:
                 yield Gap(key_name, feed_name, covered_to, start)
             covered_to = end if covered_to is None else max(covered_to, end)
+
+
+# Pulls that went wrong: refused or failed (any status but 200), or cut off mid-body.
+FAILED = ~Q(status=200) | Q(complete=False)
+
+
+@dataclass(frozen=True)
+class HourRows:
+    hour: dt.datetime
+    rows: int
+
+
+def rows_per_hour(*, key: str, feed: str, hours: int, now: dt.datetime | None = None) -> list[HourRows]:
+    """Data rows sent to ``key`` from ``feed`` in each of the last ``hours`` whole hours
+    (UTC, the current one last), zero where nothing was sent. Every pull counts, whatever
+    its status: these are rows that went out. The database does the grouping (TruncHour
+    is SQL on SQLite and PostgreSQL alike), so the page reads one row per hour, not one
+    per pull."""
+    now = now or timezone.now()
+    last = now.astimezone(dt.timezone.utc).replace(minute=0, second=0, microsecond=0)
+    first = last - dt.timedelta(hours=hours - 1)
+    sums = (
+        Pull.objects.filter(key_name=key, feed=feed, started_at__gte=first)
+        .annotate(hour=TruncHour("started_at", tzinfo=dt.timezone.utc))
+        .values("hour")
+        .annotate(sent=Sum("rows"))
+        .order_by("hour")
+        .values_list("hour", "sent")
+    )
+    sent = {hour: total for hour, total in sums}
+    return [HourRows(hour, sent.get(hour, 0)) for hour in (first + dt.timedelta(hours=n) for n in range(hours))]
+
+
+@dataclass(frozen=True)
+class KeyFeed:
+    """One line of the console's index: a key and a feed, and how its pulls went."""
+
+    key: str
+    feed: str
+    last: Pull | None
+    pulls: int
+    failures: int
+    gaps: int
+
+
+def pulled_feeds() -> list[KeyFeed]:
+    """Every key and feed that has pulls in the log, and every feed an active pull key
+    opens (listed with no pulls yet: InTarget has not started), ordered by key, feed."""
+    counts = {
+        (row["key_name"], row["feed"]): row
+        for row in Pull.objects.order_by()
+        .values("key_name", "feed")
+        .annotate(pulls=Count("id"), failures=Count("id", filter=FAILED), last_at=Max("started_at"))
+    }
+    pairs = set(counts)
+    served = list(served_feeds())
+    for name, feeds in ApiKey.objects.active().filter(direction=Direction.PULL).values_list("name", "feeds"):
+        pairs.update((name, feed) for feed in (feeds or served) if feed in served)
+    gaps = Counter((gap.key, gap.feed) for gap in sync_gaps())
+    lines = []
+    for key, feed in sorted(pairs):
+        row = counts.get((key, feed))
+        last = pulls_listed(key=key, feed=feed).last() if row else None
+        lines.append(KeyFeed(key, feed, last, row["pulls"] if row else 0, row["failures"] if row else 0, gaps[key, feed]))
+    return lines
+
+
+def last_window(*, key: str, feed: str) -> Pull | None:
+    """The latest complete 200 pull with a window: what InTarget last received whole."""
+    return pulls_listed(key=key, feed=feed).complete_windows().last()
+
+
+def recent_failures(*, key: str, feed: str, limit: int = 20) -> QuerySet[Pull]:
+    """The latest pulls that were refused, failed or cut off, newest first."""
+    return Pull.objects.filter(FAILED, key_name=key, feed=feed).order_by("-started_at", "-pk")[:limit]

@@ -98,6 +98,14 @@ class ApiTextMixin:
         return [self._api_column(name) for name in names]
 
     def _api_column(self, name: Any) -> Any:
+        # The same callable each time: the changelist finds its sortable columns by
+        # identity in a second call of get_list_display (get_sortable_by).
+        columns = self.__dict__.setdefault("_api_columns", {})
+        if name not in columns:
+            columns[name] = self._make_api_column(name)
+        return columns[name]
+
+    def _make_api_column(self, name: Any) -> Any:
         if not isinstance(name, str):
             return name
         try:

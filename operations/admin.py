@@ -40,7 +40,7 @@ class PullAdmin(ApiTextMixin, admin.ModelAdmin):
 
 
 @admin.register(Console)
-class ConsoleAdmin(admin.ModelAdmin):
+class ConsoleAdmin(ApiTextMixin, admin.ModelAdmin):
     """Routes the console's pages under /admin/operations/console/, behind the admin's
     login, for users with the view permission of the console (superusers have it)."""
 

@@ -73,3 +73,21 @@ def test_the_site_is_named_for_the_service_and_view_site_goes_to_the_landing_pag
     assert re.search(r'<div id="site-name"><a href="[^"]+">intarget-export</a>', body)
     assert "Django administration" not in body
     assert re.search(r'<a href="/">View site</a>', body)
+
+
+def test_every_registered_admin_writes_values_as_the_api_does():
+    from django.contrib import admin
+
+    from intarget_export.admin_base import ApiTextMixin
+
+    plain = [model._meta.label for model, model_admin in admin.site._registry.items() if not isinstance(model_admin, ApiTextMixin)]
+    assert plain == []
+
+
+def test_lists_of_other_apps_write_times_as_the_api_does(admin_client):
+    from axes.models import AccessLog
+
+    AccessLog.objects.create(username="someone", ip_address="203.0.113.9", user_agent="curl", path_info="/admin/login/")
+    stamped = AccessLog.objects.get(username="someone").attempt_time
+    body = changelist(admin_client, "axes_accesslog")
+    assert f"{stamped:%Y-%m-%d %H:%M:%S} UTC" in body

@@ -33,7 +33,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.text import Truncator, capfirst
 
-from intarget_export.columns import format_money, format_timestamp
+from intarget_export.columns import MONEY, format_timestamp
 from intarget_export.model_fields import ID_LENGTH
 
 # Rows a changelist counts at most; past it the pages stop, and the operator narrows the
@@ -55,8 +55,8 @@ def api_time(value: Any) -> str:
 
 
 def api_money(value: Any) -> str:
-    """An amount as the feeds write it (the money kind's text): ``67.16``, ``0``."""
-    return "-" if value is None else format_money(value)
+    """An amount as the feeds write it (the money column's own cell): ``67.16``, ``0``."""
+    return "-" if value is None else MONEY.cell(value)
 
 
 def short_text(value: Any, chars: int = LIST_TEXT_CHARS) -> str:

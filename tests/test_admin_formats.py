@@ -91,3 +91,9 @@ def test_lists_of_other_apps_write_times_as_the_api_does(admin_client):
     stamped = AccessLog.objects.get(username="someone").attempt_time
     body = changelist(admin_client, "axes_accesslog")
     assert f"{stamped:%Y-%m-%d %H:%M:%S} UTC" in body
+
+
+def test_read_only_times_on_a_change_page_are_written_as_the_api_does(admin_client):
+    TransactionFactory(id="t1", updated_at=at("2026-12-01 19:50:07"))
+    body = admin_client.get(reverse("admin:payments_transaction_change", args=["t1"])).content.decode()
+    assert re.findall(r'<div class="readonly">(.*?)</div>', body, re.S) == ["t1", "2026-12-01 19:50:07 UTC"]

@@ -54,3 +54,11 @@ def test_a_session_links_to_its_actions_and_cannot_be_edited(admin_client, sessi
 def test_sessions_are_found_by_session_id(admin_client, sessions):
     rows = listed_rows(admin_client.get(reverse(LIST), {"q": "s1"}).content.decode())
     assert [row[0] for row in rows] == ["s1"]
+
+
+def test_sessions_drill_down_by_the_day_they_started(admin_client, sessions):
+    day = {"created_at__year": 2026, "created_at__month": 12, "created_at__day": 1}
+    rows = listed_rows(admin_client.get(reverse(LIST), day).content.decode())
+    assert [row[0] for row in rows] == ["s2", "s1"]
+    other_day = {**day, "created_at__day": 2}
+    assert admin_client.get(reverse(LIST), other_day).context["cl"].result_count == 0

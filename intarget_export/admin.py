@@ -13,10 +13,10 @@ admin.site.site_url = "/"
 admin.site.enable_nav_sidebar = False
 
 
-def _api_text_everywhere() -> None:
-    """The lists of the apps registered before ours (auth, axes) show times as ours do:
-    each ModelAdmin is registered again as itself plus ``ApiTextMixin``. Our apps come
-    later in INSTALLED_APPS and use the mixin themselves."""
+def api_text_everywhere() -> None:
+    """Every list shows times and money as ours do, those of other apps (auth, axes)
+    included: a ModelAdmin without ``ApiTextMixin`` is registered again as itself plus
+    the mixin. Called once every admin module is loaded (``apps.py``)."""
     for model, model_admin in list(admin.site._registry.items()):
         if isinstance(model_admin, ApiTextMixin):
             continue
@@ -24,5 +24,3 @@ def _api_text_everywhere() -> None:
         admin.site.unregister(model)
         admin.site.register(model, type(admin_class.__name__, (ApiTextMixin, admin_class), {}))
 
-
-_api_text_everywhere()

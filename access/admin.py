@@ -16,6 +16,7 @@ from django.utils.html import format_html
 
 from access import services
 from access.models import ApiKey, Direction
+from intarget_export.admin_base import ApiTextMixin
 from intarget_export.feeds import registry
 
 SHOWN_ONCE = (
@@ -87,7 +88,7 @@ class ApiKeyForm(forms.ModelForm):
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(admin.ModelAdmin):
+class ApiKeyAdmin(ApiTextMixin, admin.ModelAdmin):
     # key_hash appears nowhere: not listed, not a form field, not read-only.
     form = ApiKeyForm
     list_display = ("name", "prefix", "direction", "opens", "comes_from", "expires_at", "last_used_at", "status")

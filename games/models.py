@@ -1,5 +1,7 @@
 from django.db import models
 
+# Amounts read as the feeds write them (67.16), also where the admin names a row.
+from intarget_export.columns import MONEY
 from intarget_export.model_fields import (
     BALANCE_KINDS,
     as_choices,
@@ -48,4 +50,15 @@ class GameAction(StampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.action} {self.amount} {self.currency} in session {self.session_id}"
+        return f"{self.action} {MONEY.cell(self.amount)} {self.currency} in session {self.session_id}"
+
+
+class GameSession(GameAction):
+    """A casino game session as the ``games`` feed aggregates it, for the admin's
+    read-only list: no table of its own, a session is its first action annotated with
+    the session's aggregates (``games.selectors.game_sessions_listed``)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "game session (as the games feed serves it)"
+        verbose_name_plural = "game sessions (as the games feed serves them)"

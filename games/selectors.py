@@ -1,6 +1,6 @@
 import datetime as dt
 
-from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from games.models import GameAction
@@ -43,20 +43,37 @@ def game_sessions_in_window(start: dt.datetime | None, end: dt.datetime | None) 
     first_actions = (
         GameAction.objects.filter(in_window | recorded).order_by().annotate(first=Subquery(first_action)).values("first")
     )
+    return (
+        sessions_aggregated(GameAction.objects.filter(id__in=first_actions))
+        .order_by("updated_at", "session_id")
+        .values(*SESSION_COLUMNS)
+    )
+
+
+def sessions_aggregated(first_actions: QuerySet[GameAction]) -> QuerySet[GameAction]:
+    """Step 3 of ``game_sessions_in_window``: the sessions' first actions annotated with
+    the aggregates over all of their session's actions (``bet_count``, ``win_count``,
+    ``bet_amount``, ``win_amount``, ``updated_at``)."""
+    same_session = GameAction.objects.filter(session_id=OuterRef("session_id")).order_by()
 
     def per_session(aggregate):  # one value over all of the session's actions
         return Subquery(same_session.values("session_id").annotate(value=aggregate).values("value"))
 
     zero = Value(0, output_field=money())
-    return (
-        GameAction.objects.filter(id__in=first_actions)
-        .annotate(
-            bet_count=per_session(Count("id", filter=Q(action="bet"))),
-            win_count=per_session(Count("id", filter=Q(action="win"))),
-            bet_amount=Coalesce(per_session(MoneySum("amount", filter=Q(action="bet"))), zero),
-            win_amount=Coalesce(per_session(MoneySum("amount", filter=Q(action="win"))), zero),
-            updated_at=per_session(Max("created_at")),
-        )
-        .order_by("updated_at", "session_id")
-        .values(*SESSION_COLUMNS)
+    return first_actions.annotate(
+        bet_count=per_session(Count("id", filter=Q(action="bet"))),
+        win_count=per_session(Count("id", filter=Q(action="win"))),
+        bet_amount=Coalesce(per_session(MoneySum("amount", filter=Q(action="bet"))), zero),
+        win_amount=Coalesce(per_session(MoneySum("amount", filter=Q(action="win"))), zero),
+        updated_at=per_session(Max("created_at")),
     )
+
+
+def game_sessions_listed(sessions: QuerySet[GameAction]) -> QuerySet[GameAction]:
+    """Every session of ``sessions``'s model (the admin's read-only list), aggregated as
+    the games feed aggregates it; newest first. A session is found by its first action:
+    one with no earlier action (by time, then id) in its session."""
+    earlier = GameAction.objects.filter(session_id=OuterRef("session_id")).filter(
+        Q(created_at__lt=OuterRef("created_at")) | Q(created_at=OuterRef("created_at"), id__lt=OuterRef("id"))
+    )
+    return sessions_aggregated(sessions.filter(~Exists(earlier))).order_by("-created_at", "-id")

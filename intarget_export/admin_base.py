@@ -8,6 +8,9 @@
 - References between feeds carry no database constraint: a transaction may name a player
   that is not loaded yet. They are edited as plain ids, listed as links that load nothing,
   and never joined by ``select_related`` (a join would hide the row whose player is absent).
+- Lists show values as the API writes them (``ApiTextMixin``): times
+  ``YYYY-MM-DD HH:MM:SS UTC``, money without padding (``67.16``, not ``67.16000000``), and
+  long text cut short, so that a list fits a 1400 px screen.
 """
 
 from __future__ import annotations
@@ -21,14 +24,16 @@ from django import forms
 from django.contrib import admin
 from django.contrib.admin import widgets
 from django.contrib.admin.utils import quote
+from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Paginator
 from django.db import models
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
-from django.utils.text import capfirst
+from django.utils.text import Truncator, capfirst
 
+from intarget_export.columns import MONEY, format_timestamp
 from intarget_export.model_fields import ID_LENGTH
 
 # Rows a changelist counts at most; past it the pages stop, and the operator narrows the
@@ -38,6 +43,81 @@ COUNT_CAP = 10_000
 RECENT_SAMPLE = 10_000
 # Related rows counted on a change page at most ("1000+").
 RELATED_CAP = 1_000
+
+
+# Characters of free text a list column shows; the whole text is its tooltip.
+LIST_TEXT_CHARS = 32
+
+
+def api_time(value: Any) -> str:
+    """A time as the feeds write it, with its zone said: ``2026-12-01 19:50:00 UTC``."""
+    return "-" if value is None else f"{format_timestamp(value)} UTC"
+
+
+def api_money(value: Any) -> str:
+    """An amount as the feeds write it (the money column's own cell): ``67.16``, ``0``."""
+    return "-" if value is None else MONEY.cell(value)
+
+
+def short_text(value: Any, chars: int = LIST_TEXT_CHARS) -> str:
+    if value in (None, ""):
+        return "-"
+    text = str(value)
+    if len(text) <= chars:
+        return text
+    return format_html('<span title="{}">{}</span>', text, Truncator(text).chars(chars))
+
+
+def api_text_column(field: models.Field) -> Callable[[Any, models.Model], str]:
+    """A list_display column showing ``field`` as the API writes it, sorted by the field."""
+    if isinstance(field, models.DateTimeField):
+        show: Callable[[Any], str] = api_time
+    elif isinstance(field, models.DecimalField):
+        show = api_money
+    else:
+        show = short_text
+
+    def column(obj: models.Model) -> str:
+        return show(getattr(obj, field.attname))
+
+    column.__name__ = field.name
+    return admin.display(description=field.verbose_name, ordering=field.name)(column)
+
+
+class ApiTextMixin:
+    """For a ModelAdmin: list columns that are times, amounts or free text show as the
+    API writes them (``api_time``, ``api_money``, ``short_text``); others as Django does.
+
+    Django's own display would localise times (``Dec. 1, 2026, 7:50 p.m.``: no seconds,
+    no zone) and pad amounts to the column's scale; the operator compares the admin with
+    the CSV InTarget received, so both must read the same.
+    """
+
+    def get_list_display(self, request: HttpRequest) -> Sequence[Any]:
+        names = super().get_list_display(request)  # type: ignore[misc]
+        return [self._api_column(name) for name in names]
+
+    def _api_column(self, name: Any) -> Any:
+        # The same callable each time: the changelist finds its sortable columns by
+        # identity in a second call of get_list_display (get_sortable_by).
+        columns = self.__dict__.setdefault("_api_columns", {})
+        if name not in columns:
+            columns[name] = self._make_api_column(name)
+        return columns[name]
+
+    def _make_api_column(self, name: Any) -> Any:
+        if not isinstance(name, str):
+            return name
+        try:
+            field = self.model._meta.get_field(name)  # type: ignore[attr-defined]
+        except FieldDoesNotExist:  # a method's name: shown as the method writes it
+            return name
+        long_text = isinstance(field, models.TextField) or (
+            isinstance(field, models.CharField) and (field.max_length or 0) > LIST_TEXT_CHARS and not field.choices
+        )
+        if isinstance(field, (models.DateTimeField, models.DecimalField)) or long_text:
+            return api_text_column(field)
+        return name
 
 
 class CappedCountPaginator(Paginator):
@@ -175,7 +255,7 @@ def related_link(model: type[models.Model], label: str, reference: str, value: A
     return format_html('<a href="{}">{} ({})</a>', changelist_url(model, **{param: value}), label, count)
 
 
-class FeedRowAdmin(admin.ModelAdmin):
+class FeedRowAdmin(ApiTextMixin, admin.ModelAdmin):
     """The admin of a feed table (a ``StampedModel``)."""
 
     show_full_result_count = False

@@ -15,3 +15,9 @@ class IntargetExportConfig(AppConfig):
 
         connection_created.connect(register_sqlite_functions)
         connection_created.connect(bound_database_waits)
+
+        # After the admin's autodiscovery (django.contrib.admin is the first app): every
+        # admin list, whoever registered it, writes times and money as the API does.
+        from intarget_export.admin import api_text_everywhere
+
+        api_text_everywhere()

@@ -179,6 +179,8 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+# Django's own display of times (the admin's read-only fields) in the API's form.
+FORMAT_MODULE_PATH = ["intarget_export.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

@@ -36,3 +36,13 @@ class Pull(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key_name} {self.feed} {self.started_at:%Y-%m-%d %H:%M:%S} {self.status}"
+
+
+class Console(Pull):
+    """The operator's console (``operations/console.py``): no table of its own but a
+    proxy of the pull log, so that the admin index lists it and its view permission
+    (``operations.view_console``) can be granted like any other."""
+
+    class Meta:
+        proxy = True
+        verbose_name = verbose_name_plural = "console"

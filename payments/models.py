@@ -1,5 +1,7 @@
 from django.db import models
 
+# Amounts read as the feeds write them (67.16), also where the admin names a row.
+from intarget_export.columns import MONEY
 from intarget_export.model_fields import (
     BALANCE_KINDS,
     as_choices,
@@ -39,7 +41,7 @@ class Transaction(StampedModel):
         indexes = [models.Index(fields=["updated_at", "id"], name="transaction_window")]
 
     def __str__(self) -> str:
-        return f"{self.dir} {self.amount} {self.currency} ({self.id})"
+        return f"{self.dir} {MONEY.cell(self.amount)} {self.currency} ({self.id})"
 
 
 class Wallet(StampedModel):
@@ -55,4 +57,4 @@ class Wallet(StampedModel):
         indexes = [models.Index(fields=["modified_at", "id"], name="wallet_window")]
 
     def __str__(self) -> str:
-        return f"{self.type} wallet {self.id}: {self.balance} {self.currency}"
+        return f"{self.type} wallet {self.id}: {MONEY.cell(self.balance)} {self.currency}"

@@ -14,6 +14,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from games.models import GameAction
 from intarget_export.admin_base import (
+    ApiTextMixin,
     FeedRowAdmin,
     add_url,
     change_url,
@@ -193,7 +194,7 @@ class LoginAdmin(FeedRowAdmin):
 
 
 @admin.register(CustomField)
-class CustomFieldAdmin(admin.ModelAdmin):
+class CustomFieldAdmin(ApiTextMixin, admin.ModelAdmin):
     list_display = ("name", "type", "created_at")
     list_filter = ("type",)
     search_fields = ("name",)

@@ -31,9 +31,12 @@ EXAMPLE_BASE = "https://export.example.com"
 EXAMPLE_WINDOW = "from=2020-10-10+07:00:00&to=2020-10-10+08:00:00"
 # What the API writes (columns.format_timestamp): no fraction, no offset, a space.
 TIMESTAMP_PATTERN = r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$"
-# What the window parser takes (columns.parse_timestamp), once the query is decoded.
+# What the window parser takes (columns.parse_timestamp), once the query is decoded:
+# years 0001 to 9999, a space, + or T, an optional fraction. (A day the month lacks, such
+# as 31 February, still matches and is answered 400.)
 WINDOW_PATTERN = (
-    r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])[ T+]([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,6})?$"
+    r"^(000[1-9]|00[1-9]\d|0[1-9]\d{2}|[1-9]\d{3})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])"
+    r"[ T+]([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,6})?$"
 )
 
 ERROR_COMPONENT = "Error"

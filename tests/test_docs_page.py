@@ -125,3 +125,28 @@ def test_a_browser_with_no_other_host_reachable_shows_every_feed(server, tmp_pat
     ]
     assert any(url.endswith("/api/schema") for url in asked)
     assert [url for url in asked if not url.startswith(server.url + "/")] == []
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
+@pytest.mark.parametrize("path", ["/api/docs", "/api/schema"])
+def test_other_methods_are_a_json_405_as_everywhere_under_api(server, path, method):
+    status, headers, body = server.request(method, path)
+    assert status == 405
+    assert headers["content-type"] == "application/json"
+    assert headers["allow"] == "GET, HEAD"
+    assert json.loads(body)["error"]
+
+
+def test_the_page_is_the_page_whatever_the_client_asks_for(server):
+    for path, headers in (("/api/docs?format=json", {}), ("/api/docs", {"Accept": "application/json"})):
+        status, answer, _ = server.request("GET", path, headers)
+        assert (status, answer["content-type"]) == (200, "text/html; charset=utf-8"), path
+
+
+def test_the_document_with_the_database_unreachable_is_a_json_503(tmp_path):
+    env = service_env(tmp_path, "postgresql://postgres@127.0.0.1:1/nowhere")
+    with Gunicorn(env) as server:
+        status, headers, body = server.request("GET", "/api/schema")
+        assert status == 503 and headers["content-type"] == "application/json"
+        assert int(headers["retry-after"]) > 0 and "database" in json.loads(body)["error"]
+        assert server.request("GET", "/api/docs")[0] == 200  # the page itself needs no database

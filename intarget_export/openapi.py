@@ -1,11 +1,11 @@
-"""The OpenAPI 3 document (``/api/schema``) and the page that shows it (``/api/docs``).
+"""The OpenAPI 3 document of the feeds (``/api/schema``; ``api_docs.py`` serves it and its page).
 
 Built by drf-spectacular from the feed registry, the same descriptions the API serves
 from: one path per served feed, its columns in order, each typed by its column kind.
 FeedView answers every feed through one route (``/api/<feed>``), so the generator
 expands that route into one operation per feed, each described by a ``FeedSchema``.
 Custom ``users`` fields are read when the document is asked for, so a field defined a
-minute ago is in it. The document holds no row data and needs no key; api_docs.py serves it.
+minute ago is in it. The document holds no row data.
 
 Push (``POST /api/<feed>``, operations.md section 10) is not served yet, so it is not
 described either: the document lists what the service answers, nothing more.
@@ -50,7 +50,7 @@ ERROR_SCHEMA = {
     "required": ["error"],
     "additionalProperties": False,
 }
-# Status: (when, the headers it carries). The texts are the README's status table.
+# When each error status is answered: the README's status table, in the document.
 ERRORS = {
     400: "`from`/`to` missing, unparsable, or `from` later than `to`; unknown `format`. `param` names the culprit.",
     401: "No API key, or a wrong, revoked or expired one. Carries `WWW-Authenticate`.",

@@ -20,7 +20,7 @@ FEEDS = [
     "users", "contacts", "logins", "transactions", "wallets", "games", "tournaments", "sport-events", "bets",
     "bet-selections",
 ]
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM = shutil.which("chromium")
 
 
 class Links(HTMLParser):
@@ -105,6 +105,8 @@ def test_a_browser_with_no_other_host_reachable_shows_every_feed(server, tmp_pat
     """Headless Chromium; every host but the service's resolves to nothing, and its network
     log shows that the page asked for nothing elsewhere (Chromium's own update checks,
     which no page starts, are not the page's)."""
+    if CHROMIUM is None:
+        pytest.skip("Debian's chromium is not installed (CI installs it for the browser tests)")
     netlog = tmp_path / "netlog.json"
     done = subprocess.run(
         [

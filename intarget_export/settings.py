@@ -292,3 +292,39 @@ else:
 
 # The pull log (operations/): entries older than this many days are removed by prune_pull_log.
 PULL_LOG_DAYS = env_int("PULL_LOG_DAYS", 90)
+
+# The OpenAPI document (/api/schema) and its page (/api/docs), intarget_export/openapi.py:
+# drf-spectacular builds it from the feed registry; drf-spectacular-sidecar ships Swagger
+# UI as static files, so the page loads nothing from another host.
+INSTALLED_APPS += ["drf_spectacular", "drf_spectacular_sidecar"]
+REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"] = "drf_spectacular.openapi.AutoSchema"
+SPECTACULAR_SETTINGS = {
+    "TITLE": "intarget-export",
+    "DESCRIPTION": (
+        "The feeds InTarget pulls: `GET /api/<feed>?from=…&to=…` answers the rows whose window "
+        "timestamp lies in `[from, to)`, in CSV (the default) or JSON. Every request needs an API "
+        "key, sent in any one of the three ways under *Authorize*."
+    ),
+    "VERSION": "1",
+    "DEFAULT_GENERATOR_CLASS": "intarget_export.openapi.FeedSchemaGenerator",
+    # The document itself is not one of the API's operations.
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Choices stay inline in each column (no shared enum components named by guesswork).
+    "POSTPROCESSING_HOOKS": [],
+    # from, to, format: the order a reader expects, not the alphabet's.
+    "SORT_OPERATION_PARAMETERS": False,
+    # Its deploy check builds the document, which reads the custom fields from the
+    # database: it would fail `check --deploy` before `migrate`. tests/test_openapi_*.py
+    # build and validate the document instead.
+    "ENABLE_DJANGO_DEPLOY_CHECK": False,
+    "SERVE_AUTHENTICATION": [],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # validatorUrl: Swagger UI would otherwise fetch a badge from validator.swagger.io.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None, "displayOperationId": False},
+    "TAGS": [{"name": "feeds", "description": "One path per feed InTarget pulls."}],
+}
+# Static files are served by WhiteNoise from the apps' own folders too, not only from
+# STATIC_ROOT: a checkout or image where collectstatic never ran (or ran before a
+# dependency shipped new files) still serves the docs page's and the admin's files.
+WHITENOISE_USE_FINDERS = True

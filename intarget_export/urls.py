@@ -2,9 +2,13 @@ from django.contrib import admin
 from django.urls import path, re_path
 
 from intarget_export.home import home
+from intarget_export.api_docs import DocsView, SchemaView
 from intarget_export.views import FeedView
 
 urlpatterns = [
+    # Before the feeds' route, which would take "schema" and "docs" for feed names.
+    re_path(r"^api/schema/?$", SchemaView.as_view(), name="schema"),
+    re_path(r"^api/docs/?$", DocsView.as_view(), name="docs"),
     # One route for every feed; the trailing slash is optional and never redirected,
     # because a redirect would drop the puller's query string on some HTTP clients.
     re_path(r"^api/(?P<feed_name>[A-Za-z0-9_-]+)/?$", FeedView.as_view(), name="feed"),

@@ -122,13 +122,6 @@ def test_a_read_only_database_never_answers_html_or_500(api_key, read_only_datab
             assert int(response["Retry-After"]) > 0
 
 
-def test_the_home_page_names_the_service_and_shows_nothing_else(db):
-    response = Client().get("/")
-    assert response.status_code == 200
-    assert response.json()["service"] == "intarget-export"
-    assert set(response.json()) == {"service", "feeds", "docs"}
-
-
 @pytest.mark.parametrize("path", ["/api/users.json", "/api/nope", "/api/users"])
 def test_error_answers_keep_the_security_headers(client_with_key, path):
     response = client_with_key.get(path, {"from": "garbage", "to": "x"})

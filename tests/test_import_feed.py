@@ -692,7 +692,7 @@ def test_a_player_id_longer_than_64_characters_is_refused(tmp_path):
     assert not Transaction.objects.exists()
 
 
-def test_a_bad_value_in_the_nth_json_object_names_the_line_that_object_starts_on(tmp_path):
+def test_a_bad_value_in_the_nth_json_object_names_the_line_of_the_value(tmp_path):
     path = write(
         tmp_path,
         "transactions.json",
@@ -713,7 +713,7 @@ def test_a_bad_value_in_the_nth_json_object_names_the_line_that_object_starts_on
         ]
         """,
     )
-    assert_names(refused("transactions", path), line=10, column="amount")
+    assert_names(refused("transactions", path), line=11, column="amount")
     assert not Transaction.objects.exists()
 
 
@@ -762,7 +762,7 @@ def test_a_nul_character_is_refused_with_its_line_and_column_on_every_database(t
         '  "created_at": "2020-10-10 07:00:00", "comment": "a\\u0000b"}]',
     )
     message = refused("transactions", path)
-    assert_names(message, line=1, column="comment")
+    assert_names(message, line=2, column="comment")  # the value's own line
     assert "NUL" in message
     assert not Transaction.objects.exists()
 

@@ -33,8 +33,7 @@ class Progress:
             file=stream,
             disable=not self.shown,
             leave=False,  # the summary line takes its place
-            mininterval=0.25,
-            dynamic_ncols=True,
+            dynamic_ncols=True,  # redrawn at most every 0.1 s (tqdm's TQDM_MININTERVAL)
         )
 
     def __call__(self, rows: int) -> None:

@@ -30,6 +30,9 @@ SUMMARY = r"[0-9]+ rows {done}in [0-9.]+ s \([0-9]+ rows/s\)"
 def run_on_terminal(env: dict[str, str], *args: str) -> tuple[int, bytes, str]:
     """``manage.py <args>`` with stderr on a pseudo-terminal of 100 columns and stdout on a
     pipe: its exit status, its stdout, and what the terminal showed."""
+    # A bar is redrawn every 0.1 s: a quick command would finish before its first redraw.
+    # With no interval (tqdm's documented TQDM_* defaults), every update is drawn.
+    env = {**env, "TQDM_MININTERVAL": "0"}
     master, slave = os.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
     process = subprocess.Popen(

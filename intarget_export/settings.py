@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "payments",
     "games",
     "sports",
+    "privacy",
     "demo",
 ]
 

@@ -25,6 +25,7 @@ from intarget_export.columns import CUSTOM_KINDS, format_timestamp
 from payments.models import Transaction, Wallet
 from players.models import Contact, CustomField, Login, Player
 from players.services import custom_field_define, player_set_custom_values
+from privacy.admin import can_erase, erase_selected
 from sports.models import Bet
 
 # Form field names of custom values. Django forbids "__" in model field names, so these
@@ -123,6 +124,10 @@ class PlayerAdmin(FeedRowAdmin):
     search_help_text = "Exact id, e-mail or phone; or the beginning of a first or last name."
     # Edited through the typed custom-value fields instead.
     exclude = ("custom",)
+    actions = [erase_selected]
+
+    def has_erase_permission(self, request: HttpRequest) -> bool:
+        return can_erase(request)
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
         kwargs["form"] = custom_values_form(kwargs.get("form", self.form))

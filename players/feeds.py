@@ -3,26 +3,7 @@ from django.db.models.fields.json import KeyTextTransform
 from intarget_export import columns as k
 from intarget_export.feeds import Column, Feed
 from players.models import Contact, CustomField, Login, Player
-
-USERS_COLUMNS = (
-    Column("id", k.ID, required=True),
-    Column("first_name"),
-    Column("last_name"),
-    Column("gender"),
-    Column("country"),
-    Column("city"),
-    Column("ip"),
-    Column("birthday", k.DATE),
-    Column("registered_at", k.TIMESTAMP, required=True),
-    Column("ref_code"),
-    Column("traffic_source"),
-    Column("user_agent"),
-    Column("modified_at", k.TIMESTAMP, required=True),
-    Column("is_blocked", k.FLAG_WORD),
-    Column("self_excluded", k.FLAG_WORD),
-    Column("locale"),
-)
-USERS_STANDARD_COLUMNS = frozenset(column.name for column in USERS_COLUMNS)
+from players.users_columns import USERS_COLUMNS
 
 
 def custom_columns() -> list[Column]:

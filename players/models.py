@@ -6,6 +6,7 @@ from django.db import models
 from intarget_export.columns import CUSTOM_KINDS
 from intarget_export.model_fields import ID_LENGTH, external_id, loose_reference, optional_text
 from intarget_export.stamping import StampedModel
+from players.users_columns import USERS_STANDARD_COLUMNS
 
 
 class Player(StampedModel):
@@ -87,8 +88,6 @@ CUSTOM_FIELD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def validate_custom_field_name(name: str) -> None:
-    from players.feeds import USERS_STANDARD_COLUMNS
-
     if not CUSTOM_FIELD_NAME.match(name) or len(name) > ID_LENGTH:
         raise ValidationError(
             f"{name!r} is not a valid field name: use letters, digits and _, "

@@ -32,7 +32,7 @@ BATCH_SIZE = 5000
 # to cost nothing.
 PROGRESS_EVERY = 1000
 
-Progress = Callable[[int], None]  # told the number of records read so far
+OnProgress = Callable[[int], None]  # told the number of records read so far
 
 
 def read_records(path: Path) -> tuple[list[str] | None, Iterator[Record]]:
@@ -137,7 +137,7 @@ class FeedImporter:
         parse = None if type(kind) is Text and not kind.choices and not kind.max_length else kind.parse
         return parse, target, column.required, column.custom_field, must_be_past
 
-    def run(self, header: list[str] | None, records: Iterator[Record], progress: Progress | None = None) -> int:
+    def run(self, header: list[str] | None, records: Iterator[Record], progress: OnProgress | None = None) -> int:
         if header is not None and (faults := self.column_faults(header)):
             raise ImportRefused.of(faults)
         count = 0
@@ -305,13 +305,13 @@ class FeedImporter:
 
 
 def import_stream(
-    feed: Feed, stream: BinaryIO, format: str, *, preserve: bool = False, progress: Progress | None = None
+    feed: Feed, stream: BinaryIO, format: str, *, preserve: bool = False, progress: OnProgress | None = None
 ) -> int:
     """Upsert every record of a binary ``stream`` of CSV or JSON (``format``); return how many were read."""
     return _run(feed, preserve, *read_stream(stream, format), progress)
 
 
-def import_file(feed: Feed, path: Path, *, preserve: bool = False, progress: Progress | None = None) -> int:
+def import_file(feed: Feed, path: Path, *, preserve: bool = False, progress: OnProgress | None = None) -> int:
     """Upsert every record of ``path`` (.csv or .json) into ``feed``; return how many records were read.
 
     ``progress``, when given, is told the number of records read every ``PROGRESS_EVERY``
@@ -321,7 +321,7 @@ def import_file(feed: Feed, path: Path, *, preserve: bool = False, progress: Pro
 
 
 def _run(
-    feed: Feed, preserve: bool, header: list[str] | None, records: Iterator[Record], progress: Progress | None
+    feed: Feed, preserve: bool, header: list[str] | None, records: Iterator[Record], progress: OnProgress | None
 ) -> int:
     importer = FeedImporter(feed, preserve=preserve)
     try:

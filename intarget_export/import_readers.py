@@ -31,19 +31,79 @@ CHUNK_BYTES = 2**16  # JSON is read in blocks of this size (a file may be a sing
 _BOM = b"\xef\xbb\xbf"
 
 
+# The most faults one refusal lists: enough to fix a file in one go, few enough to read.
+MAX_FAULTS = 20
+
+
+@dataclass(frozen=True, slots=True)
+class Fault:
+    """One reason a file was refused, where it is."""
+
+    message: str
+    line: int | None = None
+    column: str | None = None
+
+    def __str__(self) -> str:
+        where = ", ".join(filter(None, [f"line {self.line}" if self.line else "", f"column {self.column!r}" if self.column else ""]))
+        return f"{where}: {self.message}" if where else self.message
+
+
 class ImportRefused(Exception):
-    """The file was refused; nothing was written."""
+    """The file was refused; nothing was written.
+
+    It lists every fault found, up to ``MAX_FAULTS``: bad cells are collected as the
+    reading goes on, while a fault of the file's syntax ends the reading (what follows
+    it cannot be told apart into records). ``message``, ``line`` and ``column`` are the
+    first fault's.
+    """
 
     def __init__(self, message: str, line: int | None = None, column: str | None = None):
-        self.message, self.line, self.column = message, line, column
-        where = ", ".join(filter(None, [f"line {line}" if line else "", f"column {column!r}" if column else ""]))
-        super().__init__(f"{where}: {message}" if where else message)
+        self.faults = [Fault(message, line, column)]
+        self.stopped_at_limit = False
+        super().__init__()
+
+    @classmethod
+    def of(cls, faults: list[Fault], *, stopped_at_limit: bool = False) -> ImportRefused:
+        refused = cls(faults[0].message, faults[0].line, faults[0].column)
+        refused.faults, refused.stopped_at_limit = list(faults), stopped_at_limit
+        return refused
+
+    @property
+    def message(self) -> str:
+        return self.faults[0].message
+
+    @property
+    def line(self) -> int | None:
+        return self.faults[0].line
+
+    @property
+    def column(self) -> str | None:
+        return self.faults[0].column
+
+    def __str__(self) -> str:
+        if len(self.faults) == 1:
+            return str(self.faults[0])
+        count = f"the first {len(self.faults)} faults (reading stopped there)" if self.stopped_at_limit else f"{len(self.faults)} faults"
+        return "\n".join([f"{count}:", *(f"  {fault}" for fault in self.faults)])
 
 
-@dataclass
+@dataclass(slots=True)
 class Record:
-    line: int
+    line: int  # the line the record starts on
     values: dict[str, str | None]  # column name -> cell text, None when empty/null
+    # A JSON object spanning lines knows where each value is, to name a bad one's own
+    # line: the lines themselves (read step by step), or the object's text to find them
+    # in when asked (the fast path, which only a bad value ever asks).
+    value_lines: dict[str, int] | None = None
+    source: str | None = None
+
+    def line_of(self, column: str) -> int:
+        """The line of ``column``'s value: the record's own line but in a JSON object spanning lines."""
+        if self.value_lines is not None:
+            return self.value_lines.get(column, self.line)
+        if self.source is not None:
+            return self.line + _newlines_before_value(self.source, column)
+        return self.line
 
 
 def _decode(block: bytes, line: int, offset: int = 0) -> str:
@@ -391,7 +451,9 @@ class _JsonReader:
                 return None
         self.line, self.counted = self.line_at(start), start
         self.pos = match.end()
-        return Record(self.line, values)
+        # Spanning lines (pretty-printed): keep its text, so a bad value's line can be found.
+        source = self.buf[start:end] if self.buf.find("\n", start, end) >= 0 else None
+        return Record(self.line, values, source=source)
 
     def record(self) -> Record:
         char = self.peek()
@@ -416,6 +478,12 @@ class _JsonReader:
             if value is not None and len(value) > MAX_FIELD_CHARS:
                 raise self.refuse(f"a value longer than {MAX_FIELD_CHARS} characters", value_at, key)
             values[key] = value
+            # Counted on from the last value, not from the object's start: linear in its size.
+            self.line, self.counted = self.line_at(value_at), value_at
+            if self.line != record.line:
+                if record.value_lines is None:
+                    record.value_lines = {}
+                record.value_lines[key] = self.line
             if end == "}":
                 return record
 
@@ -457,6 +525,17 @@ class _JsonReader:
         else:
             value, value_at = _LITERALS[literal], match.start(4)
         return key, value, match.start(1), value_at, end, match.end()
+
+
+def _newlines_before_value(source: str, column: str) -> int:
+    """In the text of one flat object, already read whole, the line breaks before ``column``'s value."""
+    pos = 1  # after the {
+    while True:
+        key, _, _, value_at, end, pos = _member(source, pos)
+        if key == column:
+            return source.count("\n", 0, value_at)
+        if end == "}":
+            return 0
 
 
 def read_json(stream: BinaryIO) -> Iterator[Record]:

@@ -1,15 +1,17 @@
 """Load a CSV or JSON file into a feed: upsert by id, all or nothing.
 
-Every cell is parsed by its column's kind. The first bad cell refuses the whole file
-with its line and column; rows are written in batches inside one transaction, so a
-refused file leaves nothing behind. Columns absent from a record leave an existing
-row's values untouched; the window timestamp is stamped by the service unless the
-import preserves the file's timestamps (history backfills).
+Every cell is parsed by its column's kind. A bad cell refuses the whole file; the
+reading goes on to report every bad cell with its line and column, up to
+``MAX_FAULTS``, so that one run shows what to fix (a fault of the file's syntax ends the
+reading at once). Rows are written in batches inside one transaction, and none once a
+fault is found, so a refused file leaves nothing behind. Columns absent from a record
+leave an existing row's values untouched; the window timestamp is stamped by the
+service unless the import preserves the file's timestamps (history backfills).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -20,12 +22,17 @@ from psycopg.types.json import Jsonb
 
 from intarget_export.columns import Text
 from intarget_export.feeds import Column, Feed
-from intarget_export.import_readers import ImportRefused, Record, read_stream
+from intarget_export.import_readers import MAX_FAULTS, Fault, ImportRefused, Record, read_stream
 from intarget_export.stamping import clock, preserve_timestamps
 
-__all__ = ["ImportRefused", "import_file", "import_stream", "read_records"]
+__all__ = ["MAX_FAULTS", "ImportRefused", "import_file", "import_stream", "read_records"]
 
 BATCH_SIZE = 5000
+# Rows between two reports to a progress callback: often enough for a bar, rare enough
+# to cost nothing.
+PROGRESS_EVERY = 1000
+
+OnProgress = Callable[[int], None]  # told the number of records read so far
 
 
 def read_records(path: Path) -> tuple[list[str] | None, Iterator[Record]]:
@@ -65,22 +72,28 @@ class FeedImporter:
         self.latest_stamp = clock() if preserve else None
         self.plans = {name: self._plan(column) for name, column in self.columns.items()}
 
-    def check_columns(self, names: Iterable[str], line: int) -> None:
+    def column_faults(self, names: Iterable[str], record: Record | None = None) -> list[Fault]:
+        """What is wrong with a set of columns: the CSV header's, or one JSON object's keys."""
+        line = record.line if record is not None else 1
+        faults = []
+        known = ", ".join(self.columns)
         for name in names:
             if name not in self.columns:
-                known = ", ".join(self.columns)
-                raise ImportRefused(f"unknown column for {self.feed.name}; the columns are: {known}", line, name)
+                where = record.line_of(name) if record is not None else line
+                faults.append(Fault(f"unknown column for {self.feed.name}; the columns are: {known}", where, name))
         for column in self.columns.values():
             if not column.required or column.name in names:
                 continue
             if column.name == self.stamp_column and not self.preserve:
                 continue  # the service stamps it
-            raise ImportRefused("required column is missing", line, column.name)
+            faults.append(Fault("required column is missing", line, column.name))
+        return faults
 
     def parse(self, record: Record) -> tuple[dict[str, Any], dict[str, Any]]:
-        """The record as model field values and custom values; raise on a bad cell."""
+        """The record as model field values and custom values; raise naming every bad cell."""
         fields: dict[str, Any] = {}
         custom: dict[str, Any] = {}
+        faults: list[Fault] = []
         for name, text in record.values.items():
             plan = self.plans[name]
             if plan is None:  # the window timestamp, stamped by the service
@@ -88,20 +101,27 @@ class FeedImporter:
             parse, target, required, is_custom, must_be_past = plan
             if text is None:
                 if required:
-                    raise ImportRefused("a value is required", record.line, name)
+                    faults.append(Fault("a value is required", record.line_of(name), name))
+                    continue
                 value = None
             elif parse is None:  # free text: taken as it is, but for NUL
                 if "\x00" in text:
-                    raise ImportRefused("expected text without NUL characters", record.line, name)
+                    faults.append(Fault("expected text without NUL characters", record.line_of(name), name))
+                    continue
                 value = text
             else:
                 try:
                     value = parse(text)
                 except ValueError as error:
-                    raise ImportRefused(str(error), record.line, name) from None
+                    faults.append(Fault(str(error), record.line_of(name), name))
+                    continue
                 if must_be_past and value > self.latest_stamp:
-                    raise ImportRefused(f"{text} is in the future; a kept timestamp must be in the past", record.line, name)
+                    message = f"{text} is in the future; a kept timestamp must be in the past"
+                    faults.append(Fault(message, record.line_of(name), name))
+                    continue
             (custom if is_custom else fields)[target] = value
+        if faults:
+            raise ImportRefused.of(faults)
         if self.preserve and self.feed.stamp_follows and self.feed.window_field not in fields:
             fields[self.feed.window_field] = fields.get(self.feed.stamp_follows)
         return fields, custom
@@ -117,40 +137,72 @@ class FeedImporter:
         parse = None if type(kind) is Text and not kind.choices and not kind.max_length else kind.parse
         return parse, target, column.required, column.custom_field, must_be_past
 
-    def run(self, header: list[str] | None, records: Iterator[Record]) -> int:
-        if header is not None:
-            self.check_columns(header, line=1)
+    def run(self, header: list[str] | None, records: Iterator[Record], progress: OnProgress | None = None) -> int:
+        if header is not None and (faults := self.column_faults(header)):
+            raise ImportRefused.of(faults)
         count = 0
+        # Once a fault is found nothing more is written: the rest is read only to find
+        # the other faults, and the transaction is rolled back.
+        faults = []
         batch: dict[Any, tuple[dict[str, Any], dict[str, Any]]] = {}
         batch_keys: frozenset[str] | None = None
         keys: frozenset[str] | None = None  # the columns the current record sets
         shape: tuple[str, ...] | None = None  # the keys of the last JSON object checked
+        shape_ok = True
         first_line = 0
         pk_field = self._pk_field()
         with transaction.atomic():
-            for record in records:
-                if header is None:
-                    # JSON: each object names its columns; consecutive objects mostly share them.
-                    names = tuple(record.values)
-                    if names != shape:
-                        self.check_columns(names, record.line)
-                        shape, keys = names, None
-                fields, custom = self.parse(record)
-                if keys is None:  # the same for every record of one shape (every record of a CSV)
-                    keys = frozenset(fields) | frozenset(f"custom:{k}" for k in custom)
-                # Rows in one upsert must set the same columns; a record with another set
-                # of columns (JSON) starts a new batch, which keeps the file's order.
-                if batch and (keys != batch_keys or len(batch) >= BATCH_SIZE):
-                    self.write(batch, first_line, record.line - 1)
-                    batch = {}
-                if not batch:
-                    batch_keys, first_line = keys, record.line
-                pk = fields[pk_field]
-                batch.pop(pk, None)  # the same id twice: the later record wins
-                batch[pk] = (fields, custom)
-                count += 1
+            try:
+                for record in records:
+                    count += 1
+                    if progress is not None and count % PROGRESS_EVERY == 0:
+                        progress(count)
+                    if header is None:
+                        # JSON: each object names its columns; consecutive objects mostly share them.
+                        names = tuple(record.values)
+                        if names != shape:
+                            shape, keys = names, None
+                            shape_ok = not self.column_faults(names, record)
+                        if not shape_ok:
+                            faults += self.column_faults(names, record)
+                            if len(faults) >= MAX_FAULTS:
+                                break
+                            continue
+                    try:
+                        fields, custom = self.parse(record)
+                    except ImportRefused as refused:
+                        faults += refused.faults
+                        if len(faults) >= MAX_FAULTS:
+                            break
+                        continue
+                    if faults:
+                        continue
+                    if keys is None:  # the same for every record of one shape (every record of a CSV)
+                        keys = frozenset(fields) | frozenset(f"custom:{k}" for k in custom)
+                    # Rows in one upsert must set the same columns; a record with another set
+                    # of columns (JSON) starts a new batch, which keeps the file's order.
+                    if batch and (keys != batch_keys or len(batch) >= BATCH_SIZE):
+                        try:
+                            self.write(batch, first_line, record.line - 1)
+                        except ImportRefused as refused:
+                            faults += refused.faults
+                        batch = {}
+                        if faults:
+                            continue
+                    if not batch:
+                        batch_keys, first_line = keys, record.line
+                    pk = fields[pk_field]
+                    batch.pop(pk, None)  # the same id twice: the later record wins
+                    batch[pk] = (fields, custom)
+            except ImportRefused as refused:
+                # The file's syntax: what follows cannot be read as records.
+                faults += refused.faults
+            if faults:
+                raise ImportRefused.of(faults[:MAX_FAULTS], stopped_at_limit=len(faults) >= MAX_FAULTS)
             if batch:
                 self.write(batch, first_line, None)
+        if progress is not None:
+            progress(count)
         return count
 
     def _pk_field(self) -> str:
@@ -252,19 +304,31 @@ class FeedImporter:
             )
 
 
-def import_stream(feed: Feed, stream: BinaryIO, format: str, *, preserve: bool = False) -> int:
+def import_stream(
+    feed: Feed, stream: BinaryIO, format: str, *, preserve: bool = False, progress: OnProgress | None = None
+) -> int:
     """Upsert every record of a binary ``stream`` of CSV or JSON (``format``); return how many were read."""
-    return _run(feed, preserve, *read_stream(stream, format))
+    return _run(feed, preserve, *read_stream(stream, format), progress)
 
 
-def import_file(feed: Feed, path: Path, *, preserve: bool = False) -> int:
-    """Upsert every record of ``path`` (.csv or .json) into ``feed``; return how many records were read."""
-    return _run(feed, preserve, *read_records(path))
+def import_file(feed: Feed, path: Path, *, preserve: bool = False, progress: OnProgress | None = None) -> int:
+    """Upsert every record of ``path`` (.csv or .json) into ``feed``; return how many records were read.
+
+    ``progress``, when given, is told the number of records read every ``PROGRESS_EVERY``
+    records and at the end.
+    """
+    return _run(feed, preserve, *read_records(path), progress)
 
 
-def _run(feed: Feed, preserve: bool, header: list[str] | None, records: Iterator[Record]) -> int:
+def _run(
+    feed: Feed, preserve: bool, header: list[str] | None, records: Iterator[Record], progress: OnProgress | None
+) -> int:
     importer = FeedImporter(feed, preserve=preserve)
-    if preserve:
-        with preserve_timestamps():
-            return importer.run(header, records)
-    return importer.run(header, records)
+    try:
+        if preserve:
+            with preserve_timestamps():
+                return importer.run(header, records, progress)
+        return importer.run(header, records, progress)
+    finally:
+        # Reading may stop before the end (at MAX_FAULTS): close the file now, not at collection.
+        getattr(records, "close", lambda: None)()

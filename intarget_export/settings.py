@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "games",
     "sports",
     "privacy",
+    "demo",
 ]
 
 MIDDLEWARE = [

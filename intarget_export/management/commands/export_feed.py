@@ -1,6 +1,7 @@
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from django.core.management.base import BaseCommand, CommandError
 from rest_framework.exceptions import APIException, ValidationError
@@ -8,8 +9,10 @@ from rest_framework.exceptions import APIException, ValidationError
 from intarget_export.exceptions import first_message
 from intarget_export.feeds import served_feeds
 from intarget_export.finality import ensure_final
+from intarget_export.progress import Progress
 from intarget_export.renderers import CSVRenderer, JSONRenderer
 from intarget_export.streaming import feed_body
+from intarget_export.tally import Tally
 from intarget_export.window import parse_window
 
 RENDERERS = {"csv": CSVRenderer, "json": JSONRenderer}
@@ -25,7 +28,11 @@ class Command(BaseCommand):
         parser.add_argument("--format", choices=list(RENDERERS), default="csv")
         parser.add_argument("--output", type=Path, help="file to write; stdout when absent")
 
-    def handle(self, *args: Any, feed: str, start: str, end: str, format: str, output: Path | None, **options: Any) -> None:
+    def handle(
+        self, *args: Any, feed: str, start: str, end: str, format: str, output: Path | None, verbosity: int, **options: Any
+    ) -> None:
+        if output is not None:
+            check_output(output)  # before any query: a typo in the path costs nothing
         spec = served_feeds()[feed]
         params = {key: value for key, value in (("from", start), ("to", end)) if value}
         try:
@@ -35,15 +42,56 @@ class Command(BaseCommand):
             raise CommandError(f"--{next(iter(error.detail))}: {first_message(error.detail)}") from None
         except APIException as error:
             raise CommandError(str(error.detail)) from None
-        chunks = feed_body(spec, window, RENDERERS[format]())
-        if output is None:
-            for chunk in chunks:
-                sys.stdout.buffer.write(chunk)
-            sys.stdout.buffer.flush()
+        tally = Tally()
+        chunks = feed_body(spec, window, RENDERERS[format](), tally)
+        with Progress(self, verbosity, what=feed) as progress:
+            if output is None:
+                write(chunks, sys.stdout.buffer, tally, progress)
+                sys.stdout.buffer.flush()
+            else:
+                write_file(chunks, output, tally, progress)
+        if progress.quiet:
             return
-        partial = output.with_name(output.name + ".partial")
-        with partial.open("wb") as file:
-            for chunk in chunks:
-                file.write(chunk)
-        # Renamed only when complete: a failed export never leaves a plausible file.
+        if output is None:
+            # stdout holds the data alone: the summary goes beside it.
+            self.stderr.write(f"{feed}: {progress.summary('exported')}")
+        else:
+            self.stdout.write(f"{feed}: {progress.summary(f'exported to {output}')}")
+
+
+def check_output(output: Path) -> None:
+    """Refuse, naming the path, an --output that cannot be written."""
+    if output.is_dir():
+        raise CommandError(f"--output {output}: is a folder; name a file in it")
+    if not output.parent.is_dir():
+        raise CommandError(f"--output {output}: no such folder {output.parent}")
+
+
+def write(chunks: Iterator[bytes], file: BinaryIO, tally: Tally, progress: Progress) -> None:
+    try:
+        for chunk in chunks:
+            file.write(chunk)
+            progress(tally.rows)
+    finally:
+        # Stopped midway (a full disk): end the query now, while its connection is open,
+        # not at exit, where closing its cursor prints a traceback.
+        getattr(chunks, "close", lambda: None)()
+
+
+def write_file(chunks: Iterator[bytes], output: Path, tally: Tally, progress: Progress) -> None:
+    """Write under ``output.partial``, renamed only when complete: a failed export never
+    leaves a plausible file, nor a partial one."""
+    partial = output.with_name(output.name + ".partial")
+    try:
+        file = partial.open("wb")
+    except OSError as error:
+        raise CommandError(f"--output {output}: cannot write there: {error.strerror}") from None
+    try:
+        with file:
+            write(chunks, file, tally, progress)
         partial.replace(output)
+    except BaseException as error:
+        partial.unlink(missing_ok=True)
+        if isinstance(error, OSError):  # a full disk, a folder removed meanwhile
+            raise CommandError(f"--output {output}: {error.strerror or error}") from None
+        raise

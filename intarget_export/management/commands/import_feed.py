@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from intarget_export.feeds import registry
 from intarget_export.importing import ImportRefused, import_file
+from intarget_export.progress import Progress
 
 
 class Command(BaseCommand):
@@ -20,11 +21,14 @@ class Command(BaseCommand):
             help="keep the file's window timestamps (history backfills) instead of stamping now",
         )
 
-    def handle(self, *args: Any, feed: str, path: Path, preserve_timestamps: bool, **options: Any) -> str:
+    def handle(self, *args: Any, feed: str, path: Path, preserve_timestamps: bool, verbosity: int, **options: Any) -> str:
         if not path.is_file():
             raise CommandError(f"{path}: no such file")
         try:
-            count = import_file(registry()[feed], path, preserve=preserve_timestamps)
+            with Progress(self, verbosity, what=feed) as progress:
+                import_file(registry()[feed], path, preserve=preserve_timestamps, progress=progress)
         except ImportRefused as error:
             raise CommandError(f"{path}: refused, nothing written: {error}") from None
-        return f"{feed}: {count} rows imported from {path}"
+        if progress.quiet:
+            return ""
+        return f"{feed}: {progress.summary(f'imported from {path}')}"

@@ -1,16 +1,20 @@
-"""seed_demo: demo rows for every feed, stamped so that the last hour answers each one."""
+"""seed_demo: demo rows for every feed, stamped so that the last hour answers each one; a
+new run replaces the rows of the earlier ones (ids starting with demo-), and only those."""
 
 import datetime as dt
 import json
+import re
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from demo.services import TABLES
 from intarget_export.feeds import served_feeds
 from payments.models import Transaction
-from players.models import CustomField, Player
+from players.models import Contact, CustomField, Player
+from tests.factories import PlayerFactory, TransactionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -65,9 +69,34 @@ def test_it_writes_custom_values_and_crypto_amounts():
     assert any(-amount.normalize().as_tuple().exponent > 2 for amount in bitcoin)
 
 
-def test_it_can_run_twice_and_prints_one_summary_line():
+def test_it_prints_one_summary_line_with_rows_seconds_and_rate():
+    out = seed(players=3)
+    assert out.count("\n") == 1 and "3 players" in out
+    assert re.search(r"; [0-9]+ rows made in [0-9.]+ s \([0-9]+ rows/s\)\n$", out), out
+
+
+def test_running_it_again_replaces_the_earlier_demo_rows_and_keeps_the_products():
+    # The product's own rows (ids without the demo prefix) are never touched.
+    PlayerFactory(id="p1")
+    TransactionFactory(id="t1", player_id="p1")
     first = seed(players=3)
+    tables = {model: model._default_manager.count() for model in TABLES}
     second = seed(players=3)
-    assert Player.objects.count() == 6
-    assert first.count("\n") == 1 and "3 players" in first
+    assert Player.objects.count() == 3 + 1
+    assert Contact.objects.filter(player__id__startswith="demo-").count() == 3
+    assert Player.objects.filter(id="p1").exists() and Transaction.objects.filter(id="t1").exists()
+    tag = second.split(":")[0].removeprefix("seed_demo ")
     assert first.split(":")[0] != second.split(":")[0]
+    demo_players = Player.objects.filter(id__startswith="demo-").values_list("id", flat=True)
+    assert all(player.startswith(f"{tag}-") for player in demo_players)
+    assert f"replaced {sum(tables.values()) - 2} rows of an earlier run" in second
+    assert "replaced" not in first
+
+
+def test_the_last_hour_answers_the_new_run_only(client_with_key):
+    seed(players=2)
+    second = seed(players=2)
+    tag = second.split(":")[0].removeprefix("seed_demo ")
+    response = client_with_key.get("/api/users", {**last_hours_window(), "format": "json"})
+    ids = [row["id"] for row in json.loads(b"".join(response.streaming_content))]
+    assert ids and all(id.startswith(f"{tag}-") for id in ids)

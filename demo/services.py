@@ -1,27 +1,45 @@
-"""Realistic demo data for every feed, for ``manage.py seed_demo``.
+"""Realistic demo data for every feed, for ``manage.py seed_demo`` (and ``bin/demo``).
 
 Each player gets one visit of up to ``VISIT`` that ends somewhere in the last ``SPREAD``;
 the first player's visit ends a minute ago, so the last hour always has rows in every
 feed. Window timestamps are given explicitly (``preserve_timestamps()``), so that they
 are spread over those hours instead of all being "now".
 
-Every id starts with the run's tag (``demo-3f9a1c-p0``): each run adds a separate batch.
+Every id starts with ``DEMO_PREFIX`` and the run's tag (``demo-3f9a1c-p0``). A new run
+replaces the rows of the earlier ones, in the same transaction: re-running the demo
+gives fresh hours of data, not a second pile beside the stale one, and a puller never
+sees the feeds empty in between.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import random
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from pathlib import Path
 
-import factory
 from django.db import transaction
-from factory.django import DjangoModelFactory
+from django.db.models import Model
 from faker import Faker
 
+from access.models import ApiKey
+from access.services import api_key_issue
+from demo.factories import (
+    BetFactory,
+    BetSelectionFactory,
+    ContactFactory,
+    GameActionFactory,
+    LoginFactory,
+    PlayerFactory,
+    SportEventFactory,
+    TournamentFactory,
+    TransactionFactory,
+    WalletFactory,
+)
 from games.models import GameAction
 from intarget_export.columns import CUSTOM_KINDS
 from intarget_export.stamping import preserve_timestamps
@@ -29,6 +47,11 @@ from payments.models import Transaction, Wallet
 from players.models import Contact, CustomField, Login, Player
 from players.services import custom_field_define
 from sports.models import Bet, BetSelection, SportEvent, Tournament
+
+# Every demo id starts with it; rows whose id does are the demo's, replaced by each run.
+DEMO_PREFIX = "demo-"
+# The tables the demo fills, in the order of its summary.
+TABLES: list[type[Model]] = [Player, Contact, Login, Transaction, Wallet, GameAction, Tournament, SportEvent, Bet, BetSelection]
 
 SPREAD = dt.timedelta(hours=6)
 VISIT = dt.timedelta(minutes=45)
@@ -58,121 +81,11 @@ TOURNAMENTS = [
     ("ATP Vienna", "3", "Tennis", "AT"),
     ("NHL", "4", "Ice Hockey", "US"),
 ]
-MARKETS = ["1X2", "Total over 2.5", "Both teams to score", "Handicap -1.5", "Double chance"]
 # The custom fields the demo fills, by name and type.
 CUSTOM_FIELDS = {"vip_level": "integer", "lifetime_value": "decimal"}
 
 # Values shared by the rows of one session (its IP, its browser).
 fake = Faker()
-
-
-class DemoFactory(DjangoModelFactory):
-    class Meta:
-        abstract = True
-
-    @classmethod
-    def _create(cls, model_class: Any, *args: Any, **kwargs: Any) -> Any:
-        with preserve_timestamps():
-            return super()._create(model_class, *args, **kwargs)
-
-
-class PlayerFactory(DemoFactory):
-    class Meta:
-        model = Player
-
-    first_name = factory.Faker("first_name")
-    last_name = factory.Faker("last_name")
-    gender = factory.Faker("random_element", elements=["male", "female"])
-    country = factory.Faker("random_element", elements=["DE", "GB", "ES", "BR", "CA", "FI", "AT"])
-    city = factory.Faker("city")
-    ip = factory.Faker("ipv4_public")
-    birthday = factory.Faker("date_of_birth", minimum_age=18, maximum_age=75)
-    ref_code = factory.Faker("random_element", elements=["aff-101", "aff-202", "spring-promo", None])
-    traffic_source = factory.Faker("random_element", elements=["google", "facebook", "affiliate", "direct"])
-    user_agent = factory.Faker("user_agent")
-    is_blocked = factory.Faker("pybool", truth_probability=3)
-    self_excluded = factory.Faker("pybool", truth_probability=2)
-    locale = factory.Faker("random_element", elements=["en_US", "en_GB", "de", "es", "pt_BR", "fi"])
-
-
-class ContactFactory(DemoFactory):
-    class Meta:
-        model = Contact
-
-    email = factory.Faker("safe_email")
-    email_confirmed_at = factory.LazyAttribute(lambda o: o.created_at + dt.timedelta(minutes=3))
-    email_subscribe = factory.Faker("pybool", truth_probability=70)
-    phone = factory.Faker("numerify", text="+4917#########")
-    phone_subscribe = factory.Faker("pybool", truth_probability=40)
-    push_token = factory.Faker("sha1")
-
-
-class LoginFactory(DemoFactory):
-    class Meta:
-        model = Login
-
-    ip = factory.Faker("ipv4_public")
-    user_agent = factory.Faker("user_agent")
-    host = factory.Faker("random_element", elements=["casino.example", "mirror1.casino.example"])
-    is_success = factory.Faker("pybool", truth_probability=90)
-    fail_reason = factory.LazyAttribute(lambda o: None if o.is_success else "wrong password")
-
-
-class TransactionFactory(DemoFactory):
-    class Meta:
-        model = Transaction
-
-    status = factory.Faker("random_element", elements=["Success"] * 8 + ["Fail", "Process"])
-    payment_system = factory.Faker("random_element", elements=["visa", "mastercard", "skrill", "trustly"])
-    invoice_id = factory.Faker("uuid4")
-    ip = factory.Faker("ipv4_public")
-    user_agent = factory.Faker("user_agent")
-    requisite = factory.Faker("numerify", text="4### **** **** ####")
-
-
-class WalletFactory(DemoFactory):
-    class Meta:
-        model = Wallet
-
-
-class GameActionFactory(DemoFactory):
-    class Meta:
-        model = GameAction
-
-    balance_type = "Normal"
-    recorded_at = factory.LazyAttribute(lambda o: o.created_at)
-
-
-class TournamentFactory(DemoFactory):
-    class Meta:
-        model = Tournament
-
-
-class SportEventFactory(DemoFactory):
-    class Meta:
-        model = SportEvent
-
-    class Params:
-        home = factory.Faker("city")
-        away = factory.Faker("city")
-
-    title = factory.LazyAttribute(lambda o: f"{o.home} - {o.away}")
-    type = "match"
-
-
-class BetFactory(DemoFactory):
-    class Meta:
-        model = Bet
-
-    user_agent = factory.Faker("user_agent")
-
-
-class BetSelectionFactory(DemoFactory):
-    class Meta:
-        model = BetSelection
-
-    market = factory.Faker("random_element", elements=MARKETS)
-
 
 @dataclass
 class Demo:
@@ -198,13 +111,23 @@ class Demo:
         self.counts[model._meta.verbose_name_plural] += n
 
 
-def seed(*, players: int, tag: str, now: dt.datetime, rng: random.Random | None = None) -> Counter[str]:
-    """Create the demo data in one transaction; return the number of rows made per table."""
-    # Listed in the summary in this order.
-    tables = [Player, Contact, Login, Transaction, Wallet, GameAction, Tournament, SportEvent, Bet, BetSelection]
-    counts = Counter({model._meta.verbose_name_plural: 0 for model in tables})
+def demo_seed(
+    *,
+    players: int,
+    tag: str,
+    now: dt.datetime,
+    rng: random.Random | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[Counter[str], int]:
+    """Replace the demo data in one transaction: remove the rows of earlier runs, then
+    create this run's. Return the rows made per table, and how many rows were removed.
+    ``progress`` is told the rows made so far, after each player."""
+    if not tag.startswith(DEMO_PREFIX):
+        raise ValueError(f"a demo tag starts with {DEMO_PREFIX!r}, so that the next run finds its rows")
+    counts = Counter({model._meta.verbose_name_plural: 0 for model in TABLES})
     demo = Demo(tag=tag, now=now, rng=rng or random.Random(), counts=counts)
     with transaction.atomic(), preserve_timestamps():
+        removed = demo_clear()
         custom = define_custom_fields()
         events = seed_sports(demo, tournaments=max(2, players // 10))
         latest = now - LATEST_AGO
@@ -212,7 +135,21 @@ def seed(*, players: int, tag: str, now: dt.datetime, rng: random.Random | None 
             visit_end = latest - SPREAD * n / players
             currency = list(CURRENCIES)[n % len(CURRENCIES)]
             seed_player(demo, f"{tag}-p{n}", currency, visit_end - VISIT, visit_end, events, custom)
-    return demo.counts
+            if progress is not None:
+                progress(demo.counts.total())
+    return demo.counts, removed
+
+
+def demo_clear() -> int:
+    """Delete every demo row (id starting with DEMO_PREFIX); return how many there were.
+    The custom fields the demo defined stay: they may hold the product's values too."""
+    removed = 0
+    for model in TABLES:
+        pk = model._meta.pk
+        # Contacts are keyed by their player: compare the player's id (the same column).
+        key = f"{pk.name}__{pk.target_field.name}" if pk.is_relation else pk.name
+        removed += model._default_manager.filter(**{f"{key}__startswith": DEMO_PREFIX}).delete()[0]
+    return removed
 
 
 def define_custom_fields() -> dict[str, str]:
@@ -422,3 +359,35 @@ def seed_bets(
                 updated_at=settled,
             )
             demo.made(BetSelection)
+
+
+# --- the demo's key ------------------------------------------------------------------------
+
+DEMO_KEY_NAME = "demo"
+DEMO_KEY_FILE = "demo_key"
+
+
+def demo_key_get_or_issue(*, data_dir: Path) -> tuple[str, bool]:
+    """The demo's pull key and whether it was made just now.
+
+    The same key on every run of the demo, so that curl lines pasted yesterday still
+    work: its secret is kept in ``data_dir/demo_key`` (mode 0600, beside the generated
+    secret key; the database stores only its hash). A kept secret that no longer opens
+    an active key (a new database, a revoked key) is replaced. Other active keys named
+    "demo" are revoked: one demo key opens the feeds.
+    """
+    path = data_dir / DEMO_KEY_FILE
+    secret = path.read_text().strip() if path.exists() else ""
+    key = ApiKey.objects.for_key(secret) if secret else None
+    made = key is None or key.name != DEMO_KEY_NAME
+    with transaction.atomic():
+        if made:
+            key, secret = api_key_issue(name=DEMO_KEY_NAME)
+        for other in ApiKey.objects.active().filter(name=DEMO_KEY_NAME).exclude(pk=key.pk):
+            other.revoke()
+    if made:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as file:
+            file.write(secret + "\n")
+    return secret, made

@@ -1,6 +1,7 @@
 """The one hook at the end of a feed answer: the ``answer_ended`` signal.
 
-The view hands every answer of a recognised key to ``report_when_sent``. Its body is
+The view hands every feed answer to ``report_when_sent``, keyless refusals (401) included;
+``key`` is None for those (the pull log records only keyed answers, the metrics all). Its body is
 wrapped in a counter of bytes that also notes whether it was sent to its end; its rows
 are counted at the source (``tally.py``: COPY's blocks, or the portable path's rows).
 When the server closes the answer (after its last byte, on a client gone away, or on an
@@ -33,7 +34,7 @@ answer_ended = Signal()
 
 @dataclass(frozen=True)
 class EndedAnswer:
-    key: ApiKey
+    key: ApiKey | None  # None: no recognised key (a 401)
     feed: str
     client: str
     format: str
@@ -70,7 +71,7 @@ class CountedBody:
 def report_when_sent(
     response: HttpResponseBase,
     *,
-    key: ApiKey,
+    key: ApiKey | None,
     feed: str,
     client: str,
     format: str,

@@ -140,7 +140,8 @@ def _waiting_for_writers(refused: Exception) -> Iterator[None]:
             outcome = "final"
     finally:
         seconds = time.monotonic() - began
-        for receiver, error in finality_waited.send_robust(sender=ensure_final, outcome=outcome, seconds=seconds):
+        heard = finality_waited.send_robust(sender=ensure_final, outcome=outcome, seconds=seconds)
+        for receiver, error in heard:
             if isinstance(error, Exception):
                 logger.warning("after a finality wait, %s failed: %s", receiver.__qualname__, type(error).__name__)
 

@@ -26,7 +26,7 @@ from django.views.decorators.http import require_safe
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
-from access.clients import Network, client_address, in_any, parse_address, parse_network
+from access.clients import Network, client_address, in_any, parse_address, parse_network, trusted_proxies
 from intarget_export.answer_end import EndedAnswer
 from intarget_export.feeds import served_feeds
 
@@ -132,6 +132,10 @@ def exposition() -> tuple[bytes, str]:
 # Who may scrape: METRICS_ALLOW, checked at startup (OperationsConfig.ready).
 BAD_ALLOW = "METRICS_ALLOW must be comma-separated networks or addresses, e.g. 127.0.0.1/32,10.0.0.0/8; {error}"
 REFUSED = "metrics are answered only to the networks in METRICS_ALLOW; this client ({client}) is not in them"
+UNKNOWN_PROXY = (
+    "metrics are not answered through a proxy that is not in TRUSTED_PROXIES: behind it, every client "
+    "would look like the proxy itself; list it there, or scrape the service directly"
+)
 
 
 def allowed_networks() -> tuple[Network, ...]:
@@ -152,6 +156,11 @@ def _parse(texts: tuple[str, ...]) -> tuple[Network, ...]:
 @require_safe
 def metrics(request: HttpRequest) -> HttpResponse:
     """``GET /metrics``: the exposition, to METRICS_ALLOW's clients; 403 JSON to others."""
+    peer = parse_address(request.META.get("REMOTE_ADDR", ""))
+    if "HTTP_X_FORWARDED_FOR" in request.META and not in_any(peer, trusted_proxies()):
+        # Fail closed: nginx on the same host with TRUSTED_PROXIES left empty would
+        # otherwise make the whole internet 127.0.0.1. A scrape never sends the header.
+        return JsonResponse({"error": UNKNOWN_PROXY}, status=403)
     client = client_address(request)
     if not in_any(parse_address(client), allowed_networks()):
         return JsonResponse({"error": REFUSED.format(client=client)}, status=403)

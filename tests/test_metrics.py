@@ -9,6 +9,7 @@ own, so the figures are exactly those of the requests made here.
 from __future__ import annotations
 
 import base64
+import json
 import os
 import signal
 import sqlite3
@@ -47,6 +48,10 @@ def scrape(server: Gunicorn, headers: dict[str, str] | None = None) -> tuple[int
 
 def value(samples: Samples, name: str, **labels: str) -> float:
     return samples.get((name, frozenset(labels.items())), 0.0)
+
+
+def served(feed: str, status: int) -> tuple[str, frozenset]:
+    return "intarget_export_feed_requests_total", frozenset({"feed": feed, "status": str(status)})
 
 
 def scrape_until(server: Gunicorn, expected: dict[tuple[str, frozenset], float], timeout: float = 10) -> Samples:
@@ -103,21 +108,29 @@ def test_feed_answers_are_counted_by_feed_and_status_across_workers(env, tmp_pat
         with lock:
             bodies[label] = bodies.get(label, 0) + len(body)
 
-    with Gunicorn(env, tmp_path / "gunicorn.log", WEB_CONCURRENCY=WORKERS, PROMETHEUS_MULTIPROC_DIR=str(folder)) as server:
-        first_workers = set(server.worker_pids())
+    with Gunicorn(
+        env, tmp_path / "gunicorn.log", WEB_CONCURRENCY=WORKERS, PROMETHEUS_MULTIPROC_DIR=str(folder)
+    ) as server:
         with ThreadPoolExecutor(8) as pool:
             list(pool.map(pull, requests))
-        scrape_until(server, {("intarget_export_feed_requests_total", frozenset({"feed": "transactions", "status": "200"})): 12})
+        first_workers = set(server.worker_pids())  # forked by now (gunicorn listens before it forks)
+        # Every answer counted (a worker counts one just after its client read it) before
+        # its worker is killed.
+        once = {
+            served("transactions", 200): 12, served("transactions", 401): 5, served("transactions", 400): 1,
+            served("users", 403): 2, served("unknown", 404): 1, served("unknown", 401): 1,
+        }
+        assert sum(once.values()) == len(requests)
+        scrape_until(server, once)
         # Kill every worker: gunicorn starts new ones, and what the dead ones counted stays.
         for pid in first_workers:
             os.kill(pid, signal.SIGKILL)
         deadline = time.monotonic() + 30
-        while not (len(set(server.worker_pids()) - first_workers) == int(WORKERS)) and time.monotonic() < deadline:
+        while len(set(server.worker_pids()) - first_workers) < int(WORKERS) and time.monotonic() < deadline:
             time.sleep(0.1)
         with ThreadPoolExecutor(8) as pool:
             list(pool.map(pull, requests))
-        expected = {("intarget_export_feed_requests_total", frozenset({"feed": "transactions", "status": "200"})): 24}
-        samples = scrape_until(server, expected)
+        samples = scrape_until(server, {label: 2 * count for label, count in once.items()})
         second_workers = set(server.worker_pids())
         processes = {int(path.stem.split("_")[-1]) for path in folder.glob("counter_*.db")}
 
@@ -150,7 +163,7 @@ def test_a_new_gunicorn_run_starts_from_zero(env, tmp_path):
     for _ in range(2):
         with Gunicorn(env, WEB_CONCURRENCY=WORKERS, PROMETHEUS_MULTIPROC_DIR=folder) as server:
             assert server.get(f"/api/transactions?{WINDOW}", key)[0] == 200
-            samples = scrape_until(server, {("intarget_export_feed_requests_total", frozenset({"feed": "transactions", "status": "200"})): 1})
+            samples = scrape_until(server, {served("transactions", 200): 1})
             assert value(samples, "intarget_export_feed_requests_total", feed="transactions", status="200") == 1
 
 
@@ -170,6 +183,16 @@ def test_metrics_are_answered_only_to_clients_in_metrics_allow(env, tmp_path):
             status, _, body = server.request("GET", "/metrics", {"X-Forwarded-For": client})
             assert status == 200, client
             assert b'intarget_export_feed_rows_total{feed="users"} 0.0' in body
+
+
+def test_metrics_are_refused_through_a_proxy_not_in_trusted_proxies(env, tmp_path):
+    """nginx on the same host with TRUSTED_PROXIES left empty: every client would look
+    like 127.0.0.1, which METRICS_ALLOW allows by default; refused instead."""
+    with Gunicorn(env, WEB_CONCURRENCY=WORKERS) as server:
+        status, _, body = server.request("GET", "/metrics", {"X-Forwarded-For": "203.0.113.9"})
+        assert status == 403
+        assert "TRUSTED_PROXIES" in json.loads(body)["error"]
+        assert server.request("GET", "/metrics")[0] == 200
 
 
 def test_metrics_answer_the_local_host_by_default_and_only_get(env, tmp_path):
@@ -217,7 +240,9 @@ def test_no_key_and_no_secret_appear_in_the_metrics(env, tmp_path):
         ):
             server.request("GET", f"/api/transactions?{WINDOW}", headers)
         server.request("GET", f"/api/{key}?{WINDOW}", {"X-Api-Key": key})  # a key as the feed name
-        samples = scrape_until(server, {("intarget_export_feed_requests_total", frozenset({"feed": "transactions", "status": "200"})): 3})
+        samples = scrape_until(
+            server, {served("transactions", 200): 3, served("transactions", 401): 1, served("unknown", 404): 1}
+        )
         _, text, _ = scrape(server)
     assert value(samples, "intarget_export_feed_requests_total", feed="transactions", status="401") == 1
     assert value(samples, "intarget_export_feed_requests_total", feed="unknown", status="404") == 1

@@ -9,6 +9,7 @@ own, so the figures are exactly those of the requests made here.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
 import os
 import signal
@@ -20,12 +21,15 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import psycopg
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from rest_framework.test import APIClient
 
 from tests.factories import TransactionFactory, at, issue_key
-from tests.servers import ROOT, Gunicorn, free_port, manage, new_key, service_env
+from tests.servers import (
+    ROOT, Gunicorn, database_url_of_tests, free_port, manage, new_key, service_env, shared_database_env,
+)
 
 WINDOW = "from=2020-10-10+07:00:00&to=2020-10-10+08:00:00"
 ROWS = 3
@@ -338,3 +342,40 @@ def test_in_a_single_process_the_metrics_count_in_memory():
     response = client.get("/api/transactions", {"from": "2020-10-10 07:00:00", "to": "2020-10-10 08:00:00"})
     b"".join(response.streaming_content)  # read to its end: the test client then closes it
     assert served() == before + 1
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_waits_for_an_open_writer_are_counted(tmp_path):
+    """PostgreSQL's wait (polling for writers that began before ``to``): a writer that
+    commits in time ("final"), and one that stays open past FINALITY_MAX_WAIT ("gave_up")."""
+    env = shared_database_env(tmp_path, FINALITY_MAX_WAIT="2")
+    key = new_key(env)
+
+    def pull_while_writing(hold: float) -> tuple[int, float]:
+        with psycopg.connect(database_url_of_tests()) as writer:
+            writer.execute(
+                "INSERT INTO payments_transaction (id, player_id, amount, currency, dir, created_at, updated_at) "
+                "VALUES ('in-flight', 'p1', '1', 'EUR', 'IN', now(), now())"
+            )
+            began = writer.execute("SELECT xact_start FROM pg_stat_activity WHERE pid = pg_backend_pid()").fetchone()[0]
+            end = began.replace(microsecond=0) + dt.timedelta(seconds=1)  # after the writer began
+            time.sleep(max(0.0, (end - dt.datetime.now(dt.timezone.utc)).total_seconds()) + 0.3)  # and ended
+            window = f"from={end - dt.timedelta(hours=1):%Y-%m-%d+%H:%M:%S}&to={end:%Y-%m-%d+%H:%M:%S}"
+            with ThreadPoolExecutor(1) as pool:
+                started = time.monotonic()
+                answer = pool.submit(server.get, f"/api/transactions?{window}", key)
+                time.sleep(hold)
+                writer.rollback()
+                status = answer.result()[0]
+                return status, time.monotonic() - started
+
+    with Gunicorn(env, WEB_CONCURRENCY=WORKERS) as server:
+        warm_up(server, key)
+        assert pull_while_writing(1)[0] == 200
+        assert pull_while_writing(3.5)[0] == 503
+        samples = scrape_until(server, {("intarget_export_finality_waits_total", frozenset({"outcome": "gave_up"})): 1})
+    assert value(samples, "intarget_export_finality_waits_total", outcome="final") == 1
+    assert value(samples, "intarget_export_finality_waits_total", outcome="gave_up") == 1
+    assert 0.3 < value(samples, "intarget_export_finality_wait_seconds_sum", outcome="final") < 1.5
+    assert 1.9 < value(samples, "intarget_export_finality_wait_seconds_sum", outcome="gave_up") < 3

@@ -292,7 +292,7 @@ PULL_LOG_DAYS = env_int("PULL_LOG_DAYS", 90)
 
 # Probes and metrics (operations/probes.py, operations/metrics.py; operations.md section 9).
 # /metrics answers only these client networks (the client address of TRUSTED_PROXIES);
-# checked when the service starts (operations/configuration.py).
+# a value that does not parse stops the service at startup (OperationsConfig.ready).
 METRICS_ALLOW = env_list("METRICS_ALLOW", "127.0.0.1/32,::1/128")
 # A prober or Prometheus talks plain HTTP to gunicorn itself, with no X-Forwarded-Proto:
 # never redirect it to HTTPS (HTTPS=true).

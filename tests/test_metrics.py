@@ -50,22 +50,27 @@ def scrape(server: Gunicorn, headers: dict[str, str] | None = None) -> tuple[int
     return status, text, samples
 
 
+def series(name: str, **labels: str) -> tuple[str, frozenset]:
+    return name, frozenset(labels.items())
+
+
 def value(samples: Samples, name: str, **labels: str) -> float:
-    return samples.get((name, frozenset(labels.items())), 0.0)
+    return samples.get(series(name, **labels), 0.0)
 
 
 def served(feed: str, status: int) -> tuple[str, frozenset]:
-    return "intarget_export_feed_requests_total", frozenset({"feed": feed, "status": str(status)})
+    return series("intarget_export_feed_requests_total", feed=feed, status=str(status))
 
 
 def scrape_until(server: Gunicorn, expected: dict[tuple[str, frozenset], float], timeout: float = 10) -> Samples:
-    """The metrics once they show ``expected``: an answer is counted when its worker closes
-    it, a moment after the client has read its last byte."""
+    """The metrics once they show ``expected`` (or after ``timeout``): an answer is counted
+    when its worker closes it, a moment after the client has read its last byte."""
     deadline = time.monotonic() + timeout
     while True:
         _, _, samples = scrape(server)
-        if all(samples.get(key, 0.0) == wanted for key, wanted in expected.items()) or time.monotonic() > deadline:
+        if all(samples.get(key, 0.0) == wanted for key, wanted in expected.items()):
             return samples
+        assert time.monotonic() < deadline, {key: samples.get(key, 0.0) for key in expected}
         time.sleep(0.1)
 
 
@@ -294,17 +299,18 @@ def test_finality_waits_are_counted_with_their_durations(env, tmp_path):
         status, headers, _ = server.get(f"/api/transactions?{WINDOW}", key)
         writer.join()
         assert status == 503 and headers["Retry-After"]
-        samples = scrape_until(server, {("intarget_export_finality_waits_total", frozenset({"outcome": "gave_up"})): 1})
+        samples = scrape_until(server, {series("intarget_export_finality_waits_total", outcome="gave_up"): 1})
     assert value(samples, "intarget_export_finality_waits_total", outcome="final") == 1
     assert value(samples, "intarget_export_finality_waits_total", outcome="gave_up") == 1
     assert value(samples, "intarget_export_finality_waits_total", outcome="no_slot") == 0
     assert value(samples, "intarget_export_finality_wait_seconds_count", outcome="final") == 1
-    # Held 1 s from just before the request; the time to reach the wait is not waited.
-    assert 0.2 < value(samples, "intarget_export_finality_wait_seconds_sum", outcome="final") < 1.0
-    assert value(samples, "intarget_export_finality_wait_seconds_bucket", outcome="final", le="1.0") == 1
+    # Held 1 s from just before the request, less the time to reach the wait, plus
+    # SQLite's busy-wait steps (up to 100 ms) and a loaded machine's scheduling.
+    assert 0.2 < value(samples, "intarget_export_finality_wait_seconds_sum", outcome="final") < 1.5
+    assert value(samples, "intarget_export_finality_wait_seconds_bucket", outcome="final", le="2.5") == 1
     assert value(samples, "intarget_export_finality_wait_seconds_bucket", outcome="final", le="0.1") == 0
     # FINALITY_MAX_WAIT, 3 s.
-    assert 2.9 < value(samples, "intarget_export_finality_wait_seconds_sum", outcome="gave_up") < 4
+    assert 2.9 < value(samples, "intarget_export_finality_wait_seconds_sum", outcome="gave_up") < 4.5
     assert value(samples, "intarget_export_finality_wait_seconds_bucket", outcome="gave_up", le="2.5") == 0
     assert value(samples, "intarget_export_finality_wait_seconds_bucket", outcome="gave_up", le="5.0") == 1
 
@@ -316,7 +322,7 @@ def test_a_request_with_no_waiting_slot_is_counted_as_such(env, tmp_path):
         writer = hold_write_lock(tmp_path / "db.sqlite3", 2)
         assert server.get(f"/api/transactions?{WINDOW}", key)[0] == 503
         writer.join()
-        samples = scrape_until(server, {("intarget_export_finality_waits_total", frozenset({"outcome": "no_slot"})): 1})
+        samples = scrape_until(server, {series("intarget_export_finality_waits_total", outcome="no_slot"): 1})
     assert value(samples, "intarget_export_finality_waits_total", outcome="no_slot") == 1
     assert value(samples, "intarget_export_finality_wait_seconds_count", outcome="no_slot") == 0
 
@@ -374,8 +380,8 @@ def test_on_postgresql_waits_for_an_open_writer_are_counted(tmp_path):
         warm_up(server, key)
         assert pull_while_writing(1)[0] == 200
         assert pull_while_writing(3.5)[0] == 503
-        samples = scrape_until(server, {("intarget_export_finality_waits_total", frozenset({"outcome": "gave_up"})): 1})
+        samples = scrape_until(server, {series("intarget_export_finality_waits_total", outcome="gave_up"): 1})
     assert value(samples, "intarget_export_finality_waits_total", outcome="final") == 1
     assert value(samples, "intarget_export_finality_waits_total", outcome="gave_up") == 1
-    assert 0.3 < value(samples, "intarget_export_finality_wait_seconds_sum", outcome="final") < 1.5
-    assert 1.9 < value(samples, "intarget_export_finality_wait_seconds_sum", outcome="gave_up") < 3
+    assert 0.3 < value(samples, "intarget_export_finality_wait_seconds_sum", outcome="final") < 2
+    assert 1.9 < value(samples, "intarget_export_finality_wait_seconds_sum", outcome="gave_up") < 3.5

@@ -98,13 +98,15 @@ def test_readyz_follows_a_postgresql_server_that_stops_freezes_and_comes_back(tm
             cluster.start()
             wait_for(server, "/readyz", 200)
             cluster.freeze()
+            latencies = []
             for _ in range(4):  # threads with a connection (cut by the probe's bound) and without (connect timeout)
                 began = time.monotonic()
                 status, _, body = probe(server, "/readyz")
-                elapsed = time.monotonic() - began
+                latencies.append(time.monotonic() - began)
                 assert status == 503, body
-                assert elapsed < 6, elapsed
                 reasons.append(body)
+            print(f"readyz on a frozen database: 503 after {', '.join(f'{s:.1f}' for s in latencies)} s")
+            assert max(latencies) < 6, latencies
             assert probe(server, "/healthz")[0] == 200
             cluster.thaw()
             wait_for(server, "/readyz", 200)

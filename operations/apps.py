@@ -13,12 +13,11 @@ class OperationsConfig(AppConfig):
     def ready(self) -> None:
         from intarget_export.answer_end import answer_ended
         from intarget_export.finality import finality_waited
-        from operations.metrics import allowed_networks, count_answer, count_finality_wait, start_series
+        from operations.metrics import allowed_networks, count_answer, count_finality_wait
         from operations.recording import record_pull
 
         # A mistyped METRICS_ALLOW stops the service at startup with its message.
         allowed_networks()
-        start_series()
         answer_ended.connect(record_pull, dispatch_uid="operations.pull_log")
         answer_ended.connect(count_answer, dispatch_uid="operations.metrics")
         finality_waited.connect(count_finality_wait, dispatch_uid="operations.metrics")

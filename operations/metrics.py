@@ -23,12 +23,18 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
+from prometheus_client import (
+    CollectorRegistry, Counter, Histogram, disable_created_metrics, generate_latest, multiprocess,
+)
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from access.clients import Network, client_address, in_any, parse_address, parse_network, trusted_proxies
 from intarget_export.answer_end import EndedAnswer
 from intarget_export.feeds import served_feeds
+
+# No `_created` series: they exist only in a single process (not in multiprocess mode),
+# and Prometheus does not need them.
+disable_created_metrics()
 
 # Our own registry, not prometheus-client's global one: /metrics shows these metrics and
 # nothing a library may have registered there.
@@ -86,9 +92,11 @@ UNKNOWN_FEED = "unknown"
 OUTCOMES = ("final", "gave_up", "no_slot")
 
 
+@cache
 def start_series() -> None:
-    """Every feed's and outcome's series at 0 from the start (OperationsConfig.ready), so
-    that a scrape shows them all before their first event, and rate() has a start."""
+    """Every feed's and outcome's series at 0, so that a scrape shows them all before their
+    first event and rate() has a start. Once per process, at its first scrape: in one
+    worker's file is enough for the sum, and a manage.py command never writes one."""
     for feed in [*served_feeds(), UNKNOWN_FEED]:
         for metric in (FEED_ROWS, FEED_BYTES, FEED_INCOMPLETE, STREAM_SECONDS):
             metric.labels(feed=feed)
@@ -120,6 +128,7 @@ def count_finality_wait(sender: object, outcome: str, seconds: float, **kwargs: 
 def exposition() -> tuple[bytes, str]:
     """The text exposition of every metric, summed over every process of the service
     when they share a PROMETHEUS_MULTIPROC_DIR; and its content type."""
+    start_series()
     folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     if not folder:
         return generate_latest(REGISTRY), CONTENT_TYPE_LATEST

@@ -10,10 +10,12 @@ nginx absorbs slow clients (a slowloris holds an nginx connection, not one of th
 gunicorn threads) and talks HTTP/1.1 to gunicorn, so broken streams stay visible.
 """
 
+import fcntl
 import glob
 import os
 import shutil
 import tempfile
+import time
 
 bind = os.getenv("BIND", "127.0.0.1:8000")
 worker_class = "gthread"
@@ -46,8 +48,33 @@ max_requests_jitter = 1000
 # gunicorn run, so that two instances on one machine never mix their counts. Left as
 # it is when the master re-reads this file (on SIGHUP), so counts survive a reload.
 METRICS_TEMP_PREFIX = "intarget-export-metrics-"
+# Held (flock) by the master and its workers while they run: a temporary folder whose lock
+# is free belongs to a gunicorn killed before on_exit (SIGKILL) and is removed.
+METRICS_LOCK = ".held"
+
+
+def remove_abandoned_metrics_folders():
+    for folder in glob.glob(os.path.join(tempfile.gettempdir(), METRICS_TEMP_PREFIX + "*")):
+        try:
+            if time.time() - os.path.getmtime(folder) < 60:
+                continue  # maybe another gunicorn starting, between making its folder and locking it
+            fd = os.open(os.path.join(folder, METRICS_LOCK), os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            finally:
+                os.close(fd)
+        except OSError:
+            continue  # held: that gunicorn still runs (or the folder is not ours to remove)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix=METRICS_TEMP_PREFIX)
+    remove_abandoned_metrics_folders()
+    _folder = tempfile.mkdtemp(prefix=METRICS_TEMP_PREFIX)
+    # A bare descriptor, never closed: inherited by every worker, it holds the lock for as
+    # long as any process of this gunicorn runs.
+    fcntl.flock(os.open(os.path.join(_folder, METRICS_LOCK), os.O_RDWR | os.O_CREAT, 0o600), fcntl.LOCK_EX)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = _folder
 
 
 def on_starting(server):

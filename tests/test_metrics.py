@@ -117,8 +117,10 @@ def test_feed_answers_are_counted_by_feed_and_status_across_workers(env, tmp_pat
         with lock:
             bodies[label] = bodies.get(label, 0) + len(body)
 
+    # Eight clients of one key at once: lift its stream cap, which is not what is tested here.
     with Gunicorn(
-        env, tmp_path / "gunicorn.log", WEB_CONCURRENCY=WORKERS, PROMETHEUS_MULTIPROC_DIR=str(folder)
+        env, tmp_path / "gunicorn.log", WEB_CONCURRENCY=WORKERS, PROMETHEUS_MULTIPROC_DIR=str(folder),
+        API_MAX_STREAMS="100",
     ) as server:
         with ThreadPoolExecutor(8) as pool:
             list(pool.map(pull, requests))
@@ -280,7 +282,8 @@ def hold_write_lock(db: Path, seconds: float) -> threading.Thread:
 
 def warm_up(server: Gunicorn, key: str) -> None:
     """Every worker booted and serving, before a test holds the write lock: a worker's
-    first request takes a second or more, and a lock held that long would be gone."""
+    first request takes a second or more, and a lock held that long would be gone.
+    (Some may be refused by the key's stream cap: they warm up all the same.)"""
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(lambda _: server.get(f"/api/transactions?{WINDOW}", key), range(16)))
 

@@ -76,6 +76,11 @@ if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
     fcntl.flock(os.open(os.path.join(_folder, METRICS_LOCK), os.O_RDWR | os.O_CREAT, 0o600), fcntl.LOCK_EX)
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = _folder
 
+# Imported now, with the folder set, not in child_exit: that runs in the master's SIGCHLD
+# handler, and a second worker's exit during the (slow) first import re-entered it and
+# crashed the master with a half-imported module. (The master creates no metric.)
+from prometheus_client import multiprocess  # noqa: E402
+
 
 def on_starting(server):
     """Master start: empty the folder, as prometheus-client requires; values left by an
@@ -89,8 +94,6 @@ def on_starting(server):
 def child_exit(server, worker):
     """A worker ended (recycled, killed): its live values stop counting. Its counters stay,
     so totals never go back when a worker is replaced."""
-    from prometheus_client import multiprocess
-
     multiprocess.mark_process_dead(worker.pid)
 
 

@@ -14,7 +14,9 @@ own process) the values live in this process's memory.
 
 from __future__ import annotations
 
+import glob
 import os
+from collections.abc import Iterable
 from functools import cache
 
 from django.conf import settings
@@ -27,6 +29,7 @@ from prometheus_client import (
     CollectorRegistry, Counter, Histogram, disable_created_metrics, generate_latest, multiprocess,
 )
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from prometheus_client.metrics_core import Metric
 
 from access.clients import Network, client_address, in_any, parse_address, parse_network, trusted_proxies
 from intarget_export.answer_end import EndedAnswer
@@ -134,8 +137,29 @@ def exposition() -> tuple[bytes, str]:
         return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
     # A registry per scrape, as prometheus-client's multiprocess documentation asks.
     registry = CollectorRegistry()
-    multiprocess.MultiProcessCollector(registry, path=folder)
+    registry.register(_WorkerFiles(folder))
     return generate_latest(registry), CONTENT_TYPE_LATEST
+
+
+class _WorkerFiles:
+    """prometheus-client's MultiProcessCollector, less the files of a worker that is just
+    starting: such a file is created empty and then sized, and reading it in between
+    raised struct.error, a 500 for the scrape (seen when workers were replaced)."""
+
+    def __init__(self, folder: str):
+        self.folder = folder
+
+    def collect(self) -> Iterable[Metric]:
+        return multiprocess.MultiProcessCollector.merge(
+            [path for path in glob.glob(os.path.join(self.folder, "*.db")) if _size(path) > 0], accumulate=True
+        )
+
+
+def _size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:  # removed meanwhile
+        return 0
 
 
 # Who may scrape: METRICS_ALLOW, checked at startup (OperationsConfig.ready).

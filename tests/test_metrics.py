@@ -178,6 +178,18 @@ def test_a_new_gunicorn_run_starts_from_zero(env, tmp_path):
             assert value(samples, "intarget_export_feed_requests_total", feed="transactions", status="200") == 1
 
 
+def test_a_scrape_while_a_worker_starts_its_file_is_answered(env, tmp_path):
+    """A starting worker creates its file empty, then sizes it: a scrape in between once
+    answered 500 (prometheus-client's reader needs the file's header)."""
+    key = new_key(env)
+    folder = tmp_path / "metrics"
+    with Gunicorn(env, WEB_CONCURRENCY=WORKERS, PROMETHEUS_MULTIPROC_DIR=str(folder)) as server:
+        assert server.get(f"/api/transactions?{WINDOW}", key)[0] == 200
+        (folder / "counter_999999.db").touch()  # as a worker leaves it for a moment
+        samples = scrape_until(server, {served("transactions", 200): 1})
+    assert value(samples, "intarget_export_feed_rows_total", feed="transactions") == ROWS
+
+
 def test_metrics_are_answered_only_to_clients_in_metrics_allow(env, tmp_path):
     """The client address is the one of section 6: through a trusted proxy, the
     X-Forwarded-For hop; outside METRICS_ALLOW, 403 JSON."""

@@ -1,8 +1,10 @@
 """The one hook at the end of a feed answer: the ``answer_ended`` signal.
 
-The view hands every answer of a recognised key to ``report_when_sent``. Its body is
-wrapped in a counter of bytes that also notes whether it was sent to its end; its rows
-are counted at the source (``tally.py``: COPY's blocks, or the portable path's rows).
+The view hands every feed answer to ``report_when_sent``, keyless refusals (401)
+included, with ``key`` None for those: the pull log records only keyed answers, the
+metrics count them all. Its body is wrapped in a counter of bytes that also notes
+whether it was sent to its end; its rows are counted at the source (``tally.py``:
+COPY's blocks, or the portable path's rows).
 When the server closes the answer (after its last byte, on a client gone away, or on an
 error) the signal is sent once with an ``EndedAnswer``. Whatever listens (the pull log
 and the metrics, in ``operations/``) runs after the answer was sent, so it can neither
@@ -33,7 +35,7 @@ answer_ended = Signal()
 
 @dataclass(frozen=True)
 class EndedAnswer:
-    key: ApiKey
+    key: ApiKey | None  # None: no recognised key (a 401)
     feed: str
     client: str
     format: str
@@ -70,7 +72,7 @@ class CountedBody:
 def report_when_sent(
     response: HttpResponseBase,
     *,
-    key: ApiKey,
+    key: ApiKey | None,
     feed: str,
     client: str,
     format: str,

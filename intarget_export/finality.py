@@ -16,10 +16,14 @@ Waiting never starves the process: a request that finds writers open waits only 
 gets one of ``FINALITY_MAX_WAITERS`` waiting slots (per process, fewer than its threads);
 without one it answers the same 503 at once. So the threads left over keep serving every
 other feed and key while one writer holds a table (tests/test_waiting_starvation.py).
+
+Each such wait is announced by the ``finality_waited`` signal once it ends (the metrics
+of operations/ listen), so that nothing here knows who counts them.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 import time
@@ -28,10 +32,13 @@ from contextlib import contextmanager
 
 from django.conf import settings
 from django.db import OperationalError, connection, transaction
+from django.dispatch import Signal
 from rest_framework.exceptions import APIException
 
 from intarget_export.stamping import clock, sqlite_lock_wait
 from intarget_export.window import Window
+
+logger = logging.getLogger(__name__)
 
 NOT_ENDED = "the window ends at {end}, in the future; ask again after it ends"
 WRITERS_OPEN = (
@@ -114,6 +121,30 @@ class _WaitingSlots:
 
 WAITING = _WaitingSlots()
 
+# Sent when a request's wait for writers ends, with ``outcome``: "final" (the window
+# became final), "gave_up" (503 after FINALITY_MAX_WAIT, or the database failed while
+# waiting), "no_slot" (503 at once: every waiting slot was taken); and ``seconds`` waited.
+finality_waited = Signal()
+
+
+@contextmanager
+def _waiting_for_writers(refused: Exception) -> Iterator[None]:
+    """A waiting slot for the block, which waits for the window to become final and
+    returns once it is (or raises); ``finality_waited`` is told how that ended."""
+    began = time.monotonic()
+    outcome = "no_slot"
+    try:
+        with WAITING.slot(refused=refused):
+            outcome = "gave_up"
+            yield
+            outcome = "final"
+    finally:
+        seconds = time.monotonic() - began
+        heard = finality_waited.send_robust(sender=ensure_final, outcome=outcome, seconds=seconds)
+        for receiver, error in heard:
+            if isinstance(error, Exception):
+                logger.warning("after a finality wait, %s failed: %s", receiver.__qualname__, type(error).__name__)
+
 
 def ensure_final(window: Window, tables: Sequence[str]) -> None:
     """Return once ``window`` is final; raise WindowNotFinal (425 or 503) otherwise."""
@@ -158,13 +189,13 @@ def _wait_for_postgresql_writers(window: Window, tables: Sequence[str]) -> None:
 
         if not writers_open():
             return
-        with WAITING.slot(refused=in_flight):
+        with _waiting_for_writers(refused=in_flight):
             deadline = time.monotonic() + settings.FINALITY_MAX_WAIT
             while time.monotonic() < deadline:
                 time.sleep(POLL_SECONDS)
                 if not writers_open():
                     return
-    raise in_flight
+            raise in_flight
 
 
 def check_can_see_writers() -> str | None:
@@ -192,7 +223,7 @@ def _wait_for_sqlite_writers(window: Window) -> None:
         now = lock_clock(SQLITE_FIRST_TRY)
     except OperationalError:  # "database is locked"
         try:
-            with WAITING.slot(refused=in_flight):
+            with _waiting_for_writers(refused=in_flight):
                 now = lock_clock(settings.FINALITY_MAX_WAIT)
         except OperationalError:  # still locked after the wait
             raise in_flight from None

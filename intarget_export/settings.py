@@ -329,3 +329,11 @@ SPECTACULAR_SETTINGS = {
 # STATIC_ROOT: a checkout or image where collectstatic never ran (or ran before a
 # dependency shipped new files) still serves the docs page's and the admin's files.
 WHITENOISE_USE_FINDERS = True
+
+# Probes and metrics (operations/probes.py, operations/metrics.py; operations.md section 9).
+# /metrics answers only these client networks (the client address of TRUSTED_PROXIES);
+# a value that does not parse stops the service at startup (OperationsConfig.ready).
+METRICS_ALLOW = env_list("METRICS_ALLOW", "127.0.0.1/32,::1/128")
+# A prober or Prometheus talks plain HTTP to gunicorn itself, with no X-Forwarded-Proto:
+# never redirect it to HTTPS (HTTPS=true).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]

@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 
 from intarget_export.home import home
 from intarget_export.api_docs import DocsView, SchemaView
@@ -13,6 +13,7 @@ urlpatterns = [
     # because a redirect would drop the puller's query string on some HTTP clients.
     re_path(r"^api/(?P<feed_name>[A-Za-z0-9_-]+)/?$", FeedView.as_view(), name="feed"),
     path("admin/", admin.site.urls),
+    path("", include("operations.urls")),  # /healthz, /readyz, /metrics
     path("", home, name="home"),
 ]
 

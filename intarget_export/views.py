@@ -75,17 +75,17 @@ class FeedView(APIView):
 
     def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
         response = super().finalize_response(request, response, *args, **kwargs)
-        if self.key is not None:  # a recognised key: the pull log and metrics hear of it
-            report_when_sent(
-                response,
-                key=self.key,
-                feed=self.kwargs.get("feed_name", ""),
-                client=client_address(request),
-                format=self.served_format,
-                started=self.started,
-                window=self.window,
-                tally=self.tally,
-            )
+        # The pull log (keyed answers) and the metrics (every answer) hear of it.
+        report_when_sent(
+            response,
+            key=self.key,
+            feed=self.kwargs.get("feed_name", ""),
+            client=client_address(request),
+            format=self.served_format,
+            started=self.started,
+            window=self.window,
+            tally=self.tally,
+        )
         # The key's stream slot (API_MAX_STREAMS) is held until the body has been sent.
         return hold_until_sent(request, response)
 

@@ -31,6 +31,8 @@ def _connection_failed() -> bool:
 
 
 def record_pull(sender: object, answer: EndedAnswer, **kwargs: object) -> None:
+    if answer.key is None:
+        return  # no recognised key: not a pull (operations.md section 8), only a metric
     if _connection_failed():
         # The answer already failed on the database (a stalled, dead or busy server):
         # a write now would only hold up the closing of the client's connection.

@@ -48,11 +48,11 @@ def test_readyz_answers_503_naming_the_migrations_on_a_database_never_migrated(t
 def test_readyz_answers_503_while_one_migration_is_not_applied(tmp_path):
     env = service_env(tmp_path)
     manage(env, "migrate", "-v0")
-    manage(env, "migrate", "operations", "zero", "-v0")  # as a deploy that skipped `migrate` would leave it
+    manage(env, "migrate", "privacy", "zero", "-v0")  # as a deploy that skipped `migrate` would leave it
     with Gunicorn(env, WEB_CONCURRENCY=WORKERS) as server:
         status, _, body = probe(server, "/readyz")
         assert (status, body["failed"]) == (503, "migrations")
-        assert body["error"].startswith("1 migration(s) not applied (operations.0001_")
+        assert body["error"].startswith("1 migration(s) not applied (privacy.0001_")
         manage(env, "migrate", "-v0")
         assert probe(server, "/readyz")[0] == 200  # no restart needed
 

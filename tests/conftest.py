@@ -42,7 +42,8 @@ def client_with_key(api_key) -> APIClient:
 
 
 def pytest_collection_modifyitems(config, items):
-    # Slow suites run once per CI, in the PostgreSQL pass, to keep CI short.
+    # Slow suites run once per CI, in the PostgreSQL pass, and engine-independent ones
+    # (gunicorn's workers, terminals, files) once, in the SQLite pass: CI stays short.
     if connection.vendor != "postgresql":
         skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL=postgresql://…)")
         skip_slow = pytest.mark.skip(reason="slow suite: runs in the PostgreSQL pass only")
@@ -51,3 +52,8 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(skip)
             elif "slow" in item.keywords:
                 item.add_marker(skip_slow)
+    else:
+        skip_once = pytest.mark.skip(reason="no database engine changes it: runs in the SQLite pass only")
+        for item in items:
+            if "engine_independent" in item.keywords and "postgresql" not in item.keywords:
+                item.add_marker(skip_once)

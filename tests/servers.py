@@ -4,7 +4,7 @@ manage.py commands, each in an environment of its own.
     env = service_env(tmp_path)              # its own SQLite file under tmp_path (not migrated)
     env = service_env(tmp_path, url)         # a database of the test's choosing
     env = shared_database_env(tmp_path)      # the database the test itself reads and writes
-    manage(env, "migrate", "-v0")
+    migrate(env)                             # manage.py migrate (SQLite: a copy of one run)
     key = new_key(env)
     with Gunicorn(env, tmp_path / "gunicorn.log", API_MAX_STREAMS="2") as server:
         status, headers, body = server.get("/api/users?…", key)
@@ -15,13 +15,16 @@ a service process: each test says what its server runs on.
 
 from __future__ import annotations
 
+import atexit
 import http.client
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.parse
 from pathlib import Path
@@ -89,7 +92,7 @@ def shared_database_env(data_dir: Path, **extra: str) -> dict[str, str]:
     if connection.vendor == "postgresql":
         return service_env(data_dir, database_url_of_tests(), **extra)
     env = service_env(data_dir, **extra)
-    manage(env, "migrate", "-v0")
+    migrate(env)
     return env
 
 
@@ -103,6 +106,28 @@ def manage(env: dict[str, str], *args: str) -> str:
     done = run_manage(env, *args)
     assert done.returncode == 0, f"manage.py {' '.join(args)} exited with {done.returncode}:\n{done.stderr}"
     return done.stdout
+
+
+_migrated_sqlite: list[Path] = []
+
+
+def migrate(env: dict[str, str]) -> None:
+    """``manage.py migrate`` for ``env``'s database. On the default SQLite file under
+    DATA_DIR, a copy of one real migrate of this test run (into a folder of its own),
+    since migrating anew takes a second or two per test and always makes the same file."""
+    if env.get("DATABASE_URL"):
+        manage(env, "migrate", "-v0")
+        return
+    if not _migrated_sqlite:
+        template = Path(tempfile.mkdtemp(prefix="migrated-sqlite-"))
+        atexit.register(shutil.rmtree, template, True)
+        manage({**env, "DATA_DIR": str(template)}, "migrate", "-v0")
+        # The migrating process checkpointed its WAL on exit: the file alone is the database.
+        assert not (template / "db.sqlite3-wal").exists()
+        _migrated_sqlite.append(template / "db.sqlite3")
+    target = Path(env["DATA_DIR"]) / "db.sqlite3"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(_migrated_sqlite[0], target)
 
 
 def new_key(env: dict[str, str], name: str = "tests", *options: str) -> str:

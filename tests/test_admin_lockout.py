@@ -10,7 +10,7 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.test import Client
 
-from tests.servers import Gunicorn, admin_login_page, manage, post_admin_login, service_env
+from tests.servers import admin_login_page, Gunicorn, manage, migrate, post_admin_login, service_env
 
 pytestmark = pytest.mark.django_db
 LOGIN = "/admin/login/"
@@ -105,7 +105,7 @@ def test_the_operator_sees_the_lockout_in_the_admin_and_axes_reset_lifts_it(oper
 def test_a_real_gunicorn_counts_attempts_until_the_lockout(tmp_path):
     """Through gunicorn and the CSRF-protected login form, as a browser would."""
     env = service_env(tmp_path)
-    manage(env, "migrate", "-v0")
+    migrate(env)
     manage(env, "shell", "-c", f"from django.contrib.auth.models import User; User.objects.create_superuser('op', password='{PASSWORD}')")
     with Gunicorn(env, tmp_path / "gunicorn.log") as server:
         status, form, token = admin_login_page(server)

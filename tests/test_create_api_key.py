@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 
 from access.models import ApiKey
 from tests.factories import TransactionFactory, at
-from tests.servers import manage, run_manage, service_env
+from tests.servers import migrate, run_manage, service_env
 
 pytestmark = pytest.mark.django_db
 
@@ -128,7 +128,7 @@ def test_a_bad_option_value_is_refused_by_name_and_no_key_is_made(options, named
 
 def test_a_bad_option_value_exits_non_zero_from_the_shell(tmp_path):
     env = service_env(tmp_path)
-    manage(env, "migrate", "-v0")
+    migrate(env)
     result = run_manage(env, "create_api_key", "x", "--allow-ip", "nonsense")
     assert result.returncode != 0
     assert "--allow-ip" in result.stderr and "'nonsense'" in result.stderr

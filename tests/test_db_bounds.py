@@ -18,7 +18,7 @@ from django.conf import settings
 
 from tests.pg import Background, raw_connection
 from tests.pgcluster import PostgresCluster, server_bin
-from tests.servers import Gunicorn, manage, new_key, service_env
+from tests.servers import Gunicorn, migrate, new_key, service_env
 
 postgresql = pytest.mark.postgresql
 EVENTS = "/api/sport-events?from=2020-10-10+00:00:00&to=2020-10-11+00:00:00"
@@ -93,7 +93,7 @@ def served_on_private_cluster(tmp_path_factory):
             data, cluster.create_database("intarget"), WEB_CONCURRENCY="1",
             DATABASE_STALL_TIMEOUT=str(STALL), DATABASE_CONNECT_TIMEOUT="2", DATABASE_STATEMENT_TIMEOUT="1",
         )
-        manage(env, "migrate", "-v0")
+        migrate(env)
         key = new_key(env)
         cluster.execute(
             "ALTER TABLE payments_transaction DISABLE TRIGGER stamp;"

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.contrib.staticfiles import finders
 
-from tests.servers import Gunicorn, manage, service_env
+from tests.servers import Gunicorn, migrate, service_env
 
 FEEDS = [
     "users", "contacts", "logins", "transactions", "wallets", "games", "tournaments", "sport-events", "bets",
@@ -49,7 +49,7 @@ def server(tmp_path_factory):
     data = tmp_path_factory.mktemp("docs")
     env = service_env(data)  # no DEBUG: the service's default, off
     assert "DEBUG" not in env
-    manage(env, "migrate", "-v0")
+    migrate(env)
     with Gunicorn(env, data / "gunicorn.log") as running:
         yield running
 

@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from tests.servers import Gunicorn, admin_login_page, free_port, manage, new_key, post_admin_login, service_env
+from tests.servers import admin_login_page, free_port, Gunicorn, migrate, new_key, post_admin_login, service_env
 
 PASSWORD = "Pw-d0nt-show-me-8d1f3"
 WINDOW = "from=2020-10-10+07:00:00&to=2020-10-10+08:00:00"
@@ -77,7 +77,7 @@ def test_the_log_has_the_failures_but_no_password_or_database_url(unreachable):
 def test_with_no_environment_it_starts_and_serves_plain_http_on_localhost(tmp_path):
     # Only what the test needs to stay out of the checkout: where the data goes and the port.
     env = {"PATH": os.environ["PATH"], "DATA_DIR": str(tmp_path)}
-    manage(env, "migrate", "-v0")
+    migrate(env)
     key = new_key(env, "intarget")
     secret = (tmp_path / "secret_key").read_text()
     with Gunicorn(env, tmp_path / "gunicorn.log") as server:

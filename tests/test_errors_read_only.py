@@ -10,7 +10,7 @@ import urllib.parse
 import pytest
 
 from tests.pgcluster import PrivateDatabase
-from tests.servers import Gunicorn, admin_login_page, manage, new_key, post_admin_login, service_env
+from tests.servers import admin_login_page, Gunicorn, manage, migrate, new_key, post_admin_login, service_env
 
 pytestmark = [pytest.mark.postgresql, pytest.mark.slow]
 FEEDS = ["users", "contacts", "logins", "transactions", "wallets", "games", "tournaments", "sport-events", "bets"]
@@ -21,7 +21,7 @@ def read_only_server(tmp_path_factory):
     data = tmp_path_factory.mktemp("read-only")
     database = PrivateDatabase("read_only")
     env = service_env(data, database.url)
-    manage(env, "migrate", "-v0")
+    migrate(env)
     manage(env, "seed_demo", "--players", "5")
     key = new_key(env, "ro")
     # libpq reads PGOPTIONS: every session of the service is read-only, as on a standby.

@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.pgcluster import PrivateDatabase
-from tests.servers import Gunicorn, manage, new_key, service_env
+from tests.servers import Gunicorn, manage, migrate, new_key, service_env
 
 pytestmark = pytest.mark.slow
 
@@ -45,7 +45,7 @@ def server(tmp_path_factory):
     data = tmp_path_factory.mktemp("fuzz")
     database = PrivateDatabase("fuzz_http") if connection.vendor == "postgresql" else None
     env = service_env(data, database.url if database else None)
-    manage(env, "migrate", "-v0")
+    migrate(env)
     manage(env, "seed_demo", "--players", "20")
     key = new_key(env, "fuzz")
     with Gunicorn(env, data / "gunicorn.log") as gunicorn:

@@ -8,7 +8,7 @@ import sqlite3
 
 import pytest
 
-from tests.servers import Gunicorn, manage, new_key, service_env
+from tests.servers import Gunicorn, migrate, new_key, service_env
 
 ROWS = 200_000
 QUERY = "/api/transactions?from=2020-10-10+00:00:00&to=2020-10-11+00:00:00"
@@ -19,7 +19,7 @@ def server(tmp_path_factory):
     """gunicorn with gunicorn.conf.py on its own SQLite file of ROWS transactions."""
     data = tmp_path_factory.mktemp("gunicorn")
     env = service_env(data, WEB_CONCURRENCY="1")
-    manage(env, "migrate", "-v0")
+    migrate(env)
     key = new_key(env, "t")
     with sqlite3.connect(data / "db.sqlite3") as db:
         db.executemany(

@@ -4,9 +4,10 @@ a browser, JSON to API clients; never a debug page (operations.md 9)."""
 import pytest
 from django.test import Client
 
-from tests.servers import Gunicorn, manage, service_env
+from tests.servers import Gunicorn, migrate, service_env
 
-pytestmark = pytest.mark.django_db
+# No database engine changes what this checks: it runs once, in the SQLite pass.
+pytestmark = [pytest.mark.django_db, pytest.mark.engine_independent]
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
 LINKS = {"docs": "/api/docs", "schema": "/api/schema", "admin": "/admin/"}
@@ -42,7 +43,7 @@ def test_other_methods_are_refused():
 
 def test_the_shipped_server_answers_both_without_debug(tmp_path):
     env = service_env(tmp_path)  # DEBUG off, as with no environment at all
-    manage(env, "migrate", "-v0")
+    migrate(env)
     with Gunicorn(env) as server:
         status, headers, body = server.request("GET", "/", {"Accept": BROWSER})
         assert status == 200 and headers["content-type"].startswith("text/html")

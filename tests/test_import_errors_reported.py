@@ -13,7 +13,7 @@ from django.core.management.base import CommandError
 from intarget_export.import_readers import CHUNK_BYTES, MAX_FAULTS
 from payments.models import Transaction
 from tests.factories import TransactionFactory
-from tests.servers import manage, run_manage, service_env
+from tests.servers import manage, migrate, run_manage, service_env
 
 pytestmark = pytest.mark.django_db
 
@@ -181,7 +181,7 @@ def test_a_json_object_read_across_a_block_boundary_still_names_its_values_lines
 
 def test_a_refused_import_exits_non_zero_with_every_fault_and_no_traceback(tmp_path):
     env = service_env(tmp_path)
-    manage(env, "migrate", "-v0")
+    migrate(env)
     path = write(tmp_path, "t.csv", f"{HEADER}\nt1,p1,x,USD,IN,2020-10-10 07:00:00\nt2,p1,1,USD,UP,2020-10-10 07:00:00\n")
     done = run_manage(env, "import_feed", "transactions", str(path))
     assert done.returncode == 1

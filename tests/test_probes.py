@@ -10,7 +10,7 @@ import time
 import pytest
 
 from tests.pgcluster import PostgresCluster
-from tests.servers import Gunicorn, manage, service_env
+from tests.servers import Gunicorn, manage, migrate, service_env
 
 WORKERS = "2"
 
@@ -24,7 +24,7 @@ def probe(server: Gunicorn, path: str, headers: dict[str, str] | None = None) ->
 
 def test_both_answer_200_with_no_key_on_a_migrated_database(tmp_path):
     env = service_env(tmp_path)
-    manage(env, "migrate", "-v0")
+    migrate(env)
     with Gunicorn(env, WEB_CONCURRENCY=WORKERS) as server:
         for _ in range(4):  # whichever worker answers
             assert probe(server, "/healthz")[::2] == (200, {"status": "alive"})
@@ -47,20 +47,20 @@ def test_readyz_answers_503_naming_the_migrations_on_a_database_never_migrated(t
 
 def test_readyz_answers_503_while_one_migration_is_not_applied(tmp_path):
     env = service_env(tmp_path)
-    manage(env, "migrate", "-v0")
+    migrate(env)
     manage(env, "migrate", "privacy", "zero", "-v0")  # as a deploy that skipped `migrate` would leave it
     with Gunicorn(env, WEB_CONCURRENCY=WORKERS) as server:
         status, _, body = probe(server, "/readyz")
         assert (status, body["failed"]) == (503, "migrations")
         assert body["error"].startswith("1 migration(s) not applied (privacy.0001_")
-        manage(env, "migrate", "-v0")
+        migrate(env)
         assert probe(server, "/readyz")[0] == 200  # no restart needed
 
 
 def test_probes_are_not_redirected_to_https(tmp_path):
     """Behind the TLS proxy (HTTPS=true) a prober talks plain HTTP to gunicorn itself."""
     env = service_env(tmp_path, HTTPS="true", SECRET_KEY="x" * 50)
-    manage(env, "migrate", "-v0")
+    migrate(env)
     with Gunicorn(env, WEB_CONCURRENCY=WORKERS) as server:
         assert server.request("GET", "/api/users")[0] == 301  # everything else is
         assert probe(server, "/healthz")[0] == 200
@@ -88,7 +88,7 @@ def test_readyz_follows_a_postgresql_server_that_stops_freezes_and_comes_back(tm
         cluster.start()
         url = cluster.create_database("intarget")
         env = service_env(tmp_path, url, DATABASE_CONNECT_TIMEOUT="2")
-        manage(env, "migrate", "-v0")
+        migrate(env)
         with Gunicorn(env, WEB_CONCURRENCY=WORKERS) as server:
             wait_for(server, "/readyz", 200)
             cluster.stop("fast")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests import nginx
-from tests.servers import Gunicorn, manage, new_key, service_env
+from tests.servers import Gunicorn, migrate, new_key, service_env
 
 QUERY = "/api/transactions?from=2020-10-10+00:00:00&to=2020-10-11+00:00:00"
 
@@ -18,7 +18,7 @@ QUERY = "/api/transactions?from=2020-10-10+00:00:00&to=2020-10-11+00:00:00"
 def server(tmp_path_factory):
     data = tmp_path_factory.mktemp("access-log")
     env = service_env(data, WEB_CONCURRENCY="1")
-    manage(env, "migrate", "-v0")
+    migrate(env)
     key = new_key(env)
     with Gunicorn(env, data / "gunicorn.log") as gunicorn:
         yield gunicorn, key

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests import nginx
-from tests.servers import Gunicorn, free_port, manage, new_key, service_env
+from tests.servers import free_port, Gunicorn, migrate, new_key, service_env
 
 pytestmark = pytest.mark.slow
 
@@ -25,7 +25,7 @@ def deployment():
     folder = Path(tempfile.mkdtemp(prefix="intarget-limits-"))
     env = service_env(folder, None, DEBUG="False", SECRET_KEY="tests-" + "x" * 50, SECURE_SSL_REDIRECT="False",
                       ALLOWED_HOSTS="localhost,127.0.0.1")
-    manage(env, "migrate", "-v0")
+    migrate(env)
     key = new_key(env)
     gunicorn = Gunicorn(env, folder / "gunicorn.log")
     proxy = nginx.Nginx(folder / "nginx", gunicorn.port, shipped=True)

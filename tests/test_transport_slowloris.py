@@ -28,7 +28,7 @@ from pathlib import Path
 import pytest
 
 from tests import nginx
-from tests.servers import Gunicorn, manage, new_key, service_env
+from tests.servers import Gunicorn, migrate, new_key, service_env
 
 pytestmark = pytest.mark.slow
 
@@ -140,7 +140,7 @@ def start_service(folder: Path) -> tuple[Gunicorn, str]:
         folder, None, DEBUG="False", SECRET_KEY="tests-" + "x" * 50, SECURE_SSL_REDIRECT="False",
         ALLOWED_HOSTS="localhost,127.0.0.1",
     )
-    manage(env, "migrate", "-v0")
+    migrate(env)
     key = new_key(env)
     return Gunicorn(env, folder / "gunicorn.log"), key
 

@@ -20,7 +20,7 @@ import pytest
 
 from tests.factories import PlayerFactory, SportEventFactory
 from tests.pg import database_now, raw_connection
-from tests.servers import Gunicorn, manage, new_key, service_env, shared_database_env
+from tests.servers import Gunicorn, migrate, new_key, service_env, shared_database_env
 
 HOLD = float(os.getenv("STARVATION_HOLD", "20"))
 CLIENTS = 50
@@ -142,7 +142,7 @@ def test_on_sqlite_a_held_write_lock_makes_every_feed_answer_503_within_the_fina
     request meets depends on when the pullers' waits end, so only the bound is asserted;
     on PostgreSQL (the test above) an unrelated feed never waits."""
     env = service_env(tmp_path, **UNCAPPED)
-    manage(env, "migrate", "-v0")
+    migrate(env)
     key = new_key(env)
     with Gunicorn(env, tmp_path / "gunicorn.log") as server, sqlite3.connect(tmp_path / "db.sqlite3") as writer:
         assert server.get(UNRELATED, key)[0] == 200

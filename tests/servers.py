@@ -115,7 +115,8 @@ def migrate(env: dict[str, str]) -> None:
     """``manage.py migrate`` for ``env``'s database. On the default SQLite file under
     DATA_DIR, a copy of one real migrate of this test run (into a folder of its own),
     since migrating anew takes a second or two per test and always makes the same file."""
-    if env.get("DATABASE_URL"):
+    target = Path(env["DATA_DIR"]) / "db.sqlite3"
+    if env.get("DATABASE_URL") or target.exists():  # never copied over a database in use
         manage(env, "migrate", "-v0")
         return
     if not _migrated_sqlite:
@@ -125,7 +126,6 @@ def migrate(env: dict[str, str]) -> None:
         # The migrating process checkpointed its WAL on exit: the file alone is the database.
         assert not (template / "db.sqlite3-wal").exists()
         _migrated_sqlite.append(template / "db.sqlite3")
-    target = Path(env["DATA_DIR"]) / "db.sqlite3"
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(_migrated_sqlite[0], target)
 

@@ -79,10 +79,16 @@ def report_when_sent(
     started: tuple[dt.datetime, float],
     window: Window | None,
     tally: Tally | None,
+    method: str = "GET",
 ) -> HttpResponseBase:
     """Send ``answer_ended`` once ``response`` has ended. ``started``: the request's
     start, as a UTC time and a monotonic clock reading."""
-    if response.streaming:
+    if method == "HEAD":
+
+        def sent() -> tuple[int, bool]:
+            # Headers only: no body, so no window was received (sync_gaps must not count it).
+            return 0, False
+    elif response.streaming:
         body = CountedBody(response.streaming_content)  # type: ignore[attr-defined]
         response.streaming_content = body  # type: ignore[attr-defined]
 

@@ -123,9 +123,10 @@ def _copy(
                         pending.append(bytes(block))
                         size += len(block)
                 if pending:
+                    yield b"".join(pending)
+                    # Counted once taken: a client gone at this chunk never got its rows.
                     if tally is not None:
                         tally.rows += len(pending)
-                    yield b"".join(pending)
 
 
 def copy_csv(feed: Feed, window: Window, columns: Sequence[Column], tally: Tally | None = None) -> Iterator[bytes]:

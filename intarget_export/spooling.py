@@ -13,8 +13,9 @@ So an HTTP/1.0 request gets its body spooled to an anonymous temporary file firs
 - the answer then carries ``Content-Length``; a worker killed while sending leaves a
   short body that every client (and nginx) reports as an error.
 
-The file is never in the process's memory: it is written in chunks and sent by gunicorn
-with ``sendfile``. It has no name on disk (``TemporaryFile`` unlinks it at once), so its
+The file is never in the process's memory: it is written and sent in chunks. Not with
+gunicorn's ``sendfile``: the body goes through the counter of ``answer_end.py``, so that
+the pull log knows whether it was sent to its end. It has no name on disk (``TemporaryFile`` unlinks it at once), so its
 space is freed when the answer is closed, on error, and even when the worker is killed.
 It lives in ``TMPDIR`` (``tempfile.gettempdir()``), which needs room for the largest window.
 """
@@ -65,6 +66,6 @@ def spooled_response(chunks: Iterable[bytes], content_type: str) -> FileResponse
         spool.close()
         raise
     response = FileResponse(spool, content_type=content_type)
-    # Read size when the server cannot use sendfile (gunicorn uses it when it can).
+    # The size of each chunk read from the file and sent.
     response.block_size = CHUNK_SIZE
     return response

@@ -85,11 +85,15 @@ class FeedView(APIView):
             started=self.started,
             window=self.window,
             tally=self.tally,
+            method=request.method,
         )
         # The key's stream slot (API_MAX_STREAMS) is held until the body has been sent.
         return hold_until_sent(request, response)
 
     def handle_exception(self, exc: Exception) -> Any:
+        # An error answer sends no rows, even if some were read (a spooled answer whose
+        # database failed midway).
+        self.tally = None
         # Errors are answered in JSON even when CSV was negotiated (or negotiation failed).
         json = JSONRenderer()
         self.request.accepted_renderer = json

@@ -22,10 +22,12 @@ SQLITE_LOCK_WAIT = 0.05
 
 
 def _connection_failed() -> bool:
-    """The request's database connection failed (or was closed after failing): then a
-    write would first wait for a stalled server, or connect to a dead one."""
+    """The request's database connection is lost (or was closed after failing): then a
+    write would first wait for a stalled server, or connect to a dead one. A connection
+    that only saw an error (a lock timeout, a busy database: the 503s the console lists
+    as failures) still records."""
     raw = connection.connection
-    if raw is None or connection.errors_occurred:
+    if raw is None:
         return True
     return bool(getattr(raw, "broken", False) or getattr(raw, "closed", False))
 

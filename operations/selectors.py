@@ -63,8 +63,18 @@ def sync_gaps(*, key: str | None = None, feed: str | None = None) -> Iterator[Ga
         .order_by("key_name", "feed", "window_from")
         .values_list("key_name", "feed", "covered_to", "window_from")
     )
+    # An empty window ([t, t)) covers nothing but splits the gap around it in two at t:
+    # neighbouring gaps of one key and feed are one gap.
+    pending: Gap | None = None
     for key_name, feed_name, start, end in gaps:
-        yield Gap(key_name, feed_name, start, end)
+        if pending and (pending.key, pending.feed, pending.end) == (key_name, feed_name, start):
+            pending = Gap(key_name, feed_name, pending.start, end)
+            continue
+        if pending:
+            yield pending
+        pending = Gap(key_name, feed_name, start, end)
+    if pending:
+        yield pending
 
 # Pulls that went wrong: refused or failed (any status but 200), or cut off mid-body.
 FAILED = ~Q(status=200) | Q(complete=False)

@@ -100,3 +100,14 @@ def test_a_pull_over_http_1_0_is_recorded_with_its_length():
     assert int(response["Content-Length"]) == len(body)
     pull = Pull.objects.get()
     assert (pull.rows, pull.bytes, pull.complete) == (1, len(body), True)
+
+
+def test_a_head_request_is_recorded_as_no_window_received():
+    TransactionFactory(id="t0", updated_at=at("2020-10-10 07:10:00"))
+    _, secret = issue_key("InTarget")
+    response = client(secret).head("/api/transactions", WINDOW)
+    assert response.status_code == 200
+    sent(response)
+    pull = Pull.objects.get()
+    assert (pull.status, pull.rows, pull.bytes, pull.complete) == (200, 0, 0, False)
+    assert not Pull.objects.complete_windows().exists()  # so sync_gaps never counts it

@@ -69,3 +69,10 @@ def test_gaps_are_per_key_and_feed_ordered_by_key_feed_and_from():
     assert json.loads("".join(gaps("--key", "b", "--feed", "bets", "--format", "json")))[0] == {
         "key": "b", "feed": "bets", "from": "2026-12-01 10:01:00", "to": "2026-12-01 10:02:00"
     }
+
+
+def test_an_empty_window_inside_a_hole_leaves_one_gap():
+    pulled("a", "users", "2026-12-01 10:00:00", "2026-12-01 10:01:00")
+    pulled("a", "users", "2026-12-01 10:01:30", "2026-12-01 10:01:30")  # from == to: no rows, covers nothing
+    pulled("a", "users", "2026-12-01 10:03:00", "2026-12-01 10:04:00")
+    assert gaps()[1:] == ["a,users,2026-12-01 10:01:00,2026-12-01 10:03:00"]

@@ -40,11 +40,12 @@ def parse_network(text: str) -> Network:
 
 
 def trusted_proxies() -> tuple[Network, ...]:
-    return _parse_networks(tuple(settings.TRUSTED_PROXIES))
+    return parse_networks(tuple(settings.TRUSTED_PROXIES))
 
 
 @cache
-def _parse_networks(texts: tuple[str, ...]) -> tuple[Network, ...]:
+def parse_networks(texts: tuple[str, ...]) -> tuple[Network, ...]:
+    """Networks of a setting's values, parsed once per value (ValueError as parse_network)."""
     return tuple(parse_network(text) for text in texts)
 
 

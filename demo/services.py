@@ -27,7 +27,7 @@ from django.db.models import Model
 from faker import Faker
 
 from access.models import ApiKey
-from access.services import api_key_issue
+from access.services import api_key_issue, api_keys_revoke
 from demo.factories import (
     BetFactory,
     BetSelectionFactory,
@@ -383,8 +383,7 @@ def demo_key_get_or_issue(*, data_dir: Path) -> tuple[str, bool]:
     with transaction.atomic():
         if made:
             key, secret = api_key_issue(name=DEMO_KEY_NAME)
-        for other in ApiKey.objects.active().filter(name=DEMO_KEY_NAME).exclude(pk=key.pk):
-            other.revoke()
+        api_keys_revoke(keys=ApiKey.objects.filter(name=DEMO_KEY_NAME).exclude(pk=key.pk))
     if made:
         data_dir.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

@@ -31,7 +31,7 @@ from prometheus_client import (
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.metrics_core import Metric
 
-from access.clients import Network, client_address, in_any, parse_address, parse_network, trusted_proxies
+from access.clients import Network, client_address, in_any, parse_address, parse_networks, trusted_proxies
 from intarget_export.answer_end import EndedAnswer
 from intarget_export.feeds import served_feeds
 
@@ -174,14 +174,9 @@ UNKNOWN_PROXY = (
 def allowed_networks() -> tuple[Network, ...]:
     """METRICS_ALLOW parsed; ImproperlyConfigured when a value does not parse."""
     try:
-        return _parse(tuple(settings.METRICS_ALLOW))
+        return parse_networks(tuple(settings.METRICS_ALLOW))
     except ValueError as error:
         raise ImproperlyConfigured(BAD_ALLOW.format(error=error)) from None
-
-
-@cache
-def _parse(texts: tuple[str, ...]) -> tuple[Network, ...]:
-    return tuple(parse_network(text) for text in texts)
 
 
 @csrf_exempt  # read-only: other methods get 405, not CSRF's HTML 403

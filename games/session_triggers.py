@@ -1,0 +1,174 @@
+"""Database triggers that keep ``games_gamesession`` (one row per session, as the
+``games`` feed serves it) equal to the aggregation of ``games_gameaction`` from scratch.
+
+Every write of actions goes through them, whatever writes (the ORM, ``import_feed``'s
+upserts, the admin, an erasure, plain SQL on PostgreSQL), and their writes are part of
+the action write's own transaction: a window is final for the summary exactly when it is
+final for the actions (finality.py watches ``games_gameaction``).
+
+Each changed session (the old and the new session of an updated action) is recomputed
+from all of its actions, through the (session_id, created_at, id) index: counts and sums
+per bet/win, last action time, and the first action's (by time, then id) own columns.
+A session left without actions loses its row.
+
+- PostgreSQL: one statement-level trigger per event, with transition tables, so that a
+  bulk load recomputes each session once per statement, not once per row. Concurrent
+  writers of one session are serialised on its summary row (``FOR UPDATE``) before it is
+  recomputed: under READ COMMITTED the recomputing statement then sees every action of
+  whoever held the row before (they committed), and whoever comes after recomputes again.
+  Row locks live in the rows, so a load of a million sessions needs no lock table space.
+- SQLite: row-level triggers (the only kind it has). Sums use the service's exact
+  decimal aggregate (model_fields.MoneySum), registered on every connection the service
+  opens; a program writing the file with plain SQL has no such function and its write of
+  actions is refused, not half-applied (docs/no-row-lost.md: SQLite covers writes made
+  through the service).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from intarget_export.model_fields import SQLITE_DECIMAL_SUM
+
+# The first action's own columns, in the summary under the same names (id: first_action_id).
+FIRST_ACTION_COLUMNS = (
+    "player_id", "game_code", "game_name", "game_vendor", "currency", "balance_type", "ip", "user_agent", "ref_code",
+)
+AGGREGATE_COLUMNS = ("bet_count", "win_count", "bet_amount", "win_amount", "updated_at")
+SUMMARY_COLUMNS = ("session_id", "first_action_id", *FIRST_ACTION_COLUMNS, "created_at", *AGGREGATE_COLUMNS)
+
+
+def _aggregates(money_sum: str) -> str:
+    """The per-session aggregates over actions aliased ``a``, as the feed defines them."""
+    return f"""
+        COUNT(a.id) FILTER (WHERE a.action = 'bet') AS bet_count,
+        COUNT(a.id) FILTER (WHERE a.action = 'win') AS win_count,
+        COALESCE({money_sum}(a.amount) FILTER (WHERE a.action = 'bet'), 0) AS bet_amount,
+        COALESCE({money_sum}(a.amount) FILTER (WHERE a.action = 'win'), 0) AS win_amount,
+        MAX(a.created_at) AS updated_at"""
+
+
+def _recomputed(where: str, money_sum: str) -> str:
+    """SELECT of the summary rows (SUMMARY_COLUMNS) of the sessions whose actions ``a``
+    satisfy ``where``, from all of their actions. One form for both databases (SQLite has
+    no LATERAL): the first action's id per group, then that action by its key."""
+    first = ", ".join(f"f.{name}" for name in FIRST_ACTION_COLUMNS)
+    return f"""
+        SELECT g.session_id, f.id, {first}, f.created_at, {", ".join(f"g.{name}" for name in AGGREGATE_COLUMNS)}
+        FROM (
+            SELECT a.session_id, {_aggregates(money_sum)},
+                (SELECT b.id FROM games_gameaction b WHERE b.session_id = a.session_id
+                 ORDER BY b.created_at, b.id LIMIT 1) AS first_id
+            FROM games_gameaction a WHERE {where} GROUP BY a.session_id
+        ) g
+        JOIN games_gameaction f ON f.id = g.first_id"""
+
+
+_PG_SET = ", ".join(f"{name} = r.{name}" for name in SUMMARY_COLUMNS[1:])
+
+PG_INSTALL = f"""
+CREATE OR REPLACE FUNCTION games_gamesession_refresh(sessions varchar[]) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    -- A row for every session that has none yet (values replaced below), so that
+    -- there is a row to lock; ON CONFLICT waits for a concurrent writer of that row.
+    INSERT INTO games_gamesession ({", ".join(SUMMARY_COLUMNS)})
+    SELECT * FROM ({_recomputed("a.session_id = ANY(sessions)", "SUM")}) r
+    ON CONFLICT (session_id) DO NOTHING;
+    -- One writer of a session at a time, in session order (no deadlock between two).
+    PERFORM 1 FROM games_gamesession WHERE session_id = ANY(sessions) ORDER BY session_id FOR UPDATE;
+    -- A new statement, a new snapshot: every action of an earlier holder is visible.
+    UPDATE games_gamesession s SET {_PG_SET}
+    FROM ({_recomputed("a.session_id = ANY(sessions)", "SUM")}) r
+    WHERE s.session_id = r.session_id;
+    DELETE FROM games_gamesession s
+    WHERE s.session_id = ANY(sessions)
+      AND NOT EXISTS (SELECT 1 FROM games_gameaction a WHERE a.session_id = s.session_id);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION games_gamesession_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        PERFORM games_gamesession_refresh(ARRAY(SELECT DISTINCT session_id FROM new_actions ORDER BY 1));
+    ELSIF TG_OP = 'DELETE' THEN
+        PERFORM games_gamesession_refresh(ARRAY(SELECT DISTINCT session_id FROM old_actions ORDER BY 1));
+    ELSE
+        PERFORM games_gamesession_refresh(ARRAY(
+            SELECT session_id FROM new_actions UNION SELECT session_id FROM old_actions ORDER BY 1
+        ));
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION games_gamesession_truncated() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    TRUNCATE games_gamesession;
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER session_insert AFTER INSERT ON games_gameaction REFERENCING NEW TABLE AS new_actions
+    FOR EACH STATEMENT EXECUTE FUNCTION games_gamesession_changed();
+CREATE TRIGGER session_update AFTER UPDATE ON games_gameaction
+    REFERENCING OLD TABLE AS old_actions NEW TABLE AS new_actions
+    FOR EACH STATEMENT EXECUTE FUNCTION games_gamesession_changed();
+CREATE TRIGGER session_delete AFTER DELETE ON games_gameaction REFERENCING OLD TABLE AS old_actions
+    FOR EACH STATEMENT EXECUTE FUNCTION games_gamesession_changed();
+CREATE TRIGGER session_truncate AFTER TRUNCATE ON games_gameaction
+    FOR EACH STATEMENT EXECUTE FUNCTION games_gamesession_truncated();
+
+-- Sessions already loaded.
+INSERT INTO games_gamesession ({", ".join(SUMMARY_COLUMNS)})
+{_recomputed("TRUE", "SUM")};
+"""
+
+PG_UNINSTALL = """
+DROP TRIGGER IF EXISTS session_insert ON games_gameaction;
+DROP TRIGGER IF EXISTS session_update ON games_gameaction;
+DROP TRIGGER IF EXISTS session_delete ON games_gameaction;
+DROP TRIGGER IF EXISTS session_truncate ON games_gameaction;
+DROP FUNCTION IF EXISTS games_gamesession_changed();
+DROP FUNCTION IF EXISTS games_gamesession_truncated();
+DROP FUNCTION IF EXISTS games_gamesession_refresh(varchar[]);
+"""
+
+
+def _sqlite_refresh(row: str) -> str:
+    """Statements that recompute the session of ``row`` (OLD or NEW)."""
+    return f"""
+    DELETE FROM games_gamesession WHERE session_id = {row}.session_id;
+    INSERT INTO games_gamesession ({", ".join(SUMMARY_COLUMNS)})
+    {_recomputed(f"a.session_id = {row}.session_id", SQLITE_DECIMAL_SUM)};"""
+
+
+SQLITE_INSTALL = [
+    f"CREATE TRIGGER games_session_insert AFTER INSERT ON games_gameaction BEGIN {_sqlite_refresh('NEW')} END",
+    f"CREATE TRIGGER games_session_delete AFTER DELETE ON games_gameaction BEGIN {_sqlite_refresh('OLD')} END",
+    f"CREATE TRIGGER games_session_update AFTER UPDATE ON games_gameaction BEGIN "
+    f"{_sqlite_refresh('OLD')} {_sqlite_refresh('NEW')} END",
+]
+SQLITE_UNINSTALL = [
+    f"DROP TRIGGER IF EXISTS games_session_{event}" for event in ("insert", "delete", "update")
+]
+
+
+def install(apps: Any, schema_editor: Any) -> None:
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(PG_INSTALL)
+        return
+    for statement in SQLITE_INSTALL:
+        schema_editor.execute(statement)
+    # Sessions already loaded (the decimal aggregate is registered on this connection too).
+    schema_editor.execute(
+        f"INSERT INTO games_gamesession ({', '.join(SUMMARY_COLUMNS)}) "
+        + _recomputed("1", SQLITE_DECIMAL_SUM)
+    )
+
+
+def uninstall(apps: Any, schema_editor: Any) -> None:
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(PG_UNINSTALL)
+        return
+    for statement in SQLITE_UNINSTALL:
+        schema_editor.execute(statement)

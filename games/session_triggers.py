@@ -54,7 +54,7 @@ def _recomputed(where: str, money_sum: str) -> str:
     no LATERAL): the first action's id per group, then that action by its key."""
     first = ", ".join(f"f.{name}" for name in FIRST_ACTION_COLUMNS)
     return f"""
-        SELECT g.session_id, f.id, {first}, f.created_at, {", ".join(f"g.{name}" for name in AGGREGATE_COLUMNS)}
+        SELECT g.session_id, f.id AS first_action_id, {first}, f.created_at, {", ".join(f"g.{name}" for name in AGGREGATE_COLUMNS)}
         FROM (
             SELECT a.session_id, {_aggregates(money_sum)},
                 (SELECT b.id FROM games_gameaction b WHERE b.session_id = a.session_id

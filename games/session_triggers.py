@@ -103,7 +103,9 @@ $$;
 
 CREATE OR REPLACE FUNCTION games_gamesession_truncated() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    TRUNCATE games_gamesession;
+    -- DELETE, not TRUNCATE: a TRUNCATE of both tables at once (Django's flush) is still
+    -- using games_gamesession when this runs.
+    DELETE FROM games_gamesession;
     RETURN NULL;
 END
 $$;

@@ -67,21 +67,38 @@ def _recomputed(where: str, money_sum: str) -> str:
 _PG_SET = ", ".join(f"{name} = r.{name}" for name in SUMMARY_COLUMNS[1:])
 
 PG_INSTALL = f"""
+-- Sessions are joined as IN (SELECT unnest(...)), a hashed semi-join: = ANY() of a
+-- bulk load's 200k sessions would be searched linearly per action.
 CREATE OR REPLACE FUNCTION games_gamesession_refresh(sessions varchar[]) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    created varchar[];
 BEGIN
-    -- A row for every session that has none yet (values replaced below), so that
-    -- there is a row to lock; ON CONFLICT waits for a concurrent writer of that row.
-    INSERT INTO games_gamesession ({", ".join(SUMMARY_COLUMNS)})
-    SELECT * FROM ({_recomputed("a.session_id = ANY(sessions)", "SUM")}) r
-    ON CONFLICT (session_id) DO NOTHING;
-    -- One writer of a session at a time, in session order (no deadlock between two).
-    PERFORM 1 FROM games_gamesession WHERE session_id = ANY(sessions) ORDER BY session_id FOR UPDATE;
-    -- A new statement, a new snapshot: every action of an earlier holder is visible.
+    -- Sessions new to the summary get their row at once. Computed from this snapshot,
+    -- it is complete: a concurrent writer of the same session either wrote its row
+    -- first (ON CONFLICT then waits for it and skips: recomputed below) or comes to it
+    -- after us (it waits on our row and recomputes after we commit).
+    WITH inserted AS (
+        INSERT INTO games_gamesession ({", ".join(SUMMARY_COLUMNS)})
+        SELECT * FROM ({_recomputed(
+            "a.session_id IN (SELECT unnest(sessions) EXCEPT SELECT session_id FROM games_gamesession"
+            " WHERE session_id IN (SELECT unnest(sessions)))", "SUM")}) r
+        ON CONFLICT (session_id) DO NOTHING
+        RETURNING session_id
+    )
+    SELECT array_agg(session_id) INTO created FROM inserted;
+    sessions := ARRAY(SELECT unnest(sessions) EXCEPT SELECT unnest(created) ORDER BY 1);
+    IF cardinality(sessions) = 0 THEN
+        RETURN;
+    END IF;
+    -- The others: one writer of a session at a time, in session order (no deadlock
+    -- between two); then a new statement, a new snapshot, in which every action of an
+    -- earlier holder of the row is visible.
+    PERFORM 1 FROM games_gamesession WHERE session_id IN (SELECT unnest(sessions)) ORDER BY session_id FOR UPDATE;
     UPDATE games_gamesession s SET {_PG_SET}
-    FROM ({_recomputed("a.session_id = ANY(sessions)", "SUM")}) r
+    FROM ({_recomputed("a.session_id IN (SELECT unnest(sessions))", "SUM")}) r
     WHERE s.session_id = r.session_id;
     DELETE FROM games_gamesession s
-    WHERE s.session_id = ANY(sessions)
+    WHERE s.session_id IN (SELECT unnest(sessions))
       AND NOT EXISTS (SELECT 1 FROM games_gameaction a WHERE a.session_id = s.session_id);
 END
 $$;
@@ -157,7 +174,13 @@ SQLITE_UNINSTALL = [
 
 def install(apps: Any, schema_editor: Any) -> None:
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(PG_INSTALL)
+        with schema_editor.connection.cursor() as cursor:
+            # The backfill reads every action once: on a table of millions it may take
+            # minutes, past the service's bounds on one query (db_bounds.py), which are
+            # for requests. So no statement timeout, and psycopg's own cursor, which the
+            # client-side stall watchdog (a Django execute wrapper) does not bracket.
+            cursor.execute("SET LOCAL statement_timeout = 0")
+            cursor.cursor.execute(PG_INSTALL)
         return
     for statement in SQLITE_INSTALL:
         schema_editor.execute(statement)

@@ -43,8 +43,10 @@ class GameAction(StampedModel):
 
     class Meta:
         indexes = [
-            models.Index(fields=["created_at"], name="action_time"),
-            models.Index(fields=["recorded_at"], name="action_recorded"),
+            # The games feed's window selects sessions by either time: with the session
+            # in the index, an index-only scan (no visit of the wide action rows).
+            models.Index(fields=["created_at", "session_id"], name="action_time"),
+            models.Index(fields=["recorded_at", "session_id"], name="action_recorded"),
             # Serves the aggregation and the first-action lookup of a session.
             models.Index(fields=["session_id", "created_at", "id"], name="action_session"),
         ]

@@ -20,7 +20,8 @@ def game_sessions_in_window(start: dt.datetime | None, end: dt.datetime | None) 
     3. aggregate them: counts and sums per bet/win, first and last action times, and the
        descriptive columns of the first action (ordered by time, then id).
 
-    Step 1 reads the actions through their created_at and recorded_at indexes; steps 2
+    Step 1 reads the actions' (created_at, session_id) and (recorded_at, session_id)
+    indexes; steps 2
     and 3 are the session's row in ``games_gamesession``, which the database's triggers
     keep equal to that aggregation as actions are written (games/session_triggers.py), in
     the same transaction, so the one statement sees actions and sessions alike. A values
@@ -34,9 +35,13 @@ def game_sessions_in_window(start: dt.datetime | None, end: dt.datetime | None) 
     if end is not None:
         in_window &= Q(created_at__lt=end)
         recorded &= Q(recorded_at__lt=end)
-    # One subquery with both ranges (a BitmapOr of the two indexes, or one scan of the
-    # table for a wide window), hashed once: two IN lists ORed are re-scanned per session.
-    touched = GameAction.objects.filter(in_window | recorded).order_by().values("session_id")
+    # The two ranges as one list (UNION ALL, hashed once by the IN): each is an
+    # index-only scan of its (time, session_id) index. An OR of the two would read the
+    # action rows themselves (a bitmap heap scan, or the whole table for a wide window);
+    # two IN lists ORed are re-scanned per session.
+    by_time = GameAction.objects.filter(in_window).order_by().values("session_id")
+    by_recording = GameAction.objects.filter(recorded).order_by().values("session_id")
+    touched = by_time.union(by_recording, all=True)
     return (
         GameSession.objects.filter(session_id__in=touched)
         .order_by("updated_at", "session_id")

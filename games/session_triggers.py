@@ -17,8 +17,9 @@ A session left without actions loses its row.
   recomputed: under READ COMMITTED the recomputing statement then sees every action of
   whoever held the row before (they committed), and whoever comes after recomputes again.
   Row locks live in the rows, so a load of a million sessions needs no lock table space.
-- SQLite: row-level triggers (the only kind it has). Sums use the service's exact
-  decimal aggregate (model_fields.MoneySum), registered on every connection the service
+- SQLite: row-level triggers (the only kind it has). An insert adds the action to its
+  session's row; an update or delete recomputes. Sums use the service's exact decimal
+  functions (model_fields.MoneySum and intarget_decimal_add), registered on every connection the service
   opens; a program writing the file with plain SQL has no such function and its write of
   actions is refused, not half-applied (docs/no-row-lost.md: SQLite covers writes made
   through the service).
@@ -28,7 +29,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from intarget_export.model_fields import SQLITE_DECIMAL_SUM
+from intarget_export.model_fields import SQLITE_DECIMAL_ADD, SQLITE_DECIMAL_SUM
 
 # The first action's own columns, in the summary under the same names (id: first_action_id).
 FIRST_ACTION_COLUMNS = (
@@ -161,8 +162,36 @@ def _sqlite_refresh(row: str) -> str:
     {_recomputed(f"a.session_id = {row}.session_id", SQLITE_DECIMAL_SUM)};"""
 
 
+def _sqlite_added() -> str:
+    """The new action (NEW) added to its session's row: one row-level trigger per action
+    cannot afford to re-read the session (a load of 300k actions took 15 times as long),
+    so counts and sums are incremented, and the first action's columns replaced when the
+    new one comes earlier by (created_at, id). Timestamps are text on SQLite, compared as
+    text, as the aggregation compares them."""
+    def bet(kind: str, value: str, other: str) -> str:
+        return f"CASE WHEN NEW.action = '{kind}' THEN {value} ELSE {other} END"
+
+    values = {
+        "session_id": "NEW.session_id", "first_action_id": "NEW.id",
+        **{name: f"NEW.{name}" for name in FIRST_ACTION_COLUMNS}, "created_at": "NEW.created_at",
+        "bet_count": bet("bet", "1", "0"), "win_count": bet("win", "1", "0"),
+        "bet_amount": bet("bet", "NEW.amount", "'0'"), "win_amount": bet("win", "NEW.amount", "'0'"),
+        "updated_at": "NEW.created_at",
+    }
+    earlier = "(excluded.created_at, excluded.first_action_id) < (games_gamesession.created_at, games_gamesession.first_action_id)"
+    first = [name for name in SUMMARY_COLUMNS if name in ("first_action_id", "created_at", *FIRST_ACTION_COLUMNS)]
+    # Every right-hand side reads the row as it was before this update.
+    sets = [f"{name} = CASE WHEN {earlier} THEN excluded.{name} ELSE games_gamesession.{name} END" for name in first]
+    sets += [f"{name} = games_gamesession.{name} + excluded.{name}" for name in ("bet_count", "win_count")]
+    sets += [f"{name} = {SQLITE_DECIMAL_ADD}(games_gamesession.{name}, excluded.{name})" for name in ("bet_amount", "win_amount")]
+    sets += ["updated_at = max(games_gamesession.updated_at, excluded.updated_at)"]
+    return f"""
+    INSERT INTO games_gamesession ({", ".join(values)}) VALUES ({", ".join(values.values())})
+    ON CONFLICT (session_id) DO UPDATE SET {", ".join(sets)};"""
+
+
 SQLITE_INSTALL = [
-    f"CREATE TRIGGER games_session_insert AFTER INSERT ON games_gameaction BEGIN {_sqlite_refresh('NEW')} END",
+    f"CREATE TRIGGER games_session_insert AFTER INSERT ON games_gameaction BEGIN {_sqlite_added()} END",
     f"CREATE TRIGGER games_session_delete AFTER DELETE ON games_gameaction BEGIN {_sqlite_refresh('OLD')} END",
     f"CREATE TRIGGER games_session_update AFTER UPDATE ON games_gameaction BEGIN "
     f"{_sqlite_refresh('OLD')} {_sqlite_refresh('NEW')} END",

@@ -2,11 +2,13 @@
 writing actions, plain SQL and concurrent writers of one session included, leaves each
 session's row equal to the aggregation of its actions, in the writer's own transaction."""
 
+import io
 import threading
 import time
 from decimal import Decimal
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 
 from games.models import GameAction, GameSession
@@ -58,6 +60,18 @@ def test_an_upsert_of_actions_recomputes_their_sessions():
     )
     assert summary("s1")[0] == "a0"
     assert summary("s1")[3:6] == (3, 0, Decimal("2.00000001"))
+
+
+def test_a_reimport_that_moves_an_action_recomputes_both_sessions(tmp_path):
+    header = "id,session_id,player_id,game_name,currency,action,amount,created_at\n"
+    path = tmp_path / "actions.csv"
+    path.write_text(header + "a1,s1,p1,G,EUR,bet,1.5,2020-10-10 07:10:00\na2,s1,p1,G,EUR,win,4,2020-10-10 07:11:00\n")
+    call_command("import_feed", "game-actions", str(path), stdout=io.StringIO())
+    assert summary("s1")[3:7] == (1, 1, Decimal("1.5"), Decimal("4"))
+    path.write_text(header + "a2,s2,p2,G,EUR,win,4,2020-10-10 07:11:00\n")
+    call_command("import_feed", "game-actions", str(path), stdout=io.StringIO())
+    assert summary("s1")[3:7] == (1, 0, Decimal("1.5"), Decimal("0"))
+    assert summary("s2")[:2] + summary("s2")[3:7] == ("a2", "p2", 0, 1, Decimal("0"), Decimal("4"))
 
 
 def test_an_erasure_blanks_the_first_actions_ip_in_the_session_row_too():

@@ -159,7 +159,7 @@ def sqlite_path(record: Record) -> None:
     """The same 300k actions written into SQLite through the summary's triggers, then the
     day window over HTTP."""
     sys.path.insert(0, str(run.ROOT))
-    from intarget_export.model_fields import SQLITE_DECIMAL_SUM, _SQLiteDecimalSum
+    from intarget_export.model_fields import SQLITE_DECIMAL_ADD, SQLITE_DECIMAL_SUM, _sqlite_decimal_add, _SQLiteDecimalSum
 
     data = Path(tempfile.mkdtemp())
     env = {"DATABASE_URL": f"sqlite:///{data / 'db.sqlite3'}"}
@@ -184,8 +184,9 @@ def sqlite_path(record: Record) -> None:
         db.executemany(insert, ((*row, row[-1]) for row in rows))
         plain = time.perf_counter() - started
     with sqlite3.connect(data / "db.sqlite3") as db:
-        # The triggers' exact decimal sum, as the service registers it on its connections.
+        # The triggers' exact decimal functions, as the service registers them on its connections.
         db.create_aggregate(SQLITE_DECIMAL_SUM, 1, _SQLiteDecimalSum)
+        db.create_function(SQLITE_DECIMAL_ADD, 2, _sqlite_decimal_add, deterministic=True)
         started = time.perf_counter()
         db.executemany(insert, ((*row, row[-1]) for row in rows))
         loaded = time.perf_counter() - started

@@ -183,7 +183,12 @@ def _sqlite_added() -> str:
     # Every right-hand side reads the row as it was before this update.
     sets = [f"{name} = CASE WHEN {earlier} THEN excluded.{name} ELSE games_gamesession.{name} END" for name in first]
     sets += [f"{name} = games_gamesession.{name} + excluded.{name}" for name in ("bet_count", "win_count")]
-    sets += [f"{name} = {SQLITE_DECIMAL_ADD}(games_gamesession.{name}, excluded.{name})" for name in ("bet_amount", "win_amount")]
+    # Only the sum of the action's kind changes: one call of the (Python) function, not two.
+    sets += [
+        f"{kind}_amount = CASE WHEN excluded.{kind}_count = 1 THEN "
+        f"{SQLITE_DECIMAL_ADD}(games_gamesession.{kind}_amount, excluded.{kind}_amount) ELSE games_gamesession.{kind}_amount END"
+        for kind in ("bet", "win")
+    ]
     sets += ["updated_at = max(games_gamesession.updated_at, excluded.updated_at)"]
     return f"""
     INSERT INTO games_gamesession ({", ".join(values)}) VALUES ({", ".join(values.values())})

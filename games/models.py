@@ -62,8 +62,8 @@ class GameSession(models.Model):
     Written only by the database's own triggers on ``games_gameaction``
     (``games/session_triggers.py``), in the same transaction as the action write, so
     that finality, which watches the actions' table, covers it too; never by the
-    service. ``python manage.py check`` and tests/test_game_session_summary.py compare it
-    with the aggregation from scratch.
+    service (so it has no factory: GameActionFactory's rows make it).
+    tests/test_properties_games.py compares it with the aggregation from scratch.
     """
 
     session_id = external_id(primary_key=True)

@@ -23,7 +23,9 @@ import pytest
 
 from intarget_export.columns import format_money
 from tests.clients.venvs import client_venv
-from tests.servers import ROOT, Gunicorn, manage, new_key, shared_database_env
+from players.services import custom_field_define
+from tests.factories import GameActionFactory, PlayerFactory, TransactionFactory, issue_key
+from tests.servers import ROOT, Gunicorn, manage, shared_database_env
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -40,6 +42,7 @@ def stamp(moment: dt.datetime) -> str:
 
 
 def action(id: str, session: str, kind: str, amount: str, created: dt.datetime) -> dict:
+    """A game action as import_feed reads it (the service stamps it when it is loaded)."""
     return {"id": id, "session_id": session, "player_id": "062829", "game_code": "book-of-ra",
             "game_name": "Book of Ra", "currency": "EUR", "action": kind, "amount": amount,
             "balance_type": "Normal", "created_at": stamp(created)}
@@ -85,28 +88,26 @@ def test_dlt_loads_exactly_what_the_api_serves_late_actions_included(tmp_path):
     started = time.monotonic()
     python = client_venv(REQUIREMENTS)
     env = shared_database_env(tmp_path)
-    key = new_key(env, "dlt")
-    manage(env, "define_custom_field", "ltv", "decimal")
-    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+    _, key = issue_key("dlt")
+    custom_field_define(name="ltv", type="decimal")
+    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
     start = stamp(now - dt.timedelta(hours=2))
+    stored = now - dt.timedelta(seconds=5)  # stamps of the first rows: before the first run
     # s1's last action was written by the product for a minute after the run: its
     # updated_at lies after the first run's last window end.
-    load(env, tmp_path, "game-actions", [
-        action("a1", "s1", "bet", "12345678901.12345678", now - dt.timedelta(minutes=50)),
-        action("a2", "s1", "win", "0.00000001", now - dt.timedelta(minutes=49)),
-        action("a3", "s1", "bet", "1.11", now + dt.timedelta(minutes=1)),
-        action("a4", "s2", "bet", "2.52", now - dt.timedelta(minutes=10)),
-    ])
-    load(env, tmp_path, "transactions", [
-        {"id": "000123", "player_id": "062829", "amount": "12345678901.12345678", "currency": "BTC", "dir": "IN",
-         "created_at": stamp(now - dt.timedelta(minutes=30)), "updated_at": stamp(now)},
-        {"id": "t2", "player_id": "062829", "amount": "-0.00000001", "currency": "EUR", "dir": "OUT",
-         "created_at": stamp(now - dt.timedelta(minutes=20)), "updated_at": stamp(now)},
-    ])
-    load(env, tmp_path, "users", [
-        {"id": "062829", "country": "NA", "first_name": "NA", "registered_at": stamp(now - dt.timedelta(days=3)),
-         "modified_at": stamp(now), "ltv": "98765432109876543210.12"},
-    ])
+    for id, session, kind, amount, created in [
+        ("a1", "s1", "bet", "12345678901.12345678", now - dt.timedelta(minutes=50)),
+        ("a2", "s1", "win", "0.00000001", now - dt.timedelta(minutes=49)),
+        ("a3", "s1", "bet", "1.11", now + dt.timedelta(minutes=1)),
+        ("a4", "s2", "bet", "2.52", now - dt.timedelta(minutes=10)),
+    ]:
+        GameActionFactory(id=id, session_id=session, player_id="062829", action=kind, amount=Decimal(amount),
+                          created_at=created, recorded_at=stored)
+    TransactionFactory(id="000123", player_id="062829", amount=Decimal("12345678901.12345678"), currency="BTC",
+                       updated_at=stored)
+    TransactionFactory(id="t2", player_id="062829", amount=Decimal("-0.00000001"), dir="OUT", updated_at=stored)
+    PlayerFactory(id="062829", country="NA", first_name="NA", modified_at=stored,
+                  custom={"ltv": "98765432109876543210.12"})
     workdir = tmp_path / "client"
     workdir.mkdir()
     with Gunicorn(env, tmp_path / "gunicorn.log") as server:
@@ -120,7 +121,7 @@ def test_dlt_loads_exactly_what_the_api_serves_late_actions_included(tmp_path):
         load(env, tmp_path, "transactions", [
             {"id": "t2", "player_id": "062829", "amount": "99999999999999999999.99999999", "currency": "EUR",
              "dir": "OUT", "created_at": stamp(now - dt.timedelta(minutes=20)), "updated_at": stamp(now)},
-        ])
+        ])  # stamped by the service as it is loaded
         time.sleep(1.1)  # the late rows' stamps lie before the second run's last window end
         second = run_recipe(python, server, key, workdir, start)
         # Each feed's own last window end: the API's answer for the whole span it covered.

@@ -1,11 +1,11 @@
 """Benchmark: compressed answers (operations.md section 12) against plain ones and psql's COPY.
 
     .venv/bin/python bench/compression.py            # 1M transactions, 5 rounds
-    .venv/bin/python bench/compression.py --rounds 3
+    .venv/bin/python bench/compression.py --rounds 3 --keep   # then --reuse skips the seeding
     BENCH_QUICK=1 .venv/bin/python bench/compression.py   # a tenth of the data
 
 It creates ``intarget_bench`` (dropped first) with bench/run.py's seeding, 1M transactions
-(``--reuse`` keeps a database bench/run.py or an earlier run left), serves it with
+(``--reuse`` serves the one an earlier ``--keep`` run left), serves it with
 bench/run.py's gunicorn (shipped ``gunicorn.conf.py``, one worker) and times the same CSV
 window four ways per round, interleaved, so that a busy machine slows each alike:
 ``psql`` COPY of the service's own query, the plain answer, ``Accept-Encoding: gzip`` and
@@ -139,7 +139,8 @@ def write_readme(rounds: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--reuse", action="store_true", help="keep the intarget_bench database as it is")
+    parser.add_argument("--reuse", action="store_true", help="serve the intarget_bench database as it is")
+    parser.add_argument("--keep", action="store_true", help="leave intarget_bench in place afterwards")
     args = parser.parse_args()
     rows = 1_000_000 // run.SCALE
     if not args.reuse:
@@ -154,6 +155,8 @@ def main() -> None:
     finally:
         server.stop()
     write_readme(args.rounds)
+    if not args.keep:
+        run.psql(f"DROP DATABASE IF EXISTS {run.DB}", db="postgres")
 
 
 if __name__ == "__main__":

@@ -73,8 +73,7 @@ def service(tmp_path_factory, django_db_setup, django_db_blocker):
         # One process for the loads and the key (each manage.py start costs a second or two).
         key = manage(env, "shell", "-c", SETUP.format(folder=str(data))).splitlines()[-1]
         with Gunicorn(env, data / "gunicorn.log") as server:
-            server.env = env  # for the pull log's command
-            yield server, key
+            yield server, key, env
     finally:
         if "DATABASE_URL" in env:  # PostgreSQL: the test database, committed into
             with django_db_blocker.unblock():
@@ -82,7 +81,7 @@ def service(tmp_path_factory, django_db_setup, django_db_blocker):
 
 
 def get(service, path: str, accept_encoding: str | None = None, connection_class=http.client.HTTPConnection):
-    server, key = service
+    server, key, _ = service
     headers = {"Authorization": f"Bearer {key}"}
     if accept_encoding is not None:
         headers["Accept-Encoding"] = accept_encoding
@@ -192,7 +191,7 @@ def test_an_http_1_0_answer_is_compressed_before_it_is_spooled(service, coding):
 
 
 def test_a_head_request_names_the_coding_a_get_would_have(service):
-    server, key = service
+    server, key, _ = service
     status, headers, body = server.request(
         "HEAD", f"/api/transactions?{WINDOW}", {"Authorization": f"Bearer {key}", "Accept-Encoding": "gzip"}
     )
@@ -211,7 +210,7 @@ def test_an_error_answer_is_plain_json_and_varies(service):
 
 def test_a_compressed_stream_starts_at_once(service):
     """The first chunk is flushed through: the header line arrives before the rest."""
-    server, key = service
+    server, key, _ = service
     conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
     try:
         conn.request("GET", f"/api/transactions?{WINDOW}", headers={"Authorization": f"Bearer {key}",
@@ -229,7 +228,7 @@ def test_the_pull_log_counts_the_bytes_sent(service):
     path = f"/api/transactions?{WINDOW}&format=json"
     _, plain_body = get(service, path)
     _, gzip_body = get(service, path, "gzip")
-    server, _ = service
-    pulls = list(csv.DictReader(io.StringIO(manage(server.env, "pull_log", "--feed", "transactions"))))
+    _, _, env = service
+    pulls = list(csv.DictReader(io.StringIO(manage(env, "pull_log", "--feed", "transactions"))))
     sizes = {int(pull["bytes"]) for pull in pulls if pull["format"] == "json" and pull["complete"] == "true"}
     assert {len(plain_body), len(gzip_body)} <= sizes

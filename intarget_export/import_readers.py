@@ -42,6 +42,9 @@ class Fault:
     message: str
     line: int | None = None
     column: str | None = None
+    # The 1-based position of the record in the file (JSON: of the object in the array),
+    # for answers that name records rather than lines (a pushed JSON body, section 10).
+    record: int | None = None
 
     def __str__(self) -> str:
         where = ", ".join(filter(None, [f"line {self.line}" if self.line else "", f"column {self.column!r}" if self.column else ""]))
@@ -57,14 +60,15 @@ class ImportRefused(Exception):
     first fault's.
     """
 
-    def __init__(self, message: str, line: int | None = None, column: str | None = None):
-        self.faults = [Fault(message, line, column)]
+    def __init__(self, message: str, line: int | None = None, column: str | None = None, record: int | None = None):
+        self.faults = [Fault(message, line, column, record)]
         self.stopped_at_limit = False
         super().__init__()
 
     @classmethod
     def of(cls, faults: list[Fault], *, stopped_at_limit: bool = False) -> ImportRefused:
-        refused = cls(faults[0].message, faults[0].line, faults[0].column)
+        first = faults[0]
+        refused = cls(first.message, first.line, first.column, first.record)
         refused.faults, refused.stopped_at_limit = list(faults), stopped_at_limit
         return refused
 
@@ -80,6 +84,10 @@ class ImportRefused(Exception):
     def column(self) -> str | None:
         return self.faults[0].column
 
+    @property
+    def record(self) -> int | None:
+        return self.faults[0].record
+
     def __str__(self) -> str:
         if len(self.faults) == 1:
             return str(self.faults[0])
@@ -91,6 +99,7 @@ class ImportRefused(Exception):
 class Record:
     line: int  # the line the record starts on
     values: dict[str, str | None]  # column name -> cell text, None when empty/null
+    position: int = 0  # the 1-based position of the record in the file (JSON: in the array)
     # A JSON object spanning lines knows where each value is, to name a bad one's own
     # line: the lines themselves (read step by step), or the object's text to find them
     # in when asked (the fast path, which only a bad value ever asks).
@@ -214,23 +223,26 @@ def read_csv(stream: BinaryIO) -> tuple[list[str], Iterator[Record]]:
 
     def records() -> Iterator[Record]:
         line = reader.line_num + 1
+        position = 1
         pending.clear()
         try:
             for cells in reader:
                 if cells:  # csv yields [] for a blank line
                     if len(cells) != width:
-                        raise ImportRefused(f"expected {width} fields as in the header, found {len(cells)}", line=line)
+                        message = f"expected {width} fields as in the header, found {len(cells)}"
+                        raise ImportRefused(message, line=line, record=position)
                     if check_lengths:
                         for name, cell in zip(header, cells):
                             if len(cell) > MAX_FIELD_CHARS:
-                                raise ImportRefused(too_long, line=line, column=name)
-                    yield Record(line, {name: (cell if cell != "" else None) for name, cell in zip(header, cells)})
+                                raise ImportRefused(too_long, line=line, column=name, record=position)
+                    yield Record(line, {name: (cell if cell != "" else None) for name, cell in zip(header, cells)}, position)
+                    position += 1
                 line = reader.line_num + 1
                 pending.clear()
         except csv.Error as error:
             if "field limit" in str(error):
-                raise ImportRefused(too_long, line=line, column=_too_long(header, pending)) from None
-            raise ImportRefused(f"malformed CSV: {error}", line=line) from None
+                raise ImportRefused(too_long, line=line, column=_too_long(header, pending), record=position) from None
+            raise ImportRefused(f"malformed CSV: {error}", line=line, record=position) from None
 
     return header, records()
 
@@ -380,6 +392,7 @@ class _JsonReader:
         self.blocks = _text_blocks(stream)
         self.buf, self.pos, self.eof = "", 0, False
         self.line, self.counted = 1, 0  # the line number at buf[counted]
+        self.position = 1  # the position in the array of the record being read
 
     def line_at(self, pos: int) -> int:
         return self.line + self.buf.count("\n", self.counted, pos)
@@ -388,7 +401,7 @@ class _JsonReader:
         line = self.line_at(at)
         if at >= len(self.buf) and self.eof and self.buf.endswith("\n"):
             line -= 1  # the end of the file: name its last line, not the empty one after it
-        return ImportRefused(message, line=line, column=column)
+        return ImportRefused(message, line=line, column=column, record=self.position)
 
     def more(self) -> bool:
         """Append the next block, dropping what was consumed; False at the end of the file."""
@@ -419,10 +432,12 @@ class _JsonReader:
                 record = self.plain_record(match) if match is not None else None
                 if record is not None:
                     yield record
+                    self.position += 1
                     if match.group(2) == "]":  # type: ignore[union-attr]
                         break
                     continue
                 yield self.record()
+                self.position += 1
                 char = self.peek()
                 self.pos += 1
                 if char == "]":
@@ -453,7 +468,7 @@ class _JsonReader:
         self.pos = match.end()
         # Spanning lines (pretty-printed): keep its text, so a bad value's line can be found.
         source = self.buf[start:end] if self.buf.find("\n", start, end) >= 0 else None
-        return Record(self.line, values, source=source)
+        return Record(self.line, values, self.position, source=source)
 
     def record(self) -> Record:
         char = self.peek()
@@ -461,7 +476,7 @@ class _JsonReader:
             where = "the file ends inside the array" if char == "" else f"found {char!r}"
             raise self.refuse(f"expected an object {{…}} for each record of the array; {where}", self.pos)
         self.line, self.counted = self.line_at(self.pos), self.pos
-        record = Record(self.line, {})
+        record = Record(self.line, {}, self.position)
         values = record.values
         self.pos += 1
         if self.peek() == "}":

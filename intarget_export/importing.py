@@ -75,18 +75,20 @@ class FeedImporter:
     def column_faults(self, names: Iterable[str], record: Record | None = None) -> list[Fault]:
         """What is wrong with a set of columns: the CSV header's, or one JSON object's keys."""
         line = record.line if record is not None else 1
+        position = record.position if record is not None else None
         faults = []
         known = ", ".join(self.columns)
         for name in names:
             if name not in self.columns:
                 where = record.line_of(name) if record is not None else line
-                faults.append(Fault(f"unknown column for {self.feed.name}; the columns are: {known}", where, name))
+                message = f"unknown column for {self.feed.name}; the columns are: {known}"
+                faults.append(Fault(message, where, name, position))
         for column in self.columns.values():
             if not column.required or column.name in names:
                 continue
             if column.name == self.stamp_column and not self.preserve:
                 continue  # the service stamps it
-            faults.append(Fault("required column is missing", line, column.name))
+            faults.append(Fault("required column is missing", line, column.name, position))
         return faults
 
     def parse(self, record: Record) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -101,23 +103,23 @@ class FeedImporter:
             parse, target, required, is_custom, must_be_past = plan
             if text is None:
                 if required:
-                    faults.append(Fault("a value is required", record.line_of(name), name))
+                    faults.append(Fault("a value is required", record.line_of(name), name, record.position))
                     continue
                 value = None
             elif parse is None:  # free text: taken as it is, but for NUL
                 if "\x00" in text:
-                    faults.append(Fault("expected text without NUL characters", record.line_of(name), name))
+                    faults.append(Fault("expected text without NUL characters", record.line_of(name), name, record.position))
                     continue
                 value = text
             else:
                 try:
                     value = parse(text)
                 except ValueError as error:
-                    faults.append(Fault(str(error), record.line_of(name), name))
+                    faults.append(Fault(str(error), record.line_of(name), name, record.position))
                     continue
                 if must_be_past and value > self.latest_stamp:
                     message = f"{text} is in the future; a kept timestamp must be in the past"
-                    faults.append(Fault(message, record.line_of(name), name))
+                    faults.append(Fault(message, record.line_of(name), name, record.position))
                     continue
             (custom if is_custom else fields)[target] = value
         if faults:
@@ -149,7 +151,7 @@ class FeedImporter:
         keys: frozenset[str] | None = None  # the columns the current record sets
         shape: tuple[str, ...] | None = None  # the keys of the last JSON object checked
         shape_ok = True
-        first_line = 0
+        first_line = first_position = 0
         pk_field = self._pk_field()
         with transaction.atomic():
             try:
@@ -183,14 +185,14 @@ class FeedImporter:
                     # of columns (JSON) starts a new batch, which keeps the file's order.
                     if batch and (keys != batch_keys or len(batch) >= BATCH_SIZE):
                         try:
-                            self.write(batch, first_line, record.line - 1)
+                            self.write(batch, first_line, record.line - 1, first_position)
                         except ImportRefused as refused:
                             faults += refused.faults
                         batch = {}
                         if faults:
                             continue
                     if not batch:
-                        batch_keys, first_line = keys, record.line
+                        batch_keys, first_line, first_position = keys, record.line, record.position
                     pk = fields[pk_field]
                     batch.pop(pk, None)  # the same id twice: the later record wins
                     batch[pk] = (fields, custom)
@@ -200,7 +202,7 @@ class FeedImporter:
             if faults:
                 raise ImportRefused.of(faults[:MAX_FAULTS], stopped_at_limit=len(faults) >= MAX_FAULTS)
             if batch:
-                self.write(batch, first_line, None)
+                self.write(batch, first_line, None, first_position)
         if progress is not None:
             progress(count)
         return count
@@ -208,7 +210,9 @@ class FeedImporter:
     def _pk_field(self) -> str:
         return self.model._meta.pk.attname
 
-    def write(self, batch: dict[Any, tuple[dict[str, Any], dict[str, Any]]], first: int, last: int | None) -> None:
+    def write(
+        self, batch: dict[Any, tuple[dict[str, Any], dict[str, Any]]], first: int, last: int | None, position: int
+    ) -> None:
         rows = list(batch.values())
         try:
             with transaction.atomic():
@@ -218,7 +222,7 @@ class FeedImporter:
                     self._bulk_upsert(rows)
         except (DatabaseError, psycopg.Error) as error:
             lines = f"lines {first}-{last}" if last else f"lines {first}-end"
-            raise ImportRefused(f"{lines}: the database refused the rows: {error}") from None
+            raise ImportRefused(f"{lines}: the database refused the rows: {error}", record=position) from None
 
     def _bulk_upsert(self, rows: list[tuple[dict[str, Any], dict[str, Any]]]) -> None:
         """The portable path: the ORM's upsert, stamping through StampedQuerySet."""

@@ -25,8 +25,13 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiRespo
 from intarget_export import columns as kinds
 from intarget_export.columns import TIMESTAMP_FORM
 from intarget_export.feeds import Column, Feed, served_feeds
+from intarget_export.money import FORMS, PARAM
 from intarget_export.views import FeedView
 
+CONTENT_ENCODING = (
+    "Present when the request's `Accept-Encoding` accepts `gzip` or `zstd` (zstd when preferred or ranked "
+    "equal): the body is compressed and decompresses to exactly the uncompressed answer. Absent otherwise."
+)
 EXAMPLE_BASE = "https://export.example.com"
 EXAMPLE_WINDOW = "from=2020-10-10+07:00:00&to=2020-10-10+08:00:00"
 # What the API writes (columns.format_timestamp): no fraction, no offset, a space.
@@ -37,6 +42,14 @@ TIMESTAMP_PATTERN = r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$"
 WINDOW_PATTERN = (
     r"^(000[1-9]|00[1-9]\d|0[1-9]\d{2}|[1-9]\d{3})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])"
     r"[ T+]([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,6})?$"
+)
+
+# Money as plain decimal text (columns.format_money): no exponent, no thousands separator.
+MONEY_PATTERN = r"^-?\d+(\.\d+)?$"
+MONEY_PARAMETER = (
+    "`number` (the default): money columns are JSON numbers with the exact digits of the CSV cell; "
+    "`string`: JSON strings with those digits, for clients that read every JSON number as a float "
+    "(`12345678901.12345678` would become `12345678901.123457`). CSV is the same either way."
 )
 
 ERROR_COMPONENT = "Error"
@@ -52,7 +65,8 @@ ERROR_SCHEMA = {
 }
 # When each error status is answered: the README's status table, in the document.
 ERRORS = {
-    400: "`from`/`to` missing, unparsable, or `from` later than `to`; unknown `format`. `param` names the culprit.",
+    400: "`from`/`to` missing, unparsable, or `from` later than `to`; unknown `format` or `money`. "
+    "`param` names the culprit.",
     401: "No API key, or a wrong, revoked or expired one. Carries `WWW-Authenticate`.",
     403: "The key's rules refuse the request (another feed, another network, the other direction); "
     "the error names the rule.",
@@ -125,8 +139,9 @@ def column_schema(column: Column) -> dict[str, Any]:
     elif isinstance(kind, kinds.FlagWord):
         schema = {"type": "boolean"}
     elif isinstance(kind, kinds.Money):
-        # A JSON number with the exact decimal text of the CSV cell (no float on the way).
-        schema = {"type": "number", "example": 12.5}
+        # A JSON number with the exact decimal text of the CSV cell (no float on the way),
+        # or with money=string that text as a JSON string.
+        schema = {"oneOf": [{"type": "number"}, {"type": "string", "pattern": MONEY_PATTERN}], "example": 12.5}
     elif isinstance(kind, kinds.Integer):
         schema = {"type": "integer"}
     else:
@@ -208,7 +223,9 @@ class FeedSchema(AutoSchema):
             f"Window timestamp: {window_column(feed)}; `from`/`to` {window}. A row is served when "
             f"`from <= t < to`, ordered by (window timestamp, id). CSV by default (header line always "
             f"present, LF after every record); JSON with `format=json` or `Accept: application/json`. "
-            f"Times are UTC, `{TIMESTAMP_FORM}`; money is plain decimal text (a JSON number)."
+            f"Times are UTC, `{TIMESTAMP_FORM}`; money is plain decimal text (a JSON number, or a JSON "
+            f"string with `money=string`). "
+            f"With `Accept-Encoding: gzip` (or `zstd`) the body is compressed, still streamed."
         )
 
     def get_override_parameters(self) -> list[OpenApiParameter]:  # type: ignore[override]
@@ -234,11 +251,14 @@ class FeedSchema(AutoSchema):
                              required=True, description=RETRY_AFTER),
             OpenApiParameter("WWW-Authenticate", str, OpenApiParameter.HEADER, response=[401],
                              required=True, description="The challenge: `Bearer realm=\"intarget-export\"`."),
+            OpenApiParameter("Content-Encoding", str, OpenApiParameter.HEADER, response=[200], enum=["gzip", "zstd"],
+                             description=CONTENT_ENCODING),
         ]
         return [
             *window,
             OpenApiParameter("format", str, OpenApiParameter.QUERY, enum=["csv", "json"],
                              description="`csv` (the default) or `json`; wins over `Accept`."),
+            OpenApiParameter(PARAM, str, OpenApiParameter.QUERY, enum=list(FORMS), description=MONEY_PARAMETER),
             *retry,
         ]
 

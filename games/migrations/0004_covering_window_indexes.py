@@ -25,6 +25,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='gameaction',
-            index=models.Index(fields=['recorded_at', 'session_id'], name='action_recorded'),
+            index=models.Index(fields=['recorded_at', 'created_at', 'session_id'], name='action_recorded'),
         ),
     ]

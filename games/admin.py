@@ -7,7 +7,6 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from games.models import GameAction, GameSession
-from games.selectors import game_sessions_listed
 from intarget_export.admin_base import (
     ApiTextMixin,
     CappedCountPaginator,
@@ -52,7 +51,7 @@ class GameActionAdmin(FeedRowAdmin):
 
 @admin.register(GameSession)
 class GameSessionAdmin(ApiTextMixin, admin.ModelAdmin):
-    """Sessions as the games feed aggregates them (the same annotations), read only:
+    """Sessions as the games feed serves them (the rows its triggers keep), read only:
     the actions themselves are edited under Game actions."""
 
     list_display = (
@@ -79,7 +78,8 @@ class GameSessionAdmin(ApiTextMixin, admin.ModelAdmin):
     player_link = reference_column("player")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[GameSession]:
-        return game_sessions_listed(GameSession.objects.all())
+        # Newest first; the (created_at, session_id) index serves it.
+        return super().get_queryset(request).order_by("-created_at", "-session_id")
 
     @admin.display(description="session", ordering="session_id")
     def session(self, obj: GameSession) -> SafeString:

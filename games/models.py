@@ -43,8 +43,12 @@ class GameAction(StampedModel):
 
     class Meta:
         indexes = [
-            models.Index(fields=["created_at"], name="action_time"),
-            models.Index(fields=["recorded_at"], name="action_recorded"),
+            # The games feed's window selects sessions by either time: with the session
+            # in the index, an index-only scan (no visit of the wide action rows). The
+            # recording index holds created_at too, so that the actions recorded in the
+            # window that also happened in it (nearly all) are skipped inside the index.
+            models.Index(fields=["created_at", "session_id"], name="action_time"),
+            models.Index(fields=["recorded_at", "created_at", "session_id"], name="action_recorded"),
             # Serves the aggregation and the first-action lookup of a session.
             models.Index(fields=["session_id", "created_at", "id"], name="action_session"),
         ]
@@ -53,12 +57,44 @@ class GameAction(StampedModel):
         return f"{self.action} {MONEY.cell(self.amount)} {self.currency} in session {self.session_id}"
 
 
-class GameSession(GameAction):
-    """A casino game session as the ``games`` feed aggregates it, for the admin's
-    read-only list: no table of its own, a session is its first action annotated with
-    the session's aggregates (``games.selectors.game_sessions_listed``)."""
+class GameSession(models.Model):
+    """A casino game session as the ``games`` feed serves it: the aggregates over all of
+    its actions and the descriptive columns of its first action (by time, then id).
+
+    Written only by the database's own triggers on ``games_gameaction``
+    (``games/session_triggers.py``), in the same transaction as the action write, so
+    that finality, which watches the actions' table, covers it too; never by the
+    service (so it has no factory: GameActionFactory's rows make it).
+    tests/test_properties_games.py compares it with the aggregation from scratch.
+    """
+
+    session_id = external_id(primary_key=True)
+    player = loose_reference("players.Player", related_name="game_sessions")
+    # The first action: its id orders ties of created_at, as in the aggregation.
+    first_action_id = external_id()
+    game_code = optional_text()
+    game_name = models.TextField()
+    game_vendor = optional_text()
+    currency = models.CharField(max_length=16)
+    balance_type = models.CharField(max_length=16, choices=as_choices(BALANCE_KINDS), null=True, blank=True)
+    ip = optional_text()
+    user_agent = optional_text()
+    ref_code = optional_text()
+    bet_count = models.IntegerField()
+    win_count = models.IntegerField()
+    # Sums of many amounts: wider than one amount.
+    bet_amount = money(max_digits=38)
+    win_amount = money(max_digits=38)
+    created_at = models.DateTimeField()  # the first action's
+    updated_at = models.DateTimeField()  # the last action's
 
     class Meta:
-        proxy = True
         verbose_name = "game session (as the games feed serves it)"
         verbose_name_plural = "game sessions (as the games feed serves them)"
+        indexes = [
+            # The admin's list, newest first, and its drill-down by day.
+            models.Index(fields=["created_at", "session_id"], name="session_started"),
+        ]
+
+    def __str__(self) -> str:
+        return f"session {self.session_id}"

@@ -105,9 +105,18 @@ class _SQLiteDecimalSum:
         return None if self.total is None else format(self.total, "f")
 
 
+SQLITE_DECIMAL_ADD = "intarget_decimal_add"
+
+
+def _sqlite_decimal_add(left: Any, right: Any) -> str:
+    """``left + right`` exactly, for the games session triggers' running sums on SQLite."""
+    return format(Decimal(str(left)) + Decimal(str(right)), "f")
+
+
 def register_sqlite_functions(sender: Any, connection: Any, **kwargs: Any) -> None:
     if connection.vendor == "sqlite":
         connection.connection.create_aggregate(SQLITE_DECIMAL_SUM, 1, _SQLiteDecimalSum)
+        connection.connection.create_function(SQLITE_DECIMAL_ADD, 2, _sqlite_decimal_add, deterministic=True)
 
 
 def money(**kwargs: Any) -> MoneyField:

@@ -1,0 +1,233 @@
+"""Database triggers that keep ``games_gamesession`` (one row per session, as the
+``games`` feed serves it) equal to the aggregation of ``games_gameaction`` from scratch.
+
+Every write of actions goes through them, whatever writes (the ORM, ``import_feed``'s
+upserts, the admin, an erasure, plain SQL on PostgreSQL), and their writes are part of
+the action write's own transaction: a window is final for the summary exactly when it is
+final for the actions (finality.py watches ``games_gameaction``).
+
+Each changed session (the old and the new session of an updated action) is recomputed
+from all of its actions, through the (session_id, created_at, id) index: counts and sums
+per bet/win, last action time, and the first action's (by time, then id) own columns.
+A session left without actions loses its row.
+
+- PostgreSQL: one statement-level trigger per event, with transition tables, so that a
+  bulk load recomputes each session once per statement, not once per row. Concurrent
+  writers of one session are serialised on its summary row (``FOR UPDATE``) before it is
+  recomputed: under READ COMMITTED the recomputing statement then sees every action of
+  whoever held the row before (they committed), and whoever comes after recomputes again.
+  Row locks live in the rows, so a load of a million sessions needs no lock table space.
+- SQLite: row-level triggers (the only kind it has). An insert adds the action to its
+  session's row; an update or delete recomputes. Sums use the service's exact decimal
+  functions (model_fields.MoneySum and intarget_decimal_add), registered on every connection the service
+  opens; a program writing the file with plain SQL has no such function and its write of
+  actions is refused, not half-applied (docs/no-row-lost.md: SQLite covers writes made
+  through the service).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from intarget_export.model_fields import SQLITE_DECIMAL_ADD, SQLITE_DECIMAL_SUM
+
+# The first action's own columns, in the summary under the same names (id: first_action_id).
+FIRST_ACTION_COLUMNS = (
+    "player_id", "game_code", "game_name", "game_vendor", "currency", "balance_type", "ip", "user_agent", "ref_code",
+)
+AGGREGATE_COLUMNS = ("bet_count", "win_count", "bet_amount", "win_amount", "updated_at")
+SUMMARY_COLUMNS = ("session_id", "first_action_id", *FIRST_ACTION_COLUMNS, "created_at", *AGGREGATE_COLUMNS)
+
+
+def _aggregates(money_sum: str) -> str:
+    """The per-session aggregates over actions aliased ``a``, as the feed defines them."""
+    return f"""
+        COUNT(a.id) FILTER (WHERE a.action = 'bet') AS bet_count,
+        COUNT(a.id) FILTER (WHERE a.action = 'win') AS win_count,
+        COALESCE({money_sum}(a.amount) FILTER (WHERE a.action = 'bet'), 0) AS bet_amount,
+        COALESCE({money_sum}(a.amount) FILTER (WHERE a.action = 'win'), 0) AS win_amount,
+        MAX(a.created_at) AS updated_at"""
+
+
+def _recomputed(where: str, money_sum: str) -> str:
+    """SELECT of the summary rows (SUMMARY_COLUMNS) of the sessions whose actions ``a``
+    satisfy ``where``, from all of their actions. One form for both databases (SQLite has
+    no LATERAL): the first action's id per group, then that action by its key."""
+    first = ", ".join(f"f.{name}" for name in FIRST_ACTION_COLUMNS)
+    return f"""
+        SELECT g.session_id, f.id AS first_action_id, {first}, f.created_at, {", ".join(f"g.{name}" for name in AGGREGATE_COLUMNS)}
+        FROM (
+            SELECT a.session_id, {_aggregates(money_sum)},
+                (SELECT b.id FROM games_gameaction b WHERE b.session_id = a.session_id
+                 ORDER BY b.created_at, b.id LIMIT 1) AS first_id
+            FROM games_gameaction a WHERE {where} GROUP BY a.session_id
+        ) g
+        JOIN games_gameaction f ON f.id = g.first_id"""
+
+
+_PG_SET = ", ".join(f"{name} = r.{name}" for name in SUMMARY_COLUMNS[1:])
+
+PG_INSTALL = f"""
+-- Sessions are joined as IN (SELECT unnest(...)), a hashed semi-join: = ANY() of a
+-- bulk load's 200k sessions would be searched linearly per action.
+CREATE OR REPLACE FUNCTION games_gamesession_refresh(sessions varchar[]) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    created varchar[];
+BEGIN
+    -- Sessions new to the summary get their row at once. Computed from this snapshot,
+    -- it is complete: a concurrent writer of the same session either wrote its row
+    -- first (ON CONFLICT then waits for it and skips: recomputed below) or comes to it
+    -- after us (it waits on our row and recomputes after we commit).
+    WITH inserted AS (
+        INSERT INTO games_gamesession ({", ".join(SUMMARY_COLUMNS)})
+        SELECT * FROM ({_recomputed(
+            "a.session_id IN (SELECT unnest(sessions) EXCEPT SELECT session_id FROM games_gamesession"
+            " WHERE session_id IN (SELECT unnest(sessions)))", "SUM")}) r
+        ON CONFLICT (session_id) DO NOTHING
+        RETURNING session_id
+    )
+    SELECT array_agg(session_id) INTO created FROM inserted;
+    sessions := ARRAY(SELECT unnest(sessions) EXCEPT SELECT unnest(created) ORDER BY 1);
+    IF cardinality(sessions) = 0 THEN
+        RETURN;
+    END IF;
+    -- The others: one writer of a session at a time, in session order (no deadlock
+    -- between two); then a new statement, a new snapshot, in which every action of an
+    -- earlier holder of the row is visible.
+    PERFORM 1 FROM games_gamesession WHERE session_id IN (SELECT unnest(sessions)) ORDER BY session_id FOR UPDATE;
+    UPDATE games_gamesession s SET {_PG_SET}
+    FROM ({_recomputed("a.session_id IN (SELECT unnest(sessions))", "SUM")}) r
+    WHERE s.session_id = r.session_id;
+    DELETE FROM games_gamesession s
+    WHERE s.session_id IN (SELECT unnest(sessions))
+      AND NOT EXISTS (SELECT 1 FROM games_gameaction a WHERE a.session_id = s.session_id);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION games_gamesession_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        PERFORM games_gamesession_refresh(ARRAY(SELECT DISTINCT session_id FROM new_actions ORDER BY 1));
+    ELSIF TG_OP = 'DELETE' THEN
+        PERFORM games_gamesession_refresh(ARRAY(SELECT DISTINCT session_id FROM old_actions ORDER BY 1));
+    ELSE
+        PERFORM games_gamesession_refresh(ARRAY(
+            SELECT session_id FROM new_actions UNION SELECT session_id FROM old_actions ORDER BY 1
+        ));
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION games_gamesession_truncated() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    -- DELETE, not TRUNCATE: a TRUNCATE of both tables at once (Django's flush) is still
+    -- using games_gamesession when this runs.
+    DELETE FROM games_gamesession;
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER session_insert AFTER INSERT ON games_gameaction REFERENCING NEW TABLE AS new_actions
+    FOR EACH STATEMENT EXECUTE FUNCTION games_gamesession_changed();
+CREATE TRIGGER session_update AFTER UPDATE ON games_gameaction
+    REFERENCING OLD TABLE AS old_actions NEW TABLE AS new_actions
+    FOR EACH STATEMENT EXECUTE FUNCTION games_gamesession_changed();
+CREATE TRIGGER session_delete AFTER DELETE ON games_gameaction REFERENCING OLD TABLE AS old_actions
+    FOR EACH STATEMENT EXECUTE FUNCTION games_gamesession_changed();
+CREATE TRIGGER session_truncate AFTER TRUNCATE ON games_gameaction
+    FOR EACH STATEMENT EXECUTE FUNCTION games_gamesession_truncated();
+
+-- Sessions already loaded.
+INSERT INTO games_gamesession ({", ".join(SUMMARY_COLUMNS)})
+{_recomputed("TRUE", "SUM")};
+"""
+
+PG_UNINSTALL = """
+DROP TRIGGER IF EXISTS session_insert ON games_gameaction;
+DROP TRIGGER IF EXISTS session_update ON games_gameaction;
+DROP TRIGGER IF EXISTS session_delete ON games_gameaction;
+DROP TRIGGER IF EXISTS session_truncate ON games_gameaction;
+DROP FUNCTION IF EXISTS games_gamesession_changed();
+DROP FUNCTION IF EXISTS games_gamesession_truncated();
+DROP FUNCTION IF EXISTS games_gamesession_refresh(varchar[]);
+"""
+
+
+def _sqlite_refresh(row: str) -> str:
+    """Statements that recompute the session of ``row`` (OLD or NEW)."""
+    return f"""
+    DELETE FROM games_gamesession WHERE session_id = {row}.session_id;
+    INSERT INTO games_gamesession ({", ".join(SUMMARY_COLUMNS)})
+    {_recomputed(f"a.session_id = {row}.session_id", SQLITE_DECIMAL_SUM)};"""
+
+
+def _sqlite_added() -> str:
+    """The new action (NEW) added to its session's row: one row-level trigger per action
+    cannot afford to re-read the session (a load of 300k actions took 15 times as long),
+    so counts and sums are incremented, and the first action's columns replaced when the
+    new one comes earlier by (created_at, id). Timestamps are text on SQLite, compared as
+    text, as the aggregation compares them."""
+    def bet(kind: str, value: str, other: str) -> str:
+        return f"CASE WHEN NEW.action = '{kind}' THEN {value} ELSE {other} END"
+
+    values = {
+        "session_id": "NEW.session_id", "first_action_id": "NEW.id",
+        **{name: f"NEW.{name}" for name in FIRST_ACTION_COLUMNS}, "created_at": "NEW.created_at",
+        "bet_count": bet("bet", "1", "0"), "win_count": bet("win", "1", "0"),
+        "bet_amount": bet("bet", "NEW.amount", "'0'"), "win_amount": bet("win", "NEW.amount", "'0'"),
+        "updated_at": "NEW.created_at",
+    }
+    earlier = "(excluded.created_at, excluded.first_action_id) < (games_gamesession.created_at, games_gamesession.first_action_id)"
+    first = [name for name in SUMMARY_COLUMNS if name in ("first_action_id", "created_at", *FIRST_ACTION_COLUMNS)]
+    # Every right-hand side reads the row as it was before this update.
+    sets = [f"{name} = CASE WHEN {earlier} THEN excluded.{name} ELSE games_gamesession.{name} END" for name in first]
+    sets += [f"{name} = games_gamesession.{name} + excluded.{name}" for name in ("bet_count", "win_count")]
+    # Only the sum of the action's kind changes: one call of the (Python) function, not two.
+    sets += [
+        f"{kind}_amount = CASE WHEN excluded.{kind}_count = 1 THEN "
+        f"{SQLITE_DECIMAL_ADD}(games_gamesession.{kind}_amount, excluded.{kind}_amount) ELSE games_gamesession.{kind}_amount END"
+        for kind in ("bet", "win")
+    ]
+    sets += ["updated_at = max(games_gamesession.updated_at, excluded.updated_at)"]
+    return f"""
+    INSERT INTO games_gamesession ({", ".join(values)}) VALUES ({", ".join(values.values())})
+    ON CONFLICT (session_id) DO UPDATE SET {", ".join(sets)};"""
+
+
+SQLITE_INSTALL = [
+    f"CREATE TRIGGER games_session_insert AFTER INSERT ON games_gameaction BEGIN {_sqlite_added()} END",
+    f"CREATE TRIGGER games_session_delete AFTER DELETE ON games_gameaction BEGIN {_sqlite_refresh('OLD')} END",
+    f"CREATE TRIGGER games_session_update AFTER UPDATE ON games_gameaction BEGIN "
+    f"{_sqlite_refresh('OLD')} {_sqlite_refresh('NEW')} END",
+]
+SQLITE_UNINSTALL = [
+    f"DROP TRIGGER IF EXISTS games_session_{event}" for event in ("insert", "delete", "update")
+]
+
+
+def install(apps: Any, schema_editor: Any) -> None:
+    if schema_editor.connection.vendor == "postgresql":
+        with schema_editor.connection.cursor() as cursor:
+            # The backfill reads every action once: on a table of millions it may take
+            # minutes, past the service's bounds on one query (db_bounds.py), which are
+            # for requests. So no statement timeout, and psycopg's own cursor, which the
+            # client-side stall watchdog (a Django execute wrapper) does not bracket.
+            cursor.execute("SET LOCAL statement_timeout = 0")
+            cursor.cursor.execute(PG_INSTALL)
+        return
+    for statement in SQLITE_INSTALL:
+        schema_editor.execute(statement)
+    # Sessions already loaded (the decimal aggregate is registered on this connection too).
+    schema_editor.execute(
+        f"INSERT INTO games_gamesession ({', '.join(SUMMARY_COLUMNS)}) "
+        + _recomputed("1", SQLITE_DECIMAL_SUM)
+    )
+
+
+def uninstall(apps: Any, schema_editor: Any) -> None:
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(PG_UNINSTALL)
+        return
+    for statement in SQLITE_UNINSTALL:
+        schema_editor.execute(statement)

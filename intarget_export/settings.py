@@ -260,6 +260,9 @@ TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "")
 # Per key, counted across every worker, process and instance in the shared cache below.
 API_RATE_LIMIT = os.getenv("API_RATE_LIMIT") or "600/min"
 API_MAX_STREAMS = env_int("API_MAX_STREAMS", 4)
+# The largest push body (POST /api/<feed>), in bytes: a larger one answers 413
+# (intarget_export/push_body.py). deploy/nginx.conf's client_max_body_size must be above it.
+PUSH_MAX_BYTES = env_int("PUSH_MAX_BYTES", 50 * 2**20)
 
 # The shared cache holds the limits' counts and stream slots, so it must be shared by
 # every process: Redis when REDIS_URL is set; else, on PostgreSQL, the service's own

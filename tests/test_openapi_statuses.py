@@ -43,6 +43,8 @@ def assert_as_documented(doc: dict, feed: str, response) -> None:
 
 def test_every_feed_documents_its_200_in_both_formats_and_every_error(doc):
     for path, item in doc["paths"].items():
+        if "get" not in item:
+            continue  # game-actions is only pushed: tests/test_openapi_push.py
         responses = item["get"]["responses"]
         assert list(responses) == ["200", *ERRORS], path
         assert list(responses["200"]["content"]) == ["text/csv", "application/json"]

@@ -30,17 +30,22 @@ def peak_rss(pid: int) -> int:
     return int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1)) * 1024
 
 
+# About 1 KiB a row, mostly its comment: 50 MiB is some 50k rows, so the test takes
+# seconds, while a batch of rows in memory is several MiB (what a leak would add to).
+COMMENT = b"a long comment " * 64
+
+
 def rows(total: int, prefix: str) -> Iterator[bytes]:
-    """CSV of about ``total`` bytes, in blocks of about 64 KiB; the header first."""
+    """CSV of about ``total`` bytes, in blocks of about 100 KiB; the header first."""
     yield HEADER
     sent, n = len(HEADER), 0
     while sent < total:
         block = b"".join(
-            b"%s%d,p%d,%d.25,EUR,IN,2020-10-10 07:00:00,a comment of some length for row %d\n"
-            % (prefix.encode(), n + i, (n + i) % 1000, n + i, n + i)
-            for i in range(1000)
+            b"%s%d,p%d,%d.25,EUR,IN,2020-10-10 07:00:00,%s%d\n"
+            % (prefix.encode(), n + i, (n + i) % 1000, n + i, COMMENT, n + i)
+            for i in range(100)
         )
-        n += 1000
+        n += 100
         sent += len(block)
         yield block
 
@@ -76,7 +81,8 @@ def test_a_50_mib_push_keeps_the_workers_memory_flat(served, framing):
     server, key = served
     (worker,) = server.worker_pids()
     # Warm up: imports, connections and the first batch's allocations are not the body's.
-    assert push(server, key, rows(2 * 2**20, f"warm-{framing}-"), None)[0] == 200
+    warm = push(server, key, rows(2 * 2**20, f"warm-{framing}-"), None)
+    assert warm[0] == 200, warm
     before = peak_rss(worker)
     # Just under the limit (a block may overshoot the target by one block).
     body = b"".join(rows(BODY_BYTES - 2**17, f"{framing}-"))  # here, in the test, not in the worker

@@ -27,6 +27,7 @@ from intarget_export.tally import Tally
 from intarget_export.window import parse_window
 
 UNKNOWN_FEED = "unknown feed {name!r}; the feeds are: {names}"
+NOT_SERVED = "{name} is not served: it is only pushed (POST); the feeds are: {names}"
 
 
 class FeedView(APIView):
@@ -91,6 +92,9 @@ class FeedView(APIView):
     def get(self, request: Request, feed_name: str) -> StreamingHttpResponse:
         feeds = served_feeds()
         feed = feeds.get(feed_name)
+        if feed is None and feed_name in registry():
+            # game-actions: a push target (POST), never served.
+            raise MethodNotAllowed(request.method, detail=NOT_SERVED.format(name=feed_name, names=", ".join(feeds)))
         if feed is None:
             raise Http404(UNKNOWN_FEED.format(name=feed_name, names=", ".join(feeds)))
         window = self.window = parse_window(request.query_params, optional=feed.window_optional)

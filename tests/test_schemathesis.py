@@ -81,7 +81,7 @@ def test_schemathesis_finds_no_5xx_and_no_answer_off_the_document(tmp_path):
         # JSON scalar as its text (`"12.5"` and `12.5` are one cell, as import_feed reads
         # them), so a body off the document's types may still be a good push.
         pushed = run(
-            server, tmp_path, "--phases", "examples,coverage,fuzzing", "--max-examples", "20",
+            server, tmp_path, "--phases", "examples,coverage,fuzzing", "--max-examples", "10",
             "--include-method", "POST", "--exclude-checks", "positive_data_acceptance,negative_data_rejection",
             "--header", f"Authorization: Bearer {push_key}",
         )

@@ -100,6 +100,7 @@ def test_a_malformed_whole_number_is_refused_by_name(tmp_path):
     assert "AXES_FAILURE_LIMIT must be a whole number, not 'five'" in result.stderr
 
 
+@pytest.mark.engine_independent  # the check runs on the service's default, SQLite
 @pytest.mark.parametrize(
     "value, message",
     [("50MiB", "PUSH_MAX_BYTES must be a whole number, not '50MiB'"),

@@ -156,6 +156,25 @@ class Decimal2(Money):
         return self.cell(super().parse(text))
 
 
+class JSONString(Kind):
+    """Another kind written as a JSON string of that kind's cell text (``money=string``).
+
+    CSV cells, import parsing and the PostgreSQL text are the wrapped kind's own; only the
+    JSON token changes, from ``12.5`` to ``"12.5"``, the same digits.
+    """
+
+    def __init__(self, kind: Kind):
+        self.kind = kind
+        self.expected = kind.expected
+        self.sql_text = kind.sql_text
+
+    def cell(self, value: Any) -> str:
+        return self.kind.cell(value)
+
+    def parse(self, text: str) -> Any:
+        return self.kind.parse(text)
+
+
 class Timestamp(Kind):
     expected = f"a UTC timestamp {TIMESTAMP_FORM}"
     # to_char truncates the fraction, as format_timestamp does.

@@ -26,6 +26,7 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiRespo
 from intarget_export import columns as kinds
 from intarget_export.columns import TIMESTAMP_FORM
 from intarget_export.feeds import Column, Feed, registry, served_feeds
+from intarget_export.money import FORMS, PARAM
 from intarget_export.parsers import EXPECTED
 from intarget_export.push_body import push_max_bytes
 from intarget_export.views import FeedView
@@ -42,6 +43,14 @@ WINDOW_PATTERN = (
     r"[ T+]([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,6})?$"
 )
 
+# Money as plain decimal text (columns.format_money): no exponent, no thousands separator.
+MONEY_PATTERN = r"^-?\d+(\.\d+)?$"
+MONEY_PARAMETER = (
+    "`number` (the default): money columns are JSON numbers with the exact digits of the CSV cell; "
+    "`string`: JSON strings with those digits, for clients that read every JSON number as a float "
+    "(`12345678901.12345678` would become `12345678901.123457`). CSV is the same either way."
+)
+
 ERROR_COMPONENT = "Error"
 ERROR_SCHEMA = {
     "type": "object",
@@ -55,7 +64,8 @@ ERROR_SCHEMA = {
 }
 # When each error status is answered: the README's status table, in the document.
 ERRORS = {
-    400: "`from`/`to` missing, unparsable, or `from` later than `to`; unknown `format`. `param` names the culprit.",
+    400: "`from`/`to` missing, unparsable, or `from` later than `to`; unknown `format` or `money`. "
+    "`param` names the culprit.",
     401: "No API key, or a wrong, revoked or expired one. Carries `WWW-Authenticate`.",
     403: "The key's rules refuse the request (another feed, another network, the other direction); "
     "the error names the rule.",
@@ -128,8 +138,9 @@ def column_schema(column: Column) -> dict[str, Any]:
     elif isinstance(kind, kinds.FlagWord):
         schema = {"type": "boolean"}
     elif isinstance(kind, kinds.Money):
-        # A JSON number with the exact decimal text of the CSV cell (no float on the way).
-        schema = {"type": "number", "example": 12.5}
+        # A JSON number with the exact decimal text of the CSV cell (no float on the way),
+        # or with money=string that text as a JSON string.
+        schema = {"oneOf": [{"type": "number"}, {"type": "string", "pattern": MONEY_PATTERN}], "example": 12.5}
     elif isinstance(kind, kinds.Integer):
         schema = {"type": "integer"}
     else:
@@ -211,7 +222,8 @@ class FeedSchema(AutoSchema):
             f"Window timestamp: {window_column(feed)}; `from`/`to` {window}. A row is served when "
             f"`from <= t < to`, ordered by (window timestamp, id). CSV by default (header line always "
             f"present, LF after every record); JSON with `format=json` or `Accept: application/json`. "
-            f"Times are UTC, `{TIMESTAMP_FORM}`; money is plain decimal text (a JSON number)."
+            f"Times are UTC, `{TIMESTAMP_FORM}`; money is plain decimal text (a JSON number, or a JSON "
+            f"string with `money=string`)."
         )
 
     def get_override_parameters(self) -> list[OpenApiParameter]:  # type: ignore[override]
@@ -242,6 +254,7 @@ class FeedSchema(AutoSchema):
             *window,
             OpenApiParameter("format", str, OpenApiParameter.QUERY, enum=["csv", "json"],
                              description="`csv` (the default) or `json`; wins over `Accept`."),
+            OpenApiParameter(PARAM, str, OpenApiParameter.QUERY, enum=list(FORMS), description=MONEY_PARAMETER),
             *retry,
         ]
 

@@ -18,6 +18,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.negotiation import DefaultContentNegotiation
 
 from intarget_export.feeds import Column
+from intarget_export.money import STRING, parse_money
 
 # Rows are joined into chunks of about this size before being handed to the server:
 # one write per row costs more than formatting the row.
@@ -80,6 +81,8 @@ class JSONRenderer(renderers.JSONRenderer):
     """One array of objects keyed by column name; values typed by their column kind."""
 
     charset = "utf-8"
+    # money=string (money.py): money columns as JSON strings; set by the negotiation.
+    money_as_strings = False
 
     @staticmethod
     def key(name: str) -> str:
@@ -108,9 +111,18 @@ class FeedContentNegotiation(DefaultContentNegotiation):
     """``?format=`` forces its renderer, whatever Accept says (DRF would answer 406).
 
     DRF answers an unknown ``?format=`` with 404; name the parameter with a 400 instead.
+    The ``money`` option of the JSON renderer is read here too, and refused by name when
+    unknown whatever the format (CSV accepts it and writes the same bytes).
     """
 
     def select_renderer(self, request: Any, renderers: list, format_suffix: str | None = None) -> tuple:
+        money = parse_money(request.query_params)
+        renderer, media_type = self._select_renderer(request, renderers, format_suffix)
+        if isinstance(renderer, JSONRenderer):
+            renderer.money_as_strings = money == STRING
+        return renderer, media_type
+
+    def _select_renderer(self, request: Any, renderers: list, format_suffix: str | None) -> tuple:
         forced = format_suffix or request.query_params.get(self.settings.URL_FORMAT_OVERRIDE)
         if forced:
             renderer = self.filter_renderers(renderers, forced.lower())[0]

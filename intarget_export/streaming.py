@@ -14,6 +14,7 @@ from django.db import connection, transaction
 
 from intarget_export.copy_stream import copy_csv, copy_json, tune_for_streaming, wait_for_table_locks
 from intarget_export.feeds import Feed
+from intarget_export.money import money_as_strings
 from intarget_export.tally import Tally
 from intarget_export.window import Window
 
@@ -30,6 +31,8 @@ def feed_body(feed: Feed, window: Window, renderer, tally: Tally | None = None) 
     """
     # Read now, not when streaming starts: the custom-field columns of `users`.
     columns = feed.all_columns()
+    if getattr(renderer, "money_as_strings", False):
+        columns = money_as_strings(columns)
     if connection.vendor == "postgresql":
         # Here, in the view: a locked table (or a stalled database) is a 503 before the
         # answer starts, not a 200 that breaks.

@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 
 from intarget_export.feeds import served_feeds
+from intarget_export.money import money_as_strings
 from intarget_export.renderers import CSVRenderer, JSONRenderer
 from intarget_export.streaming import feed_body, portable_body
 from intarget_export.window import Window
@@ -64,6 +65,23 @@ def test_copy_answers_the_bytes_of_the_portable_path(tricky_rows, feed, renderer
         fast = b"".join(feed_body(spec, window, renderer()))
         reference = b"".join(portable_body(spec, window, renderer()))
         assert fast == reference
+
+
+@pytest.mark.postgresql
+@pytest.mark.parametrize("feed", sorted(served_feeds()))
+def test_copy_answers_the_bytes_of_the_portable_path_with_money_as_strings(tricky_rows, feed):
+    spec = served_feeds()[feed]
+
+    def renderer() -> JSONRenderer:
+        json = JSONRenderer()
+        json.money_as_strings = True  # ?money=string
+        return json
+
+    for window in WINDOWS:
+        fast = b"".join(feed_body(spec, window, renderer()))
+        assert fast == b"".join(portable_body(spec, window, renderer(), money_as_strings(spec.all_columns())))
+        if spec.name in ("transactions", "wallets", "users", "bets"):
+            assert fast != b"".join(feed_body(spec, window, JSONRenderer())) or fast == b"[]"
 
 
 def test_a_lone_carriage_return_is_quoted_and_records_end_with_lf(client_with_key):

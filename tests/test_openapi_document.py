@@ -36,6 +36,17 @@ def row(doc: dict, component: str) -> dict:
     return doc["components"]["schemas"][component]
 
 
+# A money column: a JSON number, or with money=string a JSON string of plain decimal text.
+MONEY_TYPES = [{"type": "number"}, {"type": "string", "pattern": r"^-?\d+(\.\d+)?$"}]
+
+
+def json_type(column: dict) -> str:
+    if "oneOf" in column:
+        assert column["oneOf"] == MONEY_TYPES and "type" not in column
+        return "money"
+    return column["type"]
+
+
 def test_it_is_a_valid_openapi_3_document_needing_no_key():
     doc = document()
     assert doc["openapi"].startswith("3.")
@@ -59,12 +70,12 @@ def test_wallets_columns_are_in_order_with_their_types():
     assert list(wallets["properties"]) == [
         "id", "player_id", "type", "balance", "currency", "created_at", "modified_at",
     ]
-    types = {name: (column["type"], column.get("nullable", False)) for name, column in wallets["properties"].items()}
+    types = {name: (json_type(column), column.get("nullable", False)) for name, column in wallets["properties"].items()}
     assert types == {
         "id": ("string", False),
         "player_id": ("string", False),
         "type": ("string", False),
-        "balance": ("number", False),
+        "balance": ("money", False),
         "currency": ("string", False),
         "created_at": ("string", False),
         "modified_at": ("string", False),
@@ -84,7 +95,7 @@ def test_flags_dates_and_optional_columns_are_typed_as_the_api_writes_them():
     assert row(doc, "LoginsRow")["properties"]["is_success"]["enum"] == [0, 1, None]
     assert row(doc, "GamesRow")["properties"]["bet_count"]["type"] == "integer"
     transactions = row(doc, "TransactionsRow")["properties"]
-    assert transactions["amount"]["type"] == "number" and "nullable" not in transactions["amount"]
+    assert json_type(transactions["amount"]) == "money" and "nullable" not in transactions["amount"]
     assert transactions["status"]["enum"] == ["New", "Process", "Success", "Fail", None]
 
 
@@ -105,11 +116,13 @@ def test_from_and_to_are_required_except_where_the_window_is_optional():
         return {p["name"]: p for p in doc["paths"][f"/api/{feed}"]["get"]["parameters"]}
 
     users, tournaments = parameters("users"), parameters("tournaments")
-    assert set(users) == set(tournaments) == {"from", "to", "format"}
+    assert set(users) == set(tournaments) == {"from", "to", "format", "money"}
     assert users["from"]["required"] is True and users["to"]["required"] is True
     assert "allowEmptyValue" not in users["from"]
     assert not tournaments["from"].get("required") and tournaments["from"]["allowEmptyValue"] is True
     assert users["format"]["schema"]["enum"] == ["csv", "json"]
+    assert users["money"]["schema"]["enum"] == ["number", "string"] and not users["money"].get("required")
+    assert "float" in users["money"]["description"] and "CSV is the same" in users["money"]["description"]
     assert all(p["in"] == "query" for p in users.values())
 
 
@@ -133,7 +146,7 @@ def test_a_custom_field_of_users_shows_up_after_the_standard_columns():
     users = row(doc, "UsersRow")
     assert list(users["properties"])[-3:] == ["locale", "vip_level", "lifetime_value"]
     assert users["properties"]["vip_level"]["type"] == "integer"
-    assert users["properties"]["lifetime_value"]["type"] == "number"
+    assert json_type(users["properties"]["lifetime_value"]) == "money"
     assert users["properties"]["vip_level"]["nullable"] is True
     # Fields defined later may appear before InTarget fetches the document again.
     assert users["additionalProperties"] is True

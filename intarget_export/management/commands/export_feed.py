@@ -9,6 +9,7 @@ from rest_framework.exceptions import APIException, ValidationError
 from intarget_export.exceptions import first_message
 from intarget_export.feeds import served_feeds
 from intarget_export.finality import ensure_final
+from intarget_export.money import FORMS, NUMBER, STRING
 from intarget_export.progress import Progress
 from intarget_export.renderers import CSVRenderer, JSONRenderer
 from intarget_export.streaming import feed_body
@@ -26,10 +27,15 @@ class Command(BaseCommand):
         parser.add_argument("--from", dest="start", help="YYYY-MM-DD HH:MM:SS, UTC")
         parser.add_argument("--to", dest="end", help="YYYY-MM-DD HH:MM:SS, UTC")
         parser.add_argument("--format", choices=list(RENDERERS), default="csv")
+        parser.add_argument(
+            "--money", choices=list(FORMS), default=NUMBER,
+            help="JSON money as numbers (default) or as strings of the same digits; CSV is the same either way",
+        )
         parser.add_argument("--output", type=Path, help="file to write; stdout when absent")
 
     def handle(
-        self, *args: Any, feed: str, start: str, end: str, format: str, output: Path | None, verbosity: int, **options: Any
+        self, *args: Any, feed: str, start: str, end: str, format: str, output: Path | None, verbosity: int,
+        money: str = NUMBER, **options: Any,
     ) -> None:
         if output is not None:
             check_output(output)  # before any query: a typo in the path costs nothing
@@ -43,7 +49,10 @@ class Command(BaseCommand):
         except APIException as error:
             raise CommandError(str(error.detail)) from None
         tally = Tally()
-        chunks = feed_body(spec, window, RENDERERS[format](), tally)
+        renderer = RENDERERS[format]()
+        if isinstance(renderer, JSONRenderer):
+            renderer.money_as_strings = money == STRING  # as ?money=string (money.py)
+        chunks = feed_body(spec, window, renderer, tally)
         with Progress(self, verbosity, what=feed) as progress:
             if output is None:
                 write(chunks, sys.stdout.buffer, tally, progress)

@@ -25,7 +25,7 @@ from tests.pgcluster import PrivateDatabase
 from tests.servers import Gunicorn, manage, migrate, service_env
 
 # Small, so that the 413 tests send little; the 50 MiB default is test_push_memory.py's.
-MAX_BYTES = 600_000
+MAX_BYTES = 4_000_000
 TX_HEADER = "id,player_id,amount,currency,dir,created_at,updated_at,comment"
 
 
@@ -78,9 +78,12 @@ def service(tmp_path_factory):
             private.drop()
 
 
-def tx_rows(prefix: str, count: int, amount: str = "12.50", start: int = 0) -> str:
+def tx_rows(prefix: str, count: int, amount: str = "12.50", start: int = 0, pad: int = 0) -> str:
+    """CSV lines of transactions; ``pad`` characters more in each comment (rows of some
+    size, so that a test reaches a byte count in few rows)."""
+    padding = "x" * pad
     return "".join(
-        f"{prefix}{n},p{n},{amount},EUR,IN,2020-10-10 07:00:00,2001-01-01 00:00:00,row {n}\n"
+        f"{prefix}{n},p{n},{amount},EUR,IN,2020-10-10 07:00:00,2001-01-01 00:00:00,row {n}{padding}\n"
         for n in range(start, start + count)
     )
 
@@ -259,10 +262,10 @@ def test_a_content_length_over_the_limit_is_refused_before_the_body_is_sent(serv
 
 
 def test_a_chunked_body_over_the_limit_is_refused_once_past_it_and_nothing_is_written(service):
-    # More good rows than the limit takes: a whole batch (importing.BATCH_SIZE, 5000) is
-    # written inside the push's transaction before the limit is reached, and rolled back.
-    rows = (TX_HEADER + "\n" + tx_rows("chunk-", 9_000)).encode()
-    assert len(rows[:MAX_BYTES].splitlines()) > 5001
+    # More good rows than the limit takes: rows are written inside the push's transaction
+    # (in batches of 5000 rows, or blocks of a MiB) before the limit is reached, and rolled back.
+    rows = (TX_HEADER + "\n" + tx_rows("chunk-", 11_000, pad=300)).encode()
+    assert len(rows[:MAX_BYTES].splitlines()) > 10_001 and len(rows) > MAX_BYTES
     assert len(rows) > MAX_BYTES
 
     def chunks() -> Iterator[bytes]:
@@ -339,8 +342,10 @@ def test_no_key_or_a_wrong_key_is_a_401(service):
 def test_a_push_in_progress_holds_the_windows_it_may_still_stamp_into(service):
     """The push's transaction is an open writer like any import: a pull of a window that
     ended while it was open waits for it (503 after FINALITY_MAX_WAIT), then serves its rows."""
-    # More than one batch (5000): rows are written early; under MAX_BYTES, of course.
-    rows = (TX_HEADER + "\n" + tx_rows("final-", 5600)).encode()
+    # Enough that rows are written before the body ends (a batch is 5000 rows, or a MiB
+    # of lines); under MAX_BYTES, of course.
+    total = 9000
+    rows = (TX_HEADER + "\n" + tx_rows("final-", total, pad=300)).encode()
     assert len(rows) < MAX_BYTES
     start = database_now(service).replace(microsecond=0) - dt.timedelta(minutes=1)
     sock = socket.create_connection(("127.0.0.1", service.server.port), timeout=30)
@@ -364,11 +369,13 @@ def test_a_push_in_progress_holds_the_windows_it_may_still_stamp_into(service):
         sock.sendall(b"%x\r\n%s\r\n0\r\n\r\n" % (len(rest), rest))
         response = http.client.HTTPResponse(sock)
         response.begin()
-        assert (response.status, json.loads(response.read())) == (200, {"rows": 5600})
+        assert (response.status, json.loads(response.read())) == (200, {"rows": total})
     finally:
         sock.close()
     status, _, body = service.server.get(f"/api/transactions?{window}", service.pull_key)
     assert status == 200
-    # The first batch was stamped before `to`; the rest were written (stamped) after it,
-    # so they belong to the next window.
-    assert sum(line.startswith(b"final-") for line in body.splitlines()) == 5000
+    # The rows written before `to` are in the window, now that the push committed; those
+    # written (stamped) after it belong to the next one.
+    early = service.sql("SELECT count(*) FROM payments_transaction WHERE id LIKE ? AND updated_at < ?", "final-%", end)
+    assert 0 < early[0][0] < total
+    assert sum(line.startswith(b"final-") for line in body.splitlines()) == early[0][0]

@@ -5,7 +5,7 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, StreamingHttpResponse
 from django.utils import timezone
-from rest_framework.exceptions import MethodNotAllowed
+from rest_framework.exceptions import MethodNotAllowed, UnsupportedMediaType
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -16,7 +16,7 @@ from access.models import ApiKey
 from intarget_export.answer_end import report_when_sent
 from intarget_export.feeds import registry, served_feeds
 from intarget_export.finality import ensure_final
-from intarget_export.parsers import CSVPushParser, FeedNegotiation, JSONPushParser, PushBody
+from intarget_export.parsers import EXPECTED, CSVPushParser, FeedNegotiation, JSONPushParser, PushBody
 from intarget_export.push_body import PushRequest
 from intarget_export.push_end import report_push_when_sent
 from intarget_export.pushing import push_rows
@@ -47,7 +47,6 @@ class FeedView(APIView):
     key: ApiKey | None = None
     window = None
     tally: Tally | None = None
-    pushed: PushBody | None = None
     pushed_rows = 0
 
     @property
@@ -117,8 +116,10 @@ class FeedView(APIView):
             raise Http404(UNKNOWN_FEED.format(name=feed_name, names=", ".join(pushable)))
         if not feed.importable:
             raise MethodNotAllowed("POST", detail=f"{feed_name} cannot be pushed; it is only pulled (GET)")
-        self.pushed = request.data  # the body unread: the parsers only pick its format
-        self.pushed_rows = push_rows(feed, self.pushed)
+        body = request.data  # the body unread: the parsers only pick its format
+        if not isinstance(body, PushBody):  # no parser of ours took it
+            raise UnsupportedMediaType(request.content_type, detail=EXPECTED)
+        self.pushed_rows = push_rows(feed, body)
         return Response({"rows": self.pushed_rows})
 
     def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
@@ -130,7 +131,7 @@ class FeedView(APIView):
                 feed=self.kwargs.get("feed_name", ""),
                 started=self.started[1] if self.started else time.monotonic(),
                 rows=self.pushed_rows if response.status_code == 200 else 0,
-                bytes=request.pushed_bytes,
+                bytes=getattr(request, "pushed_bytes", 0),
             )
             return hold_until_sent(request, response)
         # The pull log (keyed answers) and the metrics (every answer) hear of it.

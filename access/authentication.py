@@ -64,6 +64,11 @@ class HasApiKey(permissions.BasePermission):
         return isinstance(request.auth, ApiKey)
 
 
+# What each method is; any other (PUT, DELETE, OPTIONS…) is neither, and answers 405
+# whatever the key's direction.
+DIRECTIONS = {"GET": Direction.PULL, "HEAD": Direction.PULL, "POST": Direction.PUSH}
+
+
 class KeyRulesAllow(permissions.BasePermission):
     """The key's address, direction and feed rules. Reading a feed is a pull; writing
     to one (POST) is a push. The view names the feed in its ``feed_name`` argument."""
@@ -77,7 +82,7 @@ class KeyRulesAllow(permissions.BasePermission):
         reason = refusal(
             key,
             address=client_address(request),
-            direction=Direction.PUSH if request.method == "POST" else Direction.PULL,
+            direction=DIRECTIONS.get(request.method),
             # An unknown feed is the view's 404, whatever the key's feed rule.
             feed=view.kwargs.get("feed_name") if view.kwargs.get("feed_name") in registry() else None,
         )

@@ -25,9 +25,9 @@ def address_refusal(key: ApiKey, address: str) -> str | None:
     return REFUSED_ADDRESS.format(address=address or "an unknown address")
 
 
-def direction_refusal(key: ApiKey, direction: str) -> str | None:
-    if key.direction == direction:
-        return None
+def direction_refusal(key: ApiKey, direction: str | None) -> str | None:
+    if direction is None or key.direction == direction:
+        return None  # None: neither a pull nor a push (PUT, DELETE…: the view's 405)
     return REFUSED_DIRECTION.format(direction=key.direction, action=ACTIONS[Direction(direction)])
 
 
@@ -37,7 +37,7 @@ def feed_refusal(key: ApiKey, feed: str | None) -> str | None:
     return REFUSED_FEED.format(feed=feed, feeds=", ".join(key.feeds))
 
 
-def refusal(key: ApiKey, *, address: str, direction: str, feed: str | None) -> str | None:
+def refusal(key: ApiKey, *, address: str, direction: str | None, feed: str | None) -> str | None:
     """The first rule that refuses, checked address first: a request from the wrong
     network learns nothing about the key's other rules."""
     return address_refusal(key, address) or direction_refusal(key, direction) or feed_refusal(key, feed)

@@ -369,6 +369,10 @@ def main() -> None:
 
     log("import_feed against COPY FROM")
     import_vs_copy(one_million)
+    log("push over HTTP against COPY FROM (bench/push.py)")
+    import push  # bench/push.py, beside this file
+
+    push.push_vs_copy(100_000 // SCALE, repeat=3, record=record)
     log("SQLite path")
     sqlite_path(one_million)
     write_readme()

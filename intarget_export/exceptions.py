@@ -61,11 +61,13 @@ def feed_exception_handler(exc: Exception, context: dict[str, Any]) -> Response 
     response = exception_handler(exc, context)
     if response is None:
         return None
-    body: dict[str, str] = {}
+    body: dict[str, Any] = {}
     if isinstance(exc, exceptions.ValidationError) and isinstance(exc.detail, dict) and exc.detail:
         param, messages = next(iter(exc.detail.items()))
         body = {"error": first_message(messages), "param": str(param)}
     else:
         body = {"error": first_message(response.data.get("detail", response.data))}
+    # Where a refusal has more to say than one message (a push's line and column: pushing.py).
+    body.update(getattr(exc, "fields", None) or {})
     response.data = body
     return response

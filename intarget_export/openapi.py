@@ -7,8 +7,9 @@ expands that route into one operation per feed, each described by a ``FeedSchema
 Custom ``users`` fields are read when the document is asked for, so a field defined a
 minute ago is in it. The document holds no row data.
 
-Push (``POST /api/<feed>``, operations.md section 10) is not served yet, so it is not
-described either: the document lists what the service answers, nothing more.
+Push (``POST /api/<feed>``, operations.md section 10) is described apart, by a
+``PushSchema`` per pushable feed (``game-actions`` included, ``games`` not): its request
+bodies in both formats with the columns ``import_feed`` takes, and its answers.
 """
 
 from __future__ import annotations
@@ -24,8 +25,10 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiRespo
 
 from intarget_export import columns as kinds
 from intarget_export.columns import TIMESTAMP_FORM
-from intarget_export.feeds import Column, Feed, served_feeds
+from intarget_export.feeds import Column, Feed, registry, served_feeds
 from intarget_export.money import FORMS, PARAM
+from intarget_export.parsers import EXPECTED
+from intarget_export.push_body import push_max_bytes
 from intarget_export.views import FeedView
 
 CONTENT_ENCODING = (
@@ -294,20 +297,195 @@ class FeedSchema(AutoSchema):
         return responses
 
 
+# --- push (POST /api/<feed>) ------------------------------------------------------------
+
+PUSH_ERROR_COMPONENT = "PushError"
+PUSH_FAULT = {
+    "type": "object",
+    "properties": {
+        "error": {"type": "string", "description": "what is wrong and what is expected"},
+        "line": {
+            "type": "integer", "nullable": True,
+            "description": "the CSV line, or for JSON the 1-based position of the object in the array",
+        },
+        "column": {"type": "string", "nullable": True, "description": "the column at fault, when one is"},
+    },
+    "required": ["error", "line", "column"],
+}
+PUSH_ERROR_SCHEMA = {
+    "type": "object",
+    "description": "A refused push: the first fault, and every fault found (up to 20); nothing was written. "
+    "`line`, `column` and `faults` are there when the body itself was at fault (not when it could not be "
+    "read to its end, or its Content-Length was malformed).",
+    "properties": {
+        **PUSH_FAULT["properties"],
+        "faults": {"type": "array", "items": {**PUSH_FAULT, "additionalProperties": False}},
+        "more_faults": {"type": "boolean", "description": "present when the reading stopped at 20 faults"},
+    },
+    "required": ["error"],
+    "additionalProperties": False,
+}
+PUSH_ERRORS = {
+    401: ERRORS[401],
+    403: "The key's rules refuse the push: a pull key (pushing needs `create_api_key --push`), another feed, "
+    "another network; the error names the rule.",
+    405: "The feed cannot be pushed (`games`, which is built from `game-actions`). Carries `Allow`.",
+    413: "The body is larger than `PUSH_MAX_BYTES` ({limit} bytes): refused before reading when its "
+    "`Content-Length` says so, or once a chunked body passes it. Nothing is written.",
+    415: "The body is neither `text/csv` nor `application/json`, or its charset is not UTF-8.",
+    429: ERRORS[429],
+    503: "The database is busy or unreachable; retry after `Retry-After`. Nothing is written.",
+}
+
+
+def push_columns(feed: Feed) -> list[Column]:
+    """The columns a push takes: import_feed's. The window timestamp is the service's
+    stamp (a pushed one is ignored), so it is never required."""
+    return list(feed.all_columns())
+
+
+def push_row_schema(feed: Feed) -> dict[str, Any]:
+    columns = push_columns(feed)
+    stamp = feed.window_field
+    return {
+        "type": "object",
+        "description": f"One row to upsert into `{feed.name}` by id. A column left out leaves a stored row's "
+        "value as it is; `null` clears it. The window timestamp is stamped by the service.",
+        "properties": {column.name: column_schema(column) for column in columns},
+        "required": [c.name for c in columns if c.required and c.field_name != stamp],
+        # The custom fields of users may be defined at any time (and then pushed).
+        "additionalProperties": feed.extra_columns is not None,
+    }
+
+
+def push_operation_id(feed: Feed) -> str:
+    return "push_" + feed.name.replace("-", "_")
+
+
+class PushSchema(AutoSchema):
+    """One feed's ``POST /api/<feed>``, described from its ``Feed``."""
+
+    def __init__(self, feed: Feed):
+        super().__init__()
+        self.feed = feed
+
+    def get_operation_id(self) -> str:
+        return push_operation_id(self.feed)
+
+    def get_tags(self) -> list[str]:
+        return ["push"]
+
+    def get_summary(self) -> str:
+        return f"Push rows into {self.feed.name}: upserted by id, all or nothing"
+
+    def get_description(self) -> str:
+        return (
+            "Needs a push key (`manage.py create_api_key NAME --push`); a pull key is refused with 403, and a "
+            "push key may not pull. The rows are upserted by id in one transaction, exactly as `import_feed` "
+            "without `--preserve-timestamps`: the service stamps the window timestamps. A bad body is refused "
+            f"whole (400, naming the line and column), and nothing is written. {EXPECTED[0].upper()}{EXPECTED[1:]}; at most "
+            f"`PUSH_MAX_BYTES` ({push_max_bytes()} bytes)."
+        )
+
+    def get_operation(self, *args: Any, **kwargs: Any) -> dict[str, Any] | None:
+        operation = super().get_operation(*args, **kwargs)
+        if operation is None:
+            return None
+        # DRF's ?format= picks a renderer; a push always answers JSON.
+        operation["parameters"] = [p for p in operation.get("parameters", []) if p["name"] != "format"]
+        if not operation["parameters"]:
+            del operation["parameters"]
+        component = ResolvedComponent(
+            name=component_name(self.feed).removesuffix("Row") + "PushRow", type=ResolvedComponent.SCHEMA,
+            object=f"push:{self.feed.name}", schema=push_row_schema(self.feed),
+        )
+        self.registry.register_on_missing(component)
+        header = ",".join(column.name for column in push_columns(self.feed))
+        operation["requestBody"] = {
+            "required": True,
+            "content": {
+                "text/csv": {"schema": {
+                    "type": "string",
+                    "description": f"RFC 4180 CSV, UTF-8: a header line naming columns of `{header}` (the required "
+                    "ones at least), then one record per row.",
+                    "example": header + "\n",
+                }},
+                "application/json": {"schema": {"type": "array", "items": component.ref}},
+            },
+        }
+        return operation
+
+    def get_override_parameters(self) -> list[OpenApiParameter]:  # type: ignore[override]
+        return [
+            OpenApiParameter("Retry-After", int, OpenApiParameter.HEADER, response=[429, 503],
+                             required=True, description=RETRY_AFTER),
+            OpenApiParameter("WWW-Authenticate", str, OpenApiParameter.HEADER, response=[401],
+                             required=True, description="The challenge: `Bearer realm=\"intarget-export\"`."),
+            OpenApiParameter("Allow", str, OpenApiParameter.HEADER, response=[405],
+                             required=True, description="The methods the feed answers."),
+        ]
+
+    def get_request_serializer(self) -> None:
+        return None
+
+    def get_filter_backends(self) -> list:
+        return []
+
+    def get_response_serializers(self) -> dict:
+        error = ResolvedComponent(
+            name=ERROR_COMPONENT, type=ResolvedComponent.SCHEMA, object=ERROR_COMPONENT, schema=ERROR_SCHEMA
+        )
+        self.registry.register_on_missing(error)
+        push_error = ResolvedComponent(
+            name=PUSH_ERROR_COMPONENT, type=ResolvedComponent.SCHEMA, object=PUSH_ERROR_COMPONENT,
+            schema=PUSH_ERROR_SCHEMA,
+        )
+        self.registry.register_on_missing(push_error)
+        ok = {
+            "type": "object",
+            "properties": {"rows": {"type": "integer", "minimum": 0, "description": "the records read and upserted"}},
+            "required": ["rows"],
+            "additionalProperties": False,
+        }
+        bad = (
+            "The body was refused whole and nothing was written: a bad cell, a missing or unknown column, "
+            "malformed CSV or JSON, or an empty body. `line` is the CSV line, or for JSON the object's "
+            "1-based position in the array."
+        )
+        responses: dict = {
+            (200, "application/json"): OpenApiResponse(ok, description="Every row was upserted."),
+            # A 400 for the body names where; one for the request itself (a malformed
+            # Content-Length, a body cut short) has the plain error shape, which PushError extends.
+            (400, "application/json"): OpenApiResponse(push_error.ref, description=bad),
+        }
+        limit = push_max_bytes()
+        for status, text in PUSH_ERRORS.items():
+            responses[(status, "application/json")] = OpenApiResponse(error.ref, description=text.format(limit=limit))
+        return responses
+
+
 class FeedSchemaGenerator(SchemaGenerator):
-    """Only the feeds: FeedView's one route becomes one path per served feed."""
+    """Only the feeds: FeedView's one route becomes one path per served feed (GET) and
+    one per pushable feed (POST)."""
 
     def _get_paths_and_endpoints(self) -> list[tuple[str, str, str, Any]]:
         endpoints = []
         for _path, _regex, method, callback in self.endpoints:
             if getattr(callback, "cls", None) is not FeedView:
                 continue
-            for feed in served_feeds().values():
+            for feed, schema in self._operations(method):
                 view = self.create_view(callback, method)
                 view.kwargs = {"feed_name": feed.name}
-                schema = FeedSchema(feed)
                 self.schemas_storage.append(schema)  # the view holds only a weak reference
                 self._set_schema_to_view(view, schema)
                 path = f"/api/{feed.name}"
                 endpoints.append((path, "^" + re.escape(path.lstrip("/")) + "$", method, view))
-        return endpoints
+        # One path per feed, its operations together, in the registry's order.
+        order = {f"/api/{name}": n for n, name in enumerate(registry())}
+        return sorted(endpoints, key=lambda endpoint: order[endpoint[0]])
+
+    @staticmethod
+    def _operations(method: str) -> list[tuple[Feed, AutoSchema]]:
+        if method == "POST":
+            return [(feed, PushSchema(feed)) for feed in registry().values() if feed.importable]
+        return [(feed, FeedSchema(feed)) for feed in served_feeds().values()]

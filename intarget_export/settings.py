@@ -260,6 +260,9 @@ TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "")
 # Per key, counted across every worker, process and instance in the shared cache below.
 API_RATE_LIMIT = os.getenv("API_RATE_LIMIT") or "600/min"
 API_MAX_STREAMS = env_int("API_MAX_STREAMS", 4)
+# The largest push body (POST /api/<feed>), in bytes: a larger one answers 413
+# (intarget_export/push_body.py). deploy/nginx.conf's client_max_body_size must be above it.
+PUSH_MAX_BYTES = env_int("PUSH_MAX_BYTES", 50 * 2**20)
 
 # The shared cache holds the limits' counts and stream slots, so it must be shared by
 # every process: Redis when REDIS_URL is set; else, on PostgreSQL, the service's own
@@ -304,7 +307,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "The feeds InTarget pulls: `GET /api/<feed>?from=…&to=…` answers the rows whose window "
         "timestamp lies in `[from, to)`, in CSV (the default) or JSON. Every request needs an API "
-        "key, sent in any one of the three ways under *Authorize*."
+        "key, sent in any one of the three ways under *Authorize*. The product pushes rows with "
+        "`POST /api/<feed>` and a push key."
     ),
     "VERSION": "1",
     "DEFAULT_GENERATOR_CLASS": "intarget_export.openapi.FeedSchemaGenerator",
@@ -323,7 +327,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     # validatorUrl: Swagger UI would otherwise fetch a badge from validator.swagger.io.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None, "displayOperationId": False},
-    "TAGS": [{"name": "feeds", "description": "One path per feed InTarget pulls."}],
+    "TAGS": [
+        {"name": "feeds", "description": "One path per feed InTarget pulls."},
+        {"name": "push", "description": "Rows the product pushes (a push key), upserted as import_feed does."},
+    ],
 }
 # Static files are served by WhiteNoise from the apps' own folders too, not only from
 # STATIC_ROOT: a checkout or image where collectstatic never ran (or ran before a

@@ -3,9 +3,11 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404, HttpRequest, StreamingHttpResponse
 from django.utils import timezone
+from rest_framework.exceptions import MethodNotAllowed, UnsupportedMediaType
 from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from access.clients import client_address
@@ -13,25 +15,32 @@ from access.limits import hold_until_sent
 from access.models import ApiKey
 from intarget_export import compression
 from intarget_export.answer_end import report_when_sent
-from intarget_export.feeds import served_feeds
+from intarget_export.feeds import registry, served_feeds
 from intarget_export.finality import ensure_final
-from intarget_export.renderers import CSVRenderer, FeedContentNegotiation, JSONRenderer
+from intarget_export.parsers import EXPECTED, CSVPushParser, FeedNegotiation, JSONPushParser, PushBody
+from intarget_export.push_body import PushRequest
+from intarget_export.push_end import report_push_when_sent
+from intarget_export.pushing import push_rows
+from intarget_export.renderers import CSVRenderer, JSONRenderer
 from intarget_export.spooling import needs_spooling, spooled_response
 from intarget_export.streaming import feed_body
 from intarget_export.tally import Tally
 from intarget_export.window import parse_window
 
 UNKNOWN_FEED = "unknown feed {name!r}; the feeds are: {names}"
+NOT_SERVED = "{name} is not served: it is only pushed (POST); the feeds are: {names}"
 
 
 class FeedView(APIView):
     """``GET /api/<feed>?from=…&to=…``: the feed's rows in the window, streamed
-    (spooled, then sent with its length, for HTTP/1.0: spooling.py)."""
+    (spooled, then sent with its length, for HTTP/1.0: spooling.py).
+    ``POST /api/<feed>``: a push of rows (pushing.py)."""
 
     # CSV first: DRF picks the first renderer when the client states no preference.
     renderer_classes = [CSVRenderer, JSONRenderer]
-    content_negotiation_class = FeedContentNegotiation
-    http_method_names = ["get", "head"]
+    parser_classes = [CSVPushParser, JSONPushParser]
+    content_negotiation_class = FeedNegotiation
+    http_method_names = ["get", "head", "post"]
 
     # What the pull log records of this request, besides its answer (finalize_response).
     started: tuple = ()
@@ -39,6 +48,30 @@ class FeedView(APIView):
     key: ApiKey | None = None
     window = None
     tally: Tally | None = None
+    pushed_rows = 0
+
+    @property
+    def allowed_methods(self) -> list[str]:
+        """The ``Allow`` header: what this feed answers (games cannot be pushed,
+        game-actions cannot be pulled)."""
+        feed = registry().get(self.kwargs.get("feed_name", "")) if hasattr(self, "kwargs") else None
+        methods = []
+        if feed is None or feed.served:
+            methods += ["GET", "HEAD"]
+        if feed is None or feed.importable:
+            methods.append("POST")
+        return methods
+
+    def initialize_request(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Request:
+        # DRF's, but for the request's class: a push body is read as a stream, with or
+        # without a length (push_body.py).
+        return PushRequest(
+            request,
+            parsers=self.get_parsers(),
+            authenticators=self.get_authenticators(),
+            negotiator=self.get_content_negotiator(),
+            parser_context=self.get_parser_context(request),
+        )
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         self.started = (timezone.now(), time.monotonic())
@@ -59,6 +92,9 @@ class FeedView(APIView):
     def get(self, request: Request, feed_name: str) -> StreamingHttpResponse:
         feeds = served_feeds()
         feed = feeds.get(feed_name)
+        if feed is None and feed_name in registry():
+            # game-actions: a push target (POST), never served.
+            raise MethodNotAllowed(request.method, detail=NOT_SERVED.format(name=feed_name, names=", ".join(feeds)))
         if feed is None:
             raise Http404(UNKNOWN_FEED.format(name=feed_name, names=", ".join(feeds)))
         window = self.window = parse_window(request.query_params, optional=feed.window_optional)
@@ -74,8 +110,32 @@ class FeedView(APIView):
             return spooled_response(body, content_type)
         return StreamingHttpResponse(body, content_type=content_type)
 
+    def post(self, request: Request, feed_name: str) -> Response:
+        feed = registry().get(feed_name)
+        if feed is None:
+            pushable = [name for name, feed in registry().items() if feed.importable]
+            raise Http404(UNKNOWN_FEED.format(name=feed_name, names=", ".join(pushable)))
+        if not feed.importable:
+            raise MethodNotAllowed("POST", detail=f"{feed_name} cannot be pushed; it is only pulled (GET)")
+        body = request.data  # the body unread: the parsers only pick its format
+        if not isinstance(body, PushBody):  # no parser of ours took it
+            raise UnsupportedMediaType(request.content_type, detail=EXPECTED)
+        self.pushed_rows = push_rows(feed, body)
+        return Response({"rows": self.pushed_rows})
+
     def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
+        # A push answer is never compressed (label only adds Vary to it).
         response = compression.label(request, super().finalize_response(request, response, *args, **kwargs))
+        if request.method == "POST":
+            # Not a pull: no window was received, so not in the pull log (push_end.py).
+            report_push_when_sent(
+                response,
+                feed=self.kwargs.get("feed_name", ""),
+                started=self.started[1] if self.started else time.monotonic(),
+                rows=self.pushed_rows if response.status_code == 200 else 0,
+                bytes=getattr(request, "pushed_bytes", 0),
+            )
+            return hold_until_sent(request, response)
         # The pull log (keyed answers) and the metrics (every answer) hear of it.
         report_when_sent(
             response,

@@ -33,7 +33,8 @@ from prometheus_client.metrics_core import Metric
 
 from access.clients import Network, client_address, in_any, parse_address, parse_networks, trusted_proxies
 from intarget_export.answer_end import EndedAnswer
-from intarget_export.feeds import served_feeds
+from intarget_export.feeds import registry, served_feeds
+from intarget_export.push_end import EndedPush
 
 # No `_created` series: they exist only in a single process (not in multiprocess mode),
 # and Prometheus does not need them.
@@ -91,6 +92,21 @@ FINALITY_WAIT_SECONDS = Histogram(
     registry=REGISTRY,
 )
 
+# Pushes (POST /api/<feed>): counted apart from the answers above, which are pulls.
+FEED_PUSHES = Counter(
+    "intarget_export_feed_pushes",
+    "Push answers (POST /api/<feed>), by feed and HTTP status.",
+    ["feed", "status"],
+    registry=REGISTRY,
+)
+FEED_PUSHED_ROWS = Counter(
+    "intarget_export_feed_pushed_rows", "Rows upserted by pushes answered 200.", ["feed"], registry=REGISTRY
+)
+FEED_PUSHED_BYTES = Counter(
+    "intarget_export_feed_pushed_bytes", "Push body bytes read (refused pushes included).", ["feed"],
+    registry=REGISTRY,
+)
+
 UNKNOWN_FEED = "unknown"
 OUTCOMES = ("final", "gave_up", "no_slot")
 
@@ -102,6 +118,9 @@ def start_series() -> None:
     worker's file is enough for the sum, and a manage.py command never writes one."""
     for feed in [*served_feeds(), UNKNOWN_FEED]:
         for metric in (FEED_ROWS, FEED_BYTES, FEED_INCOMPLETE, STREAM_SECONDS):
+            metric.labels(feed=feed)
+    for feed in [*pushable_feeds(), UNKNOWN_FEED]:
+        for metric in (FEED_PUSHED_ROWS, FEED_PUSHED_BYTES):
             metric.labels(feed=feed)
     for outcome in OUTCOMES:
         FINALITY_WAITS.labels(outcome=outcome)
@@ -119,6 +138,18 @@ def count_answer(sender: object, answer: EndedAnswer, **kwargs: object) -> None:
         FEED_INCOMPLETE.labels(feed=feed).inc()
     if answer.status == 200:
         STREAM_SECONDS.labels(feed=feed).observe(answer.duration_ms / 1000)
+
+
+def pushable_feeds() -> list[str]:
+    return [name for name, feed in registry().items() if feed.importable]
+
+
+def count_push(sender: object, push: EndedPush, **kwargs: object) -> None:
+    """``push_ended`` receiver."""
+    feed = push.feed if push.feed in pushable_feeds() else UNKNOWN_FEED
+    FEED_PUSHES.labels(feed=feed, status=str(push.status)).inc()
+    FEED_PUSHED_ROWS.labels(feed=feed).inc(push.rows)
+    FEED_PUSHED_BYTES.labels(feed=feed).inc(push.bytes)
 
 
 def count_finality_wait(sender: object, outcome: str, seconds: float, **kwargs: object) -> None:

@@ -20,6 +20,8 @@ FEEDS = [
     "users", "contacts", "logins", "transactions", "wallets", "games", "tournaments", "sport-events", "bets",
     "bet-selections",
 ]
+# The document's paths: the feeds, and game-actions, which is only pushed (after games).
+PATHS = [*FEEDS[:6], "game-actions", *FEEDS[6:]]
 CHROMIUM = shutil.which("chromium")
 
 
@@ -97,7 +99,7 @@ def test_every_file_the_page_loads_is_served_here_with_debug_off(server, page):
         assert headers["content-type"].startswith(expected[url[url.rfind("."):]]), (url, headers["content-type"])
         assert body == open(finders.find(url.removeprefix("/static/")), "rb").read(), url  # the sidecar's file
     status, headers, body = server.request("GET", "/api/schema")
-    assert status == 200 and list(json.loads(body)["paths"]) == [f"/api/{feed}" for feed in FEEDS]
+    assert status == 200 and list(json.loads(body)["paths"]) == [f"/api/{feed}" for feed in PATHS]
 
 
 @pytest.mark.slow
@@ -119,7 +121,7 @@ def test_a_browser_with_no_other_host_reachable_shows_every_feed(server, tmp_pat
     )
     assert done.returncode == 0, done.stderr[-2000:]
     rendered = set(re.findall(r'class="opblock-summary-path" data-path="([^"]+)"', done.stdout))
-    assert rendered == {f"/api/{feed}" for feed in FEEDS}
+    assert rendered == {f"/api/{feed}" for feed in PATHS}
     asked = [
         event["params"]["url"]
         for event in json.loads(netlog.read_text())["events"]

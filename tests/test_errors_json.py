@@ -52,8 +52,9 @@ def test_a_method_other_than_get_or_head_is_a_json_405(client_with_key, method):
 def test_a_post_of_a_push_key_to_a_feed_that_takes_no_push_is_a_json_405(db):
     """(A pull key's POST is refused by its direction rule first: tests/test_key_rules.py.)"""
     _, secret = issue_key(push=True)
-    response = Client().post("/api/users", "id\n", content_type="text/csv", HTTP_AUTHORIZATION=f"Bearer {secret}")
-    assert_json_error(response, 405)
+    response = Client().post("/api/games", "id\n", content_type="text/csv", HTTP_AUTHORIZATION=f"Bearer {secret}")
+    assert_json_error(response, 405, "games cannot be pushed")
+    assert response["Allow"] == "GET, HEAD"
 
 
 @pytest.mark.urls("tests.error_urls")

@@ -124,3 +124,9 @@ def test_a_push_key_scoped_to_feeds_may_not_push_to_another():
     _, secret = issue_key(push=True, feeds=["game-actions"])
     response = client(secret).post("/api/transactions", "id\n", content_type="text/csv")
     assert_refused(response, "feed", secret)
+
+
+def test_a_method_that_is_neither_pull_nor_push_is_a_405_for_a_push_key_too():
+    _, secret = issue_key(push=True)
+    response = client(secret).put("/api/transactions", "id\n", content_type="text/csv")
+    assert response.status_code == 405 and response["Allow"] == "GET, HEAD, POST"

@@ -55,10 +55,14 @@ def test_it_is_a_valid_openapi_3_document_needing_no_key():
     assert document(HTTP_AUTHORIZATION="Bearer wrong") == doc
 
 
-def test_every_served_feed_is_one_get_path_and_nothing_else_is():
+def test_every_served_feed_is_one_get_path_and_every_pushable_one_a_post_and_nothing_else_is():
     doc = document()
-    assert list(doc["paths"]) == [f"/api/{feed}" for feed in FEEDS]  # game-actions is not served
-    assert {method for path in doc["paths"].values() for method in path} == {"get"}
+    # game-actions is not served, only pushed; games is only served (operations.md section 10).
+    pushable = [feed for feed in FEEDS if feed != "games"] + ["game-actions"]
+    assert sorted(doc["paths"]) == sorted(f"/api/{feed}" for feed in [*FEEDS, "game-actions"])
+    assert {path for path, item in doc["paths"].items() if "get" in item} == {f"/api/{feed}" for feed in FEEDS}
+    assert {path for path, item in doc["paths"].items() if "post" in item} == {f"/api/{feed}" for feed in pushable}
+    assert {method for path in doc["paths"].values() for method in path} == {"get", "post"}
 
 
 def test_wallets_columns_are_in_order_with_their_types():

@@ -24,8 +24,9 @@ def test_the_three_schemes_are_alternatives_on_every_feed():
         "apiKey": {"type": "apiKey", "in": "header", "name": "X-Api-Key"},
     }
     for path, item in doc["paths"].items():
-        # A list of three requirements: any one suffices (one object of three would mean all at once).
-        assert item["get"]["security"] == [{"bearer": []}, {"basic": []}, {"apiKey": []}], path
+        for method, operation in item.items():  # pulls and pushes alike
+            # A list of three requirements: any one suffices (one object of three would mean all at once).
+            assert operation["security"] == [{"bearer": []}, {"basic": []}, {"apiKey": []}], (path, method)
 
 
 def curl_examples(doc: dict) -> dict[str, str]:

@@ -5,6 +5,8 @@ import stat
 import subprocess
 import sys
 
+import pytest
+
 from tests.servers import ROOT, clean_environ, run_manage
 PRODUCTION = {"DEBUG": "False", "HTTPS": "true", "SECRET_KEY": "x7!kq" * 12, "ALLOWED_HOSTS": "export.example.com"}
 PRINT_SETTINGS = "from django.conf import settings; print('settings:', settings.DEBUG, settings.SECRET_KEY)"
@@ -96,3 +98,15 @@ def test_a_malformed_whole_number_is_refused_by_name(tmp_path):
     result = manage("check", AXES_FAILURE_LIMIT="five", DATA_DIR=str(tmp_path))
     assert result.returncode != 0
     assert "AXES_FAILURE_LIMIT must be a whole number, not 'five'" in result.stderr
+
+
+@pytest.mark.engine_independent  # the check runs on the service's default, SQLite
+@pytest.mark.parametrize(
+    "value, message",
+    [("50MiB", "PUSH_MAX_BYTES must be a whole number, not '50MiB'"),
+     ("0", "PUSH_MAX_BYTES must be a whole number of bytes, at least 1; got '0'")],
+)
+def test_a_bad_push_max_bytes_stops_the_service_by_name(tmp_path, value, message):
+    result = manage("check", PUSH_MAX_BYTES=value, DATA_DIR=str(tmp_path))
+    assert result.returncode != 0
+    assert message in result.stderr

@@ -163,16 +163,19 @@ def test_unknown_feed_is_a_404_listing_the_feeds(client_with_key):
 
 
 def test_game_actions_are_loaded_but_not_served(client_with_key):
-    assert client_with_key.get("/api/game-actions", WINDOW).status_code == 404
+    # The path exists (a push target, POST), so a GET is 405 naming what it answers, not 404.
+    response = client_with_key.get("/api/game-actions", WINDOW)
+    assert response.status_code == 405 and response["Allow"] == "POST"
+    assert "not served" in response.json()["error"]
 
 
 # POST is a push: with a pull key it is refused by the key's direction rule (403,
 # tests/test_key_rules.py).
 @pytest.mark.parametrize("method", ["put", "patch", "delete", "options"])
-def test_only_get_and_head_are_allowed(client_with_key, method):
+def test_only_get_and_head_are_allowed_and_post_a_push(client_with_key, method):
     response = getattr(client_with_key, method)("/api/transactions")
     assert response.status_code == 405
-    assert response["Allow"] == "GET, HEAD"
+    assert response["Allow"] == "GET, HEAD, POST"  # POST: operations.md section 10
 
 
 def test_head_answers_the_headers_without_a_body(client_with_key):

@@ -1,0 +1,44 @@
+"""The hook at the end of a push answer: the ``push_ended`` signal.
+
+A push is no pull: no window was received, so it must never reach the pull log (whose
+gaps are the windows a key was sent) through ``answer_ended``. It has its own signal,
+sent once the answer has been sent, which the metrics hear (operations/metrics.py).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+from django.dispatch import Signal
+from django.http import HttpResponseBase
+
+logger = logging.getLogger(__name__)
+
+# Sent with ``push``: an EndedPush.
+push_ended = Signal()
+
+
+@dataclass(frozen=True)
+class EndedPush:
+    feed: str
+    status: int
+    rows: int  # records upserted (0 unless the push was answered 200)
+    bytes: int  # body bytes read
+    duration_ms: int
+
+
+def report_push_when_sent(
+    response: HttpResponseBase, *, feed: str, started: float, rows: int, bytes: int
+) -> HttpResponseBase:
+    """Send ``push_ended`` once ``response`` has been sent; ``started``: a monotonic reading."""
+
+    def report() -> None:
+        push = EndedPush(feed, response.status_code, rows, bytes, round((time.monotonic() - started) * 1000))
+        for receiver, error in push_ended.send_robust(sender=EndedPush, push=push):
+            if isinstance(error, Exception):
+                logger.warning("after the push to %s, %s failed: %s", feed, receiver.__qualname__, type(error).__name__)
+
+    response._resource_closers.append(report)  # type: ignore[attr-defined]
+    return response

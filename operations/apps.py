@@ -4,7 +4,7 @@ from django.apps import AppConfig
 class OperationsConfig(AppConfig):
     """What an operator watches (operations.md sections 8 and 9): the pull log and what
     InTarget never received, fed by the end of every answer (``answer_ended``); probes
-    and metrics, the metrics fed by that signal and by ``finality_waited``."""
+    and metrics, the metrics fed by that signal, ``finality_waited`` and ``replica_waited``."""
 
     name = "operations"
     verbose_name = "Operations"
@@ -13,7 +13,8 @@ class OperationsConfig(AppConfig):
     def ready(self) -> None:
         from intarget_export.answer_end import answer_ended
         from intarget_export.finality import finality_waited
-        from operations.metrics import allowed_networks, count_answer, count_finality_wait
+        from intarget_export.replicas import replica_waited
+        from operations.metrics import allowed_networks, count_answer, count_finality_wait, count_replica_wait
         from operations.recording import record_pull
 
         # A mistyped METRICS_ALLOW stops the service at startup with its message.
@@ -21,3 +22,4 @@ class OperationsConfig(AppConfig):
         answer_ended.connect(record_pull, dispatch_uid="operations.pull_log")
         answer_ended.connect(count_answer, dispatch_uid="operations.metrics")
         finality_waited.connect(count_finality_wait, dispatch_uid="operations.metrics")
+        replica_waited.connect(count_replica_wait, dispatch_uid="operations.metrics")

@@ -3,7 +3,8 @@ requests waited for their windows to become final.
 
 Fed by two signals, so that no metrics code sits in the feed machinery:
 ``answer_ended`` (intarget_export/answer_end.py) at the end of every feed answer, and
-``finality_waited`` (intarget_export/finality.py) at the end of every wait for writers.
+``finality_waited`` (intarget_export/finality.py) at the end of every wait for writers,
+and ``replica_waited`` (intarget_export/replicas.py) once a feed answer chose its database.
 
 Under gunicorn each worker is a process of its own: prometheus-client's multiprocess
 mode (``PROMETHEUS_MULTIPROC_DIR``, set by gunicorn.conf.py before the workers fork)
@@ -34,6 +35,7 @@ from prometheus_client.metrics_core import Metric
 from access.clients import Network, client_address, in_any, parse_address, parse_networks, trusted_proxies
 from intarget_export.answer_end import EndedAnswer
 from intarget_export.feeds import served_feeds
+from intarget_export.replicas import OUTCOMES as REPLICA_OUTCOMES
 
 # No `_created` series: they exist only in a single process (not in multiprocess mode),
 # and Prometheus does not need them.
@@ -91,6 +93,23 @@ FINALITY_WAIT_SECONDS = Histogram(
     registry=REGISTRY,
 )
 
+# With DATABASE_REPLICA_URL: where each feed answer read, and how long choosing took.
+REPLICA_WAITS = Counter(
+    "intarget_export_replica_waits",
+    "Feed answers read with replicas configured, by where they read: replica (one had "
+    "replayed the window's writes, at once or within REPLICA_MAX_WAIT), primary (none had: "
+    "REPLICA_FALLBACK=primary), unavailable (none had: 503), unchecked (REPLICA_WAIT_FOR_REPLAY off).",
+    ["outcome"],
+    registry=REGISTRY,
+)
+REPLICA_WAIT_SECONDS = Histogram(
+    "intarget_export_replica_wait_seconds",
+    "Time feed answers waited for a replica to replay the window's writes (or gave up).",
+    ["outcome"],
+    buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+    registry=REGISTRY,
+)
+
 UNKNOWN_FEED = "unknown"
 OUTCOMES = ("final", "gave_up", "no_slot")
 
@@ -107,6 +126,10 @@ def start_series() -> None:
         FINALITY_WAITS.labels(outcome=outcome)
         if outcome != "no_slot":
             FINALITY_WAIT_SECONDS.labels(outcome=outcome)
+    if settings.REPLICA_DATABASES:
+        for outcome in REPLICA_OUTCOMES:
+            REPLICA_WAITS.labels(outcome=outcome)
+            REPLICA_WAIT_SECONDS.labels(outcome=outcome)
 
 
 def count_answer(sender: object, answer: EndedAnswer, **kwargs: object) -> None:
@@ -126,6 +149,12 @@ def count_finality_wait(sender: object, outcome: str, seconds: float, **kwargs: 
     FINALITY_WAITS.labels(outcome=outcome).inc()
     if outcome != "no_slot":  # those never waited
         FINALITY_WAIT_SECONDS.labels(outcome=outcome).observe(seconds)
+
+
+def count_replica_wait(sender: object, outcome: str, seconds: float, **kwargs: object) -> None:
+    """``replica_waited`` receiver."""
+    REPLICA_WAITS.labels(outcome=outcome).inc()
+    REPLICA_WAIT_SECONDS.labels(outcome=outcome).observe(seconds)
 
 
 def exposition() -> tuple[bytes, str]:

@@ -198,6 +198,36 @@ def test_check_names_a_server_that_is_no_replica_without_its_url(servers: Server
     assert "s3cret-pw" not in output and str(servers.primary.port) not in output, output
 
 
+def test_check_names_what_a_role_without_privileges_lacks_on_each_server(servers: Servers) -> None:
+    functions = ("pg_last_wal_replay_lsn()", "pg_current_wal_insert_lsn()")
+    servers.primary.execute("CREATE ROLE feeder LOGIN")
+    for function in functions:  # a function's grants belong to one database
+        servers.primary.execute(f"REVOKE EXECUTE ON FUNCTION {function} FROM PUBLIC", "intarget")
+    try:
+        with servers.replica.connect("intarget", autocommit=True) as replica:
+            replayed = (
+                "SELECT CASE WHEN EXISTS (SELECT FROM pg_roles WHERE rolname = 'feeder') "
+                "THEN NOT has_function_privilege('feeder', %s, 'EXECUTE') ELSE false END"
+            )
+            deadline = time.monotonic() + 10
+            while not replica.execute(replayed, [functions[0]]).fetchone()[0]:
+                assert time.monotonic() < deadline, "the replica did not replay the REVOKE"
+                time.sleep(0.05)
+        as_feeder = {
+            name: url.replace("postgres@", "feeder@") for name, url in servers.env.items() if name.endswith("_URL")
+        }
+        done = run_manage({**servers.env, **as_feeder}, "check", "--database", "default")
+        output = done.stdout + done.stderr
+        assert done.returncode != 0, output
+        for check in ("E010", "E013", "E014"):
+            assert f"intarget_export.{check}" in output, output
+        assert "GRANT EXECUTE ON FUNCTION pg_last_wal_replay_lsn() TO feeder;" in output, output
+    finally:
+        for function in functions:
+            servers.primary.execute(f"GRANT EXECUTE ON FUNCTION {function} TO PUBLIC", "intarget")
+        servers.primary.execute("DROP ROLE feeder")
+
+
 # Last: it leaves the replica stopped (restarting it would cost seconds for nothing).
 def test_stopped_replica_is_skipped_and_answers_keep_coming(servers: Servers) -> None:
     with servers.gunicorn("stopped", REPLICA_MAX_WAIT=str(MAX_WAIT), WEB_CONCURRENCY="1") as server:

@@ -79,21 +79,26 @@ def replica_aliases() -> list[str]:
     return list(settings.REPLICA_DATABASES)
 
 
-def primary_position() -> int:
-    """The primary's WAL insert position, as the replay position that covers it.
+def replay_target(insert_position: str, page: int) -> int:
+    """The replay position that covers the primary's WAL insert position.
 
     A position just past a page header (the last record ended exactly at the end of a
     page) is where the next record will start; a replica that replayed that last record
     reports the end of the page, before the header, and no record can end inside the
     header: the page's start is the position to wait for.
     """
-    with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
-        cursor.execute(PRIMARY_POSITION_SQL)
-        text, page = cursor.fetchone()
-    position = lsn(text)
+    position = lsn(insert_position)
     if position % page in PAGE_HEADER_SIZES:
         position -= position % page
     return position
+
+
+def primary_position() -> int:
+    """The primary's WAL insert position, as the replay position that covers it."""
+    with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+        cursor.execute(PRIMARY_POSITION_SQL)
+        text, page = cursor.fetchone()
+    return replay_target(text, page)
 
 
 def replay_position(alias: str) -> int | None:

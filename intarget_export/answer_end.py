@@ -43,7 +43,7 @@ class EndedAnswer:
     started_at: dt.datetime
     window: Window | None
     rows: int  # data rows sent (the CSV header not counted)
-    bytes: int  # body bytes sent
+    bytes: int  # body bytes sent, as sent: compressed when the answer was (compression.py)
     duration_ms: int
     complete: bool  # the body was sent to its end
 

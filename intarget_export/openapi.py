@@ -28,6 +28,10 @@ from intarget_export.feeds import Column, Feed, served_feeds
 from intarget_export.money import FORMS, PARAM
 from intarget_export.views import FeedView
 
+CONTENT_ENCODING = (
+    "Present when the request's `Accept-Encoding` accepts `gzip` or `zstd` (zstd when preferred or ranked "
+    "equal): the body is compressed and decompresses to exactly the uncompressed answer. Absent otherwise."
+)
 EXAMPLE_BASE = "https://export.example.com"
 EXAMPLE_WINDOW = "from=2020-10-10+07:00:00&to=2020-10-10+08:00:00"
 # What the API writes (columns.format_timestamp): no fraction, no offset, a space.
@@ -220,7 +224,8 @@ class FeedSchema(AutoSchema):
             f"`from <= t < to`, ordered by (window timestamp, id). CSV by default (header line always "
             f"present, LF after every record); JSON with `format=json` or `Accept: application/json`. "
             f"Times are UTC, `{TIMESTAMP_FORM}`; money is plain decimal text (a JSON number, or a JSON "
-            f"string with `money=string`)."
+            f"string with `money=string`). "
+            f"With `Accept-Encoding: gzip` (or `zstd`) the body is compressed, still streamed."
         )
 
     def get_override_parameters(self) -> list[OpenApiParameter]:  # type: ignore[override]
@@ -246,6 +251,8 @@ class FeedSchema(AutoSchema):
                              required=True, description=RETRY_AFTER),
             OpenApiParameter("WWW-Authenticate", str, OpenApiParameter.HEADER, response=[401],
                              required=True, description="The challenge: `Bearer realm=\"intarget-export\"`."),
+            OpenApiParameter("Content-Encoding", str, OpenApiParameter.HEADER, response=[200], enum=["gzip", "zstd"],
+                             description=CONTENT_ENCODING),
         ]
         return [
             *window,

@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 from access.clients import client_address
 from access.limits import hold_until_sent
 from access.models import ApiKey
+from intarget_export import compression
 from intarget_export.answer_end import report_when_sent
 from intarget_export.feeds import served_feeds
 from intarget_export.finality import ensure_final
@@ -67,14 +68,14 @@ class FeedView(APIView):
         if request.method == "HEAD":
             return StreamingHttpResponse(iter(()), content_type=content_type)
         self.tally = Tally()
-        body = feed_body(feed, window, renderer, self.tally)
+        body = compression.encoded(request, feed_body(feed, window, renderer, self.tally))
         if needs_spooling(request):
             # HTTP/1.0 has no chunks: only a length makes a cut-off body detectable.
             return spooled_response(body, content_type)
         return StreamingHttpResponse(body, content_type=content_type)
 
     def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
-        response = super().finalize_response(request, response, *args, **kwargs)
+        response = compression.label(request, super().finalize_response(request, response, *args, **kwargs))
         # The pull log (keyed answers) and the metrics (every answer) hear of it.
         report_when_sent(
             response,

@@ -92,3 +92,10 @@ def test_a_429_of_the_rate_limit_is_as_documented(doc, client_with_key):
     response = client_with_key.get("/api/wallets", WINDOW)
     assert response.status_code == 429
     assert_as_documented(doc, "wallets", response)
+
+
+def test_a_200_documents_its_optional_content_encoding(doc):
+    for path in doc["paths"]:
+        header = doc["paths"][path]["get"]["responses"]["200"]["headers"]["Content-Encoding"]
+        assert header["schema"]["enum"] == ["gzip", "zstd"], path
+        assert not header.get("required")

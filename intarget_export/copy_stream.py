@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack
 
-from django.db import OperationalError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, OperationalError, connections, transaction
 from django.db.models import Expression, F, Func, TextField, Value
 
 from intarget_export.db_bounds import set_stream_statement_timeout, stall_bound
@@ -80,29 +80,36 @@ def tune_for_streaming(cursor: object, *, index_ordered: bool) -> None:
         cursor.execute("SET LOCAL enable_sort = off")  # type: ignore[attr-defined]
 
 
-def wait_for_table_locks(tables: Sequence[str]) -> None:
+def wait_for_table_locks(tables: Sequence[str], using: str = DEFAULT_DB_ALIAS) -> None:
     """Return once ``tables`` can be read, in a transaction of its own: at once, or in a
     waiting slot within ``lock_timeout`` (then OperationalError: 503); with no slot free,
     503 at once. Run in the view, before the answer starts: the stream's own transaction
-    cannot be opened there, as an answer that is never read would leave it open."""
+    cannot be opened there, as an answer that is never read would leave it open.
+    ``using``: the database the stream reads (a replica replays the primary's locks)."""
+    connection = connections[using]
     names = ", ".join(connection.ops.quote_name(table) for table in tables)
     try:
-        with transaction.atomic(), connection.cursor() as cursor:
+        with transaction.atomic(using=using), connection.cursor() as cursor:
             cursor.execute(f"LOCK TABLE {names} IN ACCESS SHARE MODE NOWAIT")
         return
     except OperationalError:  # lock_not_available: the transaction is rolled back
         pass
     locked = WindowInFlight(TABLE_LOCKED.format(tables=", ".join(tables)), wait=LOCKED_RETRY_AFTER)
-    with WAITING.slot(refused=locked), transaction.atomic(), connection.cursor() as cursor:
+    with WAITING.slot(refused=locked), transaction.atomic(using=using), connection.cursor() as cursor:
         cursor.execute(f"LOCK TABLE {names} IN ACCESS SHARE MODE")
 
 
 def _copy(
-    sql: str, params: Sequence[object], options: str, *, index_ordered: bool, tally: Tally | None = None
+    sql: str, params: Sequence[object], options: str, *, index_ordered: bool, tally: Tally | None = None,
+    using: str = DEFAULT_DB_ALIAS,
 ) -> Iterator[bytes]:
     """Yield COPY's output joined into chunks of about CHUNK_SIZE bytes; count the rows
     into ``tally`` (COPY sends one block per row)."""
-    with transaction.atomic(), connection.cursor() as wrapper:
+    connection = connections[using]
+    # A transaction of its own, begun when the first chunk is asked for: on a replica,
+    # after reading_alias saw it replay far enough (replicas.py), so its snapshot has
+    # every commit the window needs.
+    with transaction.atomic(using=using), connection.cursor() as wrapper:
         set_stream_statement_timeout(wrapper)
         tune_for_streaming(wrapper, index_ordered=index_ordered)
         cursor = wrapper.cursor  # psycopg's own cursor: Django's wrapper has no copy()
@@ -129,23 +136,27 @@ def _copy(
                         tally.rows += len(pending)
 
 
-def copy_csv(feed: Feed, window: Window, columns: Sequence[Column], tally: Tally | None = None) -> Iterator[bytes]:
+def copy_csv(
+    feed: Feed, window: Window, columns: Sequence[Column], tally: Tally | None = None, using: str = DEFAULT_DB_ALIAS
+) -> Iterator[bytes]:
     yield from CSVRenderer().stream(columns, [])  # the header line, exactly as the portable path
     queryset = feed.queryset(window.start, window.end).values_list(*_csv_expressions(columns))
-    sql, params = queryset.query.sql_with_params()
-    yield from _copy(sql, params, "FORMAT csv", index_ordered=feed.reader is None, tally=tally)
+    sql, params = queryset.query.get_compiler(using).as_sql()
+    yield from _copy(sql, params, "FORMAT csv", index_ordered=feed.reader is None, tally=tally, using=using)
 
 
-def copy_json(feed: Feed, window: Window, columns: Sequence[Column], tally: Tally | None = None) -> Iterator[bytes]:
+def copy_json(
+    feed: Feed, window: Window, columns: Sequence[Column], tally: Tally | None = None, using: str = DEFAULT_DB_ALIAS
+) -> Iterator[bytes]:
     queryset = feed.queryset(window.start, window.end).values_list(_json_expression(columns))
-    sql, params = queryset.query.sql_with_params()
+    sql, params = queryset.query.get_compiler(using).as_sql()
     # The "[" first, as CSV sends its header first: a failure before the first row then
     # breaks a started transfer, instead of ending as the server's own (HTML) 500 page.
     yield b"["
     # COPY ends every row with LF; the array wants ",\n" between rows and "]" after the
     # last, so each chunk's final LF is held back until the next chunk or the end.
     opened = False
-    for chunk in _copy(sql, params, JSON_COPY_OPTIONS, index_ordered=feed.reader is None, tally=tally):
+    for chunk in _copy(sql, params, JSON_COPY_OPTIONS, index_ordered=feed.reader is None, tally=tally, using=using):
         text = chunk[:-1].replace(b"\n", b",\n")
         yield (b",\n" if opened else b"") + text
         opened = True

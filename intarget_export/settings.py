@@ -166,6 +166,43 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 DATABASES["default"]["TEST"] = {"NAME": os.getenv("TEST_DATABASE_NAME") or None}
 
+# Streaming replicas that feed answers are read from (intarget_export/replicas.py,
+# docs/no-row-lost.md): DATABASE_REPLICA_URL, one or more PostgreSQL URLs, comma separated,
+# become the aliases replica, replica_2, …; everything else stays on the primary. A replica
+# is read only once it has replayed what the primary committed before the window became
+# final, waiting for that at most REPLICA_MAX_WAIT seconds; then REPLICA_FALLBACK decides:
+# "primary" reads the primary, "unavailable" answers 503 with Retry-After. A replica that
+# does not connect within REPLICA_CONNECT_TIMEOUT is skipped. REPLICA_WAIT_FOR_REPLAY=False
+# switches the replay wait off; it exists to show what the replica replay test catches,
+# never for production.
+REPLICA_DATABASES: list[str] = []
+REPLICA_MAX_WAIT = env_float("REPLICA_MAX_WAIT", 5.0)
+REPLICA_FALLBACK = os.getenv("REPLICA_FALLBACK") or "primary"
+if REPLICA_FALLBACK not in ("primary", "unavailable"):
+    raise ImproperlyConfigured(f"REPLICA_FALLBACK must be primary or unavailable, not {REPLICA_FALLBACK!r}")
+REPLICA_CONNECT_TIMEOUT = env_float("REPLICA_CONNECT_TIMEOUT", 2.0)
+REPLICA_WAIT_FOR_REPLAY = env_bool("REPLICA_WAIT_FOR_REPLAY", True)
+for _n, _url in enumerate(env_list("DATABASE_REPLICA_URL", "")):
+    _alias = "replica" if _n == 0 else f"replica_{_n + 1}"
+    _replica = dj_database_url.parse(_url, conn_max_age=60, conn_health_checks=True)
+    if _replica["ENGINE"] != "django.db.backends.postgresql" or DATABASES["default"]["ENGINE"] != _replica["ENGINE"]:
+        # Never the URL itself in the message: it may carry a password.
+        raise ImproperlyConfigured(
+            f"DATABASE_REPLICA_URL (its item {_n + 1}) must be a postgresql:// URL, and DATABASE_URL a PostgreSQL one too"
+        )
+    from intarget_export.db_bounds import postgresql_options
+
+    _replica["OPTIONS"] = postgresql_options(
+        _replica.get("OPTIONS", {}),
+        connect_timeout=REPLICA_CONNECT_TIMEOUT,
+        lock_timeout=DATABASE_LOCK_TIMEOUT,
+        statement_timeout=DATABASE_STATEMENT_TIMEOUT,
+    )
+    # A test run reads the test database through every replica alias.
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES[_alias] = _replica
+    REPLICA_DATABASES.append(_alias)
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -15,6 +15,7 @@ from django.db import connection, transaction
 from intarget_export.copy_stream import copy_csv, copy_json, tune_for_streaming, wait_for_table_locks
 from intarget_export.feeds import Feed
 from intarget_export.money import money_as_strings
+from intarget_export.replicas import reading_alias
 from intarget_export.tally import Tally
 from intarget_export.window import Window
 
@@ -26,6 +27,8 @@ def feed_body(feed: Feed, window: Window, renderer, tally: Tally | None = None) 
     """Yield the answer in chunks; the query starts when the first chunk is asked for.
     The data rows sent are counted into ``tally`` when one is given.
 
+    Call it only once the window is final (finality.ensure_final): with replicas, the
+    database it reads is chosen here, and a replica is current only when chosen after.
     On PostgreSQL the database formats the rows and COPY streams them (copy_stream.py);
     elsewhere ``portable_body`` formats them here. Both give the same bytes.
     """
@@ -34,11 +37,14 @@ def feed_body(feed: Feed, window: Window, renderer, tally: Tally | None = None) 
     if getattr(renderer, "money_as_strings", False):
         columns = money_as_strings(columns)
     if connection.vendor == "postgresql":
+        # The one place feed answers choose their database: a replica that has replayed
+        # what the (already final) window needs, or the primary (replicas.py).
+        using = reading_alias()
         # Here, in the view: a locked table (or a stalled database) is a 503 before the
         # answer starts, not a 200 that breaks.
-        wait_for_table_locks(feed.tables)
+        wait_for_table_locks(feed.tables, using)
         copy = copy_csv if renderer.format == "csv" else copy_json
-        return copy(feed, window, columns, tally)
+        return copy(feed, window, columns, tally, using)
     return portable_body(feed, window, renderer, columns, tally)
 
 

@@ -4,8 +4,8 @@ from django.apps import AppConfig
 class OperationsConfig(AppConfig):
     """What an operator watches (operations.md sections 8 and 9): the pull log and what
     InTarget never received, fed by the end of every answer (``answer_ended``); probes
-    and metrics, the metrics fed by that signal, by ``finality_waited`` and by the end
-    of every push (``push_ended``)."""
+    and metrics, the metrics fed by that signal, by ``finality_waited``, ``replica_waited`` and by
+    the end of every push (``push_ended``)."""
 
     name = "operations"
     verbose_name = "Operations"
@@ -15,7 +15,14 @@ class OperationsConfig(AppConfig):
         from intarget_export.answer_end import answer_ended
         from intarget_export.finality import finality_waited
         from intarget_export.push_end import push_ended
-        from operations.metrics import allowed_networks, count_answer, count_finality_wait, count_push
+        from intarget_export.replicas import replica_waited
+        from operations.metrics import (
+            allowed_networks,
+            count_answer,
+            count_finality_wait,
+            count_push,
+            count_replica_wait,
+        )
         from operations.recording import record_pull
 
         # A mistyped METRICS_ALLOW stops the service at startup with its message.
@@ -25,3 +32,4 @@ class OperationsConfig(AppConfig):
         finality_waited.connect(count_finality_wait, dispatch_uid="operations.metrics")
         # Pushes are counted, never logged as pulls (they received no window).
         push_ended.connect(count_push, dispatch_uid="operations.metrics")
+        replica_waited.connect(count_replica_wait, dispatch_uid="operations.metrics")

@@ -1,9 +1,10 @@
 """Prometheus metrics (operations.md section 9): what the feeds served, and how long
 requests waited for their windows to become final.
 
-Fed by two signals, so that no metrics code sits in the feed machinery:
+Fed by signals, so that no metrics code sits in the feed machinery:
 ``answer_ended`` (intarget_export/answer_end.py) at the end of every feed answer, and
-``finality_waited`` (intarget_export/finality.py) at the end of every wait for writers.
+``finality_waited`` (intarget_export/finality.py) at the end of every wait for writers,
+and ``replica_waited`` (intarget_export/replicas.py) once a feed answer chose its database.
 
 Under gunicorn each worker is a process of its own: prometheus-client's multiprocess
 mode (``PROMETHEUS_MULTIPROC_DIR``, set by gunicorn.conf.py before the workers fork)
@@ -35,6 +36,7 @@ from access.clients import Network, client_address, in_any, parse_address, parse
 from intarget_export.answer_end import EndedAnswer
 from intarget_export.feeds import registry, served_feeds
 from intarget_export.push_end import EndedPush
+from intarget_export.replicas import OUTCOMES as REPLICA_OUTCOMES
 
 # No `_created` series: they exist only in a single process (not in multiprocess mode),
 # and Prometheus does not need them.
@@ -106,6 +108,22 @@ FEED_PUSHED_BYTES = Counter(
     "intarget_export_feed_pushed_bytes", "Push body bytes read (refused pushes included).", ["feed"],
     registry=REGISTRY,
 )
+# With DATABASE_REPLICA_URL: where each feed answer read, and how long choosing took.
+REPLICA_WAITS = Counter(
+    "intarget_export_replica_waits",
+    "Feed answers read with replicas configured, by where they read: replica (one had "
+    "replayed the window's writes, at once or within REPLICA_MAX_WAIT), primary (none had: "
+    "REPLICA_FALLBACK=primary), unavailable (none had: 503), unchecked (REPLICA_WAIT_FOR_REPLAY off).",
+    ["outcome"],
+    registry=REGISTRY,
+)
+REPLICA_WAIT_SECONDS = Histogram(
+    "intarget_export_replica_wait_seconds",
+    "Time feed answers waited for a replica to replay the window's writes (or gave up).",
+    ["outcome"],
+    buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+    registry=REGISTRY,
+)
 
 UNKNOWN_FEED = "unknown"
 OUTCOMES = ("final", "gave_up", "no_slot")
@@ -126,6 +144,10 @@ def start_series() -> None:
         FINALITY_WAITS.labels(outcome=outcome)
         if outcome != "no_slot":
             FINALITY_WAIT_SECONDS.labels(outcome=outcome)
+    if settings.REPLICA_DATABASES:
+        for outcome in REPLICA_OUTCOMES:
+            REPLICA_WAITS.labels(outcome=outcome)
+            REPLICA_WAIT_SECONDS.labels(outcome=outcome)
 
 
 def count_answer(sender: object, answer: EndedAnswer, **kwargs: object) -> None:
@@ -157,6 +179,12 @@ def count_finality_wait(sender: object, outcome: str, seconds: float, **kwargs: 
     FINALITY_WAITS.labels(outcome=outcome).inc()
     if outcome != "no_slot":  # those never waited
         FINALITY_WAIT_SECONDS.labels(outcome=outcome).observe(seconds)
+
+
+def count_replica_wait(sender: object, outcome: str, seconds: float, **kwargs: object) -> None:
+    """``replica_waited`` receiver."""
+    REPLICA_WAITS.labels(outcome=outcome).inc()
+    REPLICA_WAIT_SECONDS.labels(outcome=outcome).observe(seconds)
 
 
 def exposition() -> tuple[bytes, str]:

@@ -14,6 +14,7 @@ PostgreSQL refuses to run as root, so when the tests run as root its programs ru
         cluster.freeze(); cluster.thaw()           # SIGSTOP / SIGCONT every server process
         cluster.stop("immediate")                  # the server dies, as in a crash
         cluster.start()
+        replica = PostgresCluster.replica_of(cluster).start()  # a hot standby streaming from it
 
     database = PrivateDatabase("fuzz")             # test_<run>_fuzz on the test run's server
     database.url; database.drop()
@@ -66,6 +67,22 @@ class PostgresCluster:
             os.chown(folder, user.pw_uid, user.pw_gid)
         cluster._run("initdb", "-D", str(cluster.data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync")
         return cluster
+
+    @classmethod
+    def replica_of(cls, primary: PostgresCluster) -> PostgresCluster:
+        """A streaming replica of the running ``primary`` (pg_basebackup -R: a hot standby
+        that connects back to it), not started yet. initdb's pg_hba.conf lets 127.0.0.1
+        replicate with trust, so the primary needs no change."""
+        folder = Path(tempfile.mkdtemp(prefix="intarget-pg-replica-"))
+        replica = cls(folder, free_port())
+        if os.geteuid() == 0:
+            user = pwd.getpwnam("postgres")
+            os.chown(folder, user.pw_uid, user.pw_gid)
+        replica._run(
+            "pg_basebackup", "-D", str(replica.data), "-h", "127.0.0.1", "-p", str(primary.port), "-U", "postgres",
+            "-R", "-X", "stream", "-c", "fast", "--no-sync",
+        )
+        return replica
 
     def __enter__(self) -> PostgresCluster:
         return self

@@ -35,8 +35,8 @@ ROOT = Path(__file__).resolve().parent.parent
 # The test run's environment that must not reach a service process: its database, and
 # settings a developer may have exported for a demo.
 SERVICE_VARIABLES = (
-    "DATABASE_URL", "TEST_DATABASE_NAME", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "HTTPS", "SECURE_SSL_REDIRECT",
-    "DATA_DIR", "BIND",
+    "DATABASE_URL", "DATABASE_REPLICA_URL", "TEST_DATABASE_NAME", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "HTTPS",
+    "SECURE_SSL_REDIRECT", "DATA_DIR", "BIND",
 )
 
 

@@ -136,9 +136,9 @@ VALUES (%s, %s, %s, 'Starburst', 'USD', %s, %s, %s, now())
 """
 
 
-def sql_writer(seed: int, stop: threading.Event, tally: Tally) -> None:
+def sql_writer(seed: int, stop: threading.Event, tally: Tally, connect=raw_connection) -> None:  # type: ignore[no-untyped-def]
     rng = random.Random(seed)
-    with raw_connection() as other:
+    with connect() as other:
         while not stop.is_set():
             try:
                 other.execute("SELECT count(*) FROM players_player")  # the transaction starts
@@ -231,45 +231,63 @@ def test_no_row_version_is_lost_or_out_of_date_under_concurrent_writers(live_ser
     writers = [threading.Thread(target=orm_writer, args=(n, stop, tally)) for n in range(2)]
     writers += [threading.Thread(target=sql_writer, args=(10 + n, stop, tally)) for n in range(2)]
     puller = Puller(live_server.url, key)
-    first = database_now().replace(microsecond=0) - WINDOW
-    start = first
     try:
-        for writer in writers:
-            writer.start()
-        writing_ends = time.monotonic() + WRITE_SECONDS
-        while time.monotonic() < writing_ends:
-            puller.pull(start, start + WINDOW)
-            start += WINDOW
-        stop.set()
-        for writer in writers:
-            writer.join(30)
-        done = database_now()
-        while start <= done:  # drain: the windows up to the last commit
-            puller.pull(start, start + WINDOW)
-            start += WINDOW
-
-        # The final state, as the service answers one window covering all of it.
-        final = {}
-        for feed in FEEDS:
-            key_column = 1 if feed == "games" else 0
-            final[feed] = {row[key_column]: row for row in puller.get(feed, first - dt.timedelta(days=1), start)}
+        final = replay(puller, writers, stop, database_now)
     finally:
         stop.set()
         if SWITCH_OFF == "stamping":
             with connection.cursor() as cursor:
                 for table in db_stamping.STAMPED_TABLES:
                     cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER stamp")
-    summary = (
+    summary = replay_summary(puller, tally)
+    print(summary)
+    assert tally.counts.get("orm commit", 0) > 5 and tally.counts.get("sql commit", 0) > 5, summary
+    problems = replay_problems(puller, final)
+    assert not problems, "; ".join(problems) + f" ({summary})"
+
+
+def replay(
+    puller: Puller, writers: list[threading.Thread], stop: threading.Event, now, seconds: float = WRITE_SECONDS  # type: ignore[no-untyped-def]
+) -> dict[str, dict[str, list[str]]]:
+    """Start ``writers``; pull each window as it ends while they write for ``seconds``;
+    stop them, pull the windows up to the last commit (``now()``: the database clock);
+    return the final state, as the service answers one window covering all of it."""
+    first = now().replace(microsecond=0) - WINDOW
+    start = first
+    for writer in writers:
+        writer.start()
+    writing_ends = time.monotonic() + seconds
+    while time.monotonic() < writing_ends:
+        puller.pull(start, start + WINDOW)
+        start += WINDOW
+    stop.set()
+    for writer in writers:
+        writer.join(30)
+    done = now()
+    while start <= done:  # drain: the windows up to the last commit
+        puller.pull(start, start + WINDOW)
+        start += WINDOW
+    final = {}
+    for feed in FEEDS:
+        key_column = 1 if feed == "games" else 0
+        final[feed] = {row[key_column]: row for row in puller.get(feed, first - dt.timedelta(days=1), start)}
+    return final
+
+
+def replay_summary(puller: Puller, tally: Tally) -> str:
+    return (
         f"{puller.windows} windows, {puller.versions} row versions served, {puller.retries} answers 425/503; "
         f"writes: {dict(sorted(tally.counts.items()))}"
     )
-    print(summary)
-    assert tally.counts.get("orm commit", 0) > 5 and tally.counts.get("sql commit", 0) > 5, summary
+
+
+def replay_problems(puller: Puller, final: dict[str, dict[str, list[str]]]) -> list[str]:
+    """Per feed, the rows the puller's copy lacks or holds in an older version."""
     problems = []
     for feed in FEEDS:
-        assert final[feed], f"{feed}: nothing written; {summary}"
+        assert final[feed], f"{feed}: nothing written"
         lost = sorted(set(final[feed]) - set(puller.copy[feed]))
         stale = sorted(k for k in final[feed] if k in puller.copy[feed] and puller.copy[feed][k] != final[feed][k])
         if lost or stale:
             problems.append(f"{feed}: {len(lost)} of {len(final[feed])} lost {lost[:5]}, {len(stale)} out of date {stale[:5]}")
-    assert not problems, "; ".join(problems) + f" ({summary})"
+    return problems

@@ -14,12 +14,17 @@ is taken all the same. The database converts the text (``convert_sql``), one
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import re
 from decimal import Decimal
 from typing import Any
 
+import psycopg
+from django.db import transaction
+
 from intarget_export import columns as kinds
+from intarget_export.db_bounds import set_stream_statement_timeout
 from intarget_export.import_readers import MAX_FIELD_CHARS
 
 # A free cell: anything but what ends it, a quote, a line break or NUL (refused in text).
@@ -53,7 +58,8 @@ def _value(kind: kinds.Kind, before: dt.date | None) -> bytes | None:
     if type(kind) is kinds.Integer:
         return rb"[-+]?[0-9]{1,18}"
     if type(kind) is kinds.Money:
-        return rb"[-+]?0*[0-9]{1,%d}(?:\.[0-9]{0,%d})?" % (kind.max_digits - kind.decimal_places, kind.decimal_places)
+        # Plain decimal text as written (no sign but -, no leading zero): SQLite stores it as it is.
+        return rb"-?(?:0|[1-9][0-9]{0,%d})(?:\.[0-9]{1,%d})?" % (kind.max_digits - kind.decimal_places - 1, kind.decimal_places)
     if type(kind) is kinds.Timestamp:
         return (_before(before) if before else b"") + _DATE + b"[ T]" + _TIME
     if type(kind) is kinds.Date:
@@ -103,22 +109,6 @@ def line_pattern(plans: dict[str, tuple | None], kinds_of: dict[str, Any], heade
     return re.compile(rb"(?!\\\.\n)" + b",".join(cells))
 
 
-def convert_sql(kind: kinds.Kind, cell: str) -> str:
-    """PostgreSQL: the value of a staged cell's text (an empty cell is an absent value)."""
-    text = f"NULLIF({cell}, '')"
-    if isinstance(kind, kinds.Timestamp):
-        return f"({text}::timestamp AT TIME ZONE 'UTC')"
-    if isinstance(kind, kinds.Integer):
-        return f"{text}::bigint"
-    if isinstance(kind, kinds.Money):
-        return f"{text}::numeric"
-    if isinstance(kind, kinds.Date):
-        return f"{text}::date"
-    if isinstance(kind, kinds._Flag):
-        return f"{text}::boolean"
-    return text
-
-
 def staged_text(value: Any) -> str | None:
     """A parsed value as the text ``convert_sql`` reads back to it."""
     if value is None or isinstance(value, str):
@@ -137,3 +127,133 @@ def staged_text(value: Any) -> str | None:
 def csv_line(cells: list[str | None]) -> str:
     """One staged record as a CSV line: every value quoted, an absent one empty."""
     return ",".join('"' + cell.replace('"', '""') + '"' if cell is not None else "" for cell in cells) + "\n"
+
+
+class Stage:
+    """The staging table of one import, on one database: written, then upserted from."""
+
+    parameter = "%s"
+
+    def __init__(self, cursor: Any, width: int):
+        self.cursor, self.width = cursor, width
+        self.cells = ", ".join(f"c{i}" for i in range(width))
+
+    def __enter__(self) -> Stage:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        pass
+
+    def write_lines(self, data: bytes) -> None:
+        raise NotImplementedError
+
+    def write_row(self, cells: list[str | None]) -> None:
+        raise NotImplementedError
+
+    def convert(self, kind: kinds.Kind, cell: str) -> str:
+        """The SQL for the value of a staged cell's text (an empty cell is an absent value)."""
+        raise NotImplementedError
+
+    def upsert(self, insert: str, selected: str, key: str, on_conflict: str, params: list[Any]) -> None:
+        raise NotImplementedError
+
+
+class PostgresStage(Stage):
+    """A temporary table filled by one COPY of the file's own text."""
+
+    def __enter__(self) -> PostgresStage:
+        cursor = self.cursor
+        # The whole file is one COPY and one INSERT: bounded as a feed stream is, not as a query.
+        cursor.execute("SELECT current_setting('statement_timeout')")
+        (self.timeout,) = cursor.fetchone()
+        set_stream_statement_timeout(cursor)
+        cursor.execute("DROP TABLE IF EXISTS pg_temp.import_staging")
+        # n keeps the file's order: of an id given twice, the later record wins.
+        columns = ", ".join(f"c{i} text" for i in range(self.width))
+        cursor.execute(f"CREATE TEMPORARY TABLE import_staging (n bigint GENERATED ALWAYS AS IDENTITY, {columns}) ON COMMIT DROP")
+        self.copying = cursor.copy(f"COPY import_staging ({self.cells}) FROM STDIN (FORMAT csv)")
+        self.copy = self.copying.__enter__()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.copying is not None:
+            self.copying.__exit__(*exc)  # an exception ends the COPY with an error: nothing is kept
+        if exc[0] is None:
+            self.cursor.execute("DROP TABLE pg_temp.import_staging")
+            self.cursor.execute("SELECT set_config('statement_timeout', %s, true)", [self.timeout])
+
+    def write_lines(self, data: bytes) -> None:
+        self.copy.write(data)
+
+    def write_row(self, cells: list[str | None]) -> None:
+        self.copy.write(csv_line(cells))
+
+    def convert(self, kind: kinds.Kind, cell: str) -> str:
+        text = f"NULLIF({cell}, '')"
+        if isinstance(kind, kinds.Timestamp):
+            return f"({text}::timestamp AT TIME ZONE 'UTC')"
+        if isinstance(kind, kinds.Integer):
+            return f"{text}::bigint"
+        if isinstance(kind, kinds.Money):
+            return f"{text}::numeric"
+        if isinstance(kind, kinds.Date):
+            return f"{text}::date"
+        if isinstance(kind, kinds._Flag):
+            return f"{text}::boolean"
+        return text
+
+    def upsert(self, insert: str, selected: str, key: str, on_conflict: str, params: list[Any]) -> None:
+        copying, self.copying = self.copying, None
+        copying.__exit__(None, None, None)
+        try:
+            with transaction.atomic():
+                self.cursor.execute(f"{insert} SELECT {selected} FROM import_staging {on_conflict}", params)
+        except psycopg.errors.CardinalityViolation:
+            # An id given twice: keep the later record (rare, so not paid for by every file).
+            self.cursor.execute(
+                f"{insert} SELECT DISTINCT ON ({key}) {selected} FROM import_staging ORDER BY {key}, n DESC {on_conflict}",
+                params,
+            )
+
+
+class SqliteStage(Stage):
+    """A temporary table filled by executemany of the cells the C csv reader splits."""
+
+    parameter = "?"
+
+    def __enter__(self) -> SqliteStage:
+        self.cursor.execute("DROP TABLE IF EXISTS temp.import_staging")
+        self.cursor.execute(f"CREATE TEMPORARY TABLE import_staging ({self.cells})")
+        self.insert = f"INSERT INTO temp.import_staging VALUES ({', '.join('?' * self.width)})"
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.cursor.execute("DROP TABLE IF EXISTS temp.import_staging")
+
+    def write_lines(self, data: bytes) -> None:
+        lines = data.decode().split("\n")
+        lines.pop()
+        self.cursor.executemany(self.insert, csv.reader(lines, strict=True))
+
+    def write_row(self, cells: list[str | None]) -> None:
+        self.cursor.execute(self.insert, cells)
+
+    def convert(self, kind: kinds.Kind, cell: str) -> str:
+        text = f"NULLIF({cell}, '')"
+        if isinstance(kind, kinds.Timestamp):
+            # As Django stores a datetime: a space, and the microseconds unless there are none.
+            micro = f"substr(substr({cell}, 21) || '000000', 1, 6)"
+            return (
+                f"CASE WHEN {text} IS NULL THEN NULL WHEN {micro} = '000000' THEN substr(replace({cell}, 'T', ' '), 1, 19) "
+                f"ELSE substr(replace({cell}, 'T', ' '), 1, 20) || {micro} END"
+            )
+        if isinstance(kind, kinds.Integer):
+            return f"CAST({text} AS INTEGER)"
+        if isinstance(kind, kinds._Flag):
+            return f"CASE WHEN {text} IS NULL THEN NULL WHEN lower({cell}) IN ('true', 'yes', '1') THEN 1 ELSE 0 END"
+        return text  # money as its plain text (MoneyField), dates and text as they are
+
+    def upsert(self, insert: str, selected: str, key: str, on_conflict: str, params: list[Any]) -> None:
+        # Row by row in the file's order: of an id given twice, the later record wins.
+        # (WHERE true: without it SQLite would read ON CONFLICT as a join's ON.)
+        self.cursor.execute(f"{insert} SELECT {selected} FROM temp.import_staging WHERE true ORDER BY rowid {on_conflict}", params)

@@ -12,6 +12,7 @@ service unless the import preserves the file's timestamps (history backfills).
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import nullcontext
 from pathlib import Path
@@ -24,7 +25,6 @@ from psycopg.types.json import Jsonb
 
 from intarget_export import import_staging
 from intarget_export.columns import Text
-from intarget_export.db_bounds import set_stream_statement_timeout
 from intarget_export.feeds import Column, Feed
 from intarget_export.import_readers import MAX_FAULTS, CsvBlocks, Fault, ImportRefused, Lines, Record, read_stream
 from intarget_export.stamping import clock, preserve_timestamps
@@ -212,41 +212,29 @@ class FeedImporter:
         return count
 
     def run_csv(self, blocks: CsvBlocks, progress: OnProgress | None = None) -> int:
-        """A CSV: on PostgreSQL through the staging table (``import_staging``), else record by record."""
+        """A CSV: through a staging table (``import_staging``) when the file's columns allow, else record by record."""
         header = blocks.header
         pattern = None
-        if connection.vendor == "postgresql":
+        if set(header) <= set(self.columns):
             before = self.latest_stamp.astimezone(dt.timezone.utc).date() if self.latest_stamp else None
             kinds_of = {name: column.kind for name, column in self.columns.items()}
-            pattern = import_staging.line_pattern(self.plans, kinds_of, header, before) if set(header) <= set(self.columns) else None
+            pattern = import_staging.line_pattern(self.plans, kinds_of, header, before)
         if pattern is None:
             return self.run(header, blocks.records(None), progress)
         return self.run_staged(header, blocks.records(pattern), progress)
 
     def run_staged(self, header: list[str], items: Iterator[Lines | Record], progress: OnProgress | None) -> int:
-        """PostgreSQL: COPY the file's text into a staging table of text columns, convert and
-        upsert it in one statement. Vouched-for lines go as they were read; other records
-        are parsed here (naming their faults as ``run`` does) and staged as their values."""
+        """Stage the file's text in a table of text columns, then convert and upsert it in one
+        statement. Vouched-for lines go as they were read; other records are parsed here
+        (naming their faults as ``run`` does) and staged as their values."""
         if faults := self.column_faults(header):
             raise ImportRefused.of(faults)
         count = 0
         faults = []
-        cells = ", ".join(f"c{i}" for i in range(len(header)))
+        stage_class = import_staging.PostgresStage if connection.vendor == "postgresql" else import_staging.SqliteStage
         with transaction.atomic(), connection.cursor() as wrapper:
-            cursor = wrapper.cursor
-            # The whole file is one COPY and one INSERT: bounded as a feed stream is, not as a query.
-            cursor.execute("SELECT current_setting('statement_timeout')")
-            (timeout,) = cursor.fetchone()
-            set_stream_statement_timeout(cursor)
-            cursor.execute("DROP TABLE IF EXISTS pg_temp.import_staging")
-            cursor.execute(
-                # n keeps the file's order: of an id given twice, the later record wins.
-                "CREATE TEMPORARY TABLE import_staging (n bigint GENERATED ALWAYS AS IDENTITY, "
-                + ", ".join(f"c{i} text" for i in range(len(header)))
-                + ") ON COMMIT DROP"
-            )
             try:
-                with cursor.copy(f"COPY import_staging ({cells}) FROM STDIN (FORMAT csv)") as copy:
+                with stage_class(wrapper.cursor, len(header)) as stage:
                     try:
                         for item in items:
                             if item.__class__ is Lines:
@@ -254,7 +242,7 @@ class FeedImporter:
                                     progress(count + item.count)
                                 count += item.count
                                 if not faults:
-                                    copy.write(item.data)  # type: ignore[union-attr]
+                                    stage.write_lines(item.data)  # type: ignore[union-attr]
                                 continue
                             count += 1
                             if progress is not None and count % PROGRESS_EVERY == 0:
@@ -267,17 +255,15 @@ class FeedImporter:
                                     break
                                 continue
                             if not faults:
-                                copy.write(import_staging.csv_line(self._staged_cells(header, fields)))
+                                stage.write_row(self._staged_cells(header, fields))
                     except ImportRefused as refused:
                         # The file's syntax: what follows cannot be read as records.
                         faults += refused.faults
                     if faults:
                         raise ImportRefused.of(faults[:MAX_FAULTS], stopped_at_limit=len(faults) >= MAX_FAULTS)
-                self._upsert_staged(cursor, header)
-            except (DatabaseError, psycopg.Error) as error:
+                    stage.upsert(*self._staged_upsert(header, stage))
+            except (DatabaseError, psycopg.Error, sqlite3.Error) as error:
                 raise ImportRefused(f"lines 2-end: the database refused the rows: {error}", record=1) from None
-            cursor.execute("DROP TABLE pg_temp.import_staging")
-            cursor.execute("SELECT set_config('statement_timeout', %s, true)", [timeout])
         if progress is not None:
             progress(count)
         return count
@@ -289,8 +275,8 @@ class FeedImporter:
             cells.append(None if plan is None else import_staging.staged_text(fields.get(plan[1])))
         return cells
 
-    def _upsert_staged(self, cursor: psycopg.Cursor, header: list[str]) -> None:
-        """One INSERT … SELECT … ON CONFLICT from the staging table; the triggers stamp as ever."""
+    def _staged_upsert(self, header: list[str], stage: import_staging.Stage) -> tuple[str, str, str, str, list[Any]]:
+        """The upsert from the staging table: its INSERT, SELECT list, key, ON CONFLICT and parameters."""
         opts = self.model._meta
         pk = self._pk_field()
         window_field = self.model.window_field  # type: ignore[attr-defined]
@@ -301,24 +287,24 @@ class FeedImporter:
             plan = self.plans[name]
             if plan is not None:
                 names.append(plan[1])
-                values.append(import_staging.convert_sql(self.columns[name].kind, f"c{i}"))
+                values.append(stage.convert(self.columns[name].kind, f"c{i}"))
         if self.preserve and self.feed.stamp_follows and window_field not in names and self.feed.stamp_follows in names:
             names.append(window_field)
             values.append(values[names.index(self.feed.stamp_follows)])
         updated = [name for name in names if name != pk]
         if window_field not in names:
-            # A placeholder for NOT NULL: the trigger stamps the row.
+            # PostgreSQL: a placeholder for NOT NULL, the trigger stamps the row. SQLite:
+            # the stamp, taken under the write lock (IMMEDIATE transactions).
             names.append(window_field)
-            values.append("%s")
-            params.append(timezone.now())
+            values.append(stage.parameter)
+            params.append(opts.get_field(window_field).get_db_prep_value(timezone.now(), connection))
         # Columns the file leaves out but that are NOT NULL with a default (custom = {}):
         # given on insert, never overwritten on conflict.
         for field in opts.concrete_fields:
             if field.attname not in names and not field.null and field.has_default():
                 names.append(field.attname)
-                default = field.get_default()
-                values.append("%s")
-                params.append(Jsonb(default) if isinstance(default, dict) else default)
+                values.append(stage.parameter)
+                params.append(field.get_db_prep_value(field.get_default(), connection))
 
         def column(name: str) -> str:
             return f'"{opts.get_field(name).column}"'
@@ -326,22 +312,14 @@ class FeedImporter:
         table = opts.db_table
         updated_sql = [f"{column(name)} = EXCLUDED.{column(name)}" for name in updated]
         if updated_sql and window_field not in updated:
-            # An updated row is stamped again (the trigger takes the later of now and the old stamp).
-            updated_sql.append(f"{column(window_field)} = EXCLUDED.{column(window_field)}")
+            if connection.vendor == "postgresql":
+                # An updated row is stamped again (the trigger takes the later of now and the old stamp).
+                updated_sql.append(f"{column(window_field)} = EXCLUDED.{column(window_field)}")
+            else:  # a stamp never goes back (StampedModel.stamp)
+                updated_sql.append(f'{column(window_field)} = MAX(EXCLUDED.{column(window_field)}, "{table}".{column(window_field)})')
         conflict = f"DO UPDATE SET {', '.join(updated_sql)}" if updated_sql else "DO NOTHING"
-        insert = f'INSERT INTO "{table}" ({", ".join(column(name) for name in names)}) '
-        on_conflict = f' ON CONFLICT ("{opts.pk.column}") {conflict}'
-        selected = ", ".join(values)
-        try:
-            with transaction.atomic():
-                cursor.execute(insert + f"SELECT {selected} FROM import_staging" + on_conflict, params)
-        except psycopg.errors.CardinalityViolation:
-            # An id given twice: keep the later record (rare, so not paid for by every file).
-            key = values[names.index(pk)]
-            cursor.execute(
-                insert + f"SELECT DISTINCT ON ({key}) {selected} FROM import_staging ORDER BY {key}, n DESC" + on_conflict,
-                params,
-            )
+        insert = f'INSERT INTO "{table}" ({", ".join(column(name) for name in names)})'
+        return insert, ", ".join(values), values[names.index(pk)], f'ON CONFLICT ("{opts.pk.column}") {conflict}', params
 
     def _pk_field(self) -> str:
         return self.model._meta.pk.attname

@@ -12,6 +12,7 @@ service unless the import preserves the file's timestamps (history backfills).
 from __future__ import annotations
 
 import datetime as dt
+import re
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import nullcontext
@@ -214,27 +215,41 @@ class FeedImporter:
     def run_csv(self, blocks: CsvBlocks, progress: OnProgress | None = None) -> int:
         """A CSV: through a staging table (``import_staging``) when the file's columns allow, else record by record."""
         header = blocks.header
-        pattern = None
-        if set(header) <= set(self.columns):
-            before = self.latest_stamp.astimezone(dt.timezone.utc).date() if self.latest_stamp else None
-            kinds_of = {name: column.kind for name, column in self.columns.items()}
-            pattern = import_staging.line_pattern(self.plans, kinds_of, header, before)
+        pattern = self.pattern(header) if set(header) <= set(self.columns) else None
         if pattern is None:
             return self.run(header, blocks.records(None), progress)
         return self.run_staged(header, blocks.records(pattern), progress)
 
-    def run_staged(self, header: list[str], items: Iterator[Lines | Record], progress: OnProgress | None) -> int:
-        """Stage the file's text in a table of text columns, then convert and upsert it in one
-        statement. Vouched-for lines go as they were read; other records are parsed here
-        (naming their faults as ``run`` does) and staged as their values."""
-        if faults := self.column_faults(header):
+    def staged_json(self) -> bool:
+        """Whether JSON records can go through the staging table: no custom values to merge,
+        and every column of a kind the line pattern knows."""
+        return self.pattern(list(self.columns)) is not None
+
+    def pattern(self, names: list[str]) -> re.Pattern[bytes] | None:
+        before = self.latest_stamp.astimezone(dt.timezone.utc).date() if self.latest_stamp else None
+        kinds_of = {name: column.kind for name, column in self.columns.items()}
+        return import_staging.line_pattern(self.plans, kinds_of, names, before)
+
+    def run_staged(self, header: list[str] | None, items: Iterator[Lines | Record], progress: OnProgress | None) -> int:
+        """Stage the file's text in a table of text columns, then convert and upsert it.
+
+        Vouched-for CSV lines go as they were read; a JSON object whose values, written as
+        a CSV line, the pattern of its keys vouches for goes as that line. Other records
+        are parsed here (naming their faults as ``run`` does) and staged as their values.
+        """
+        if header is not None and (faults := self.column_faults(header)):
             raise ImportRefused.of(faults)
         count = 0
         faults = []
+        shape: tuple[str, ...] | None = None  # the keys of the last JSON object checked
+        shape_ok = True
+        match = None
         stage_class = import_staging.PostgresStage if connection.vendor == "postgresql" else import_staging.SqliteStage
         with transaction.atomic(), connection.cursor() as wrapper:
             try:
-                with stage_class(wrapper.cursor, len(header)) as stage:
+                with stage_class(wrapper.cursor) as stage:
+                    if header is not None:
+                        stage.shape(len(header), self._staged_upsert(header, stage), self._direct_copy(header))
                     try:
                         for item in items:
                             if item.__class__ is Lines:
@@ -244,24 +259,47 @@ class FeedImporter:
                                 if not faults:
                                     stage.write_lines(item.data)  # type: ignore[union-attr]
                                 continue
+                            record: Record = item  # type: ignore[assignment]
                             count += 1
                             if progress is not None and count % PROGRESS_EVERY == 0:
                                 progress(count)
+                            names = header
+                            if header is None:
+                                # JSON: each object names its columns; consecutive objects mostly share them.
+                                if (keys := tuple(record.values)) != shape:
+                                    shape = keys
+                                    shape_ok = not self.column_faults(keys, record)
+                                    if shape_ok and not faults:
+                                        names = list(keys)
+                                        stage.shape(len(names), self._staged_upsert(names, stage), self._direct_copy(names))
+                                        match = self.pattern(names).fullmatch  # type: ignore[union-attr]
+                                if not shape_ok:
+                                    faults += self.column_faults(keys, record)
+                                    if len(faults) >= MAX_FAULTS:
+                                        break
+                                    continue
+                                if not faults:
+                                    line = import_staging.csv_line(list(record.values.values())).encode()
+                                    if match(line[:-1]):  # type: ignore[misc]
+                                        stage.write_lines(line)
+                                        continue
+                                names = list(shape)
                             try:
-                                fields, _ = self.parse(item)  # type: ignore[arg-type]
+                                fields, _ = self.parse(record)
                             except ImportRefused as refused:
                                 faults += refused.faults
                                 if len(faults) >= MAX_FAULTS:
                                     break
                                 continue
                             if not faults:
-                                stage.write_row(self._staged_cells(header, fields))
+                                stage.write_row(self._staged_cells(names, fields))  # type: ignore[arg-type]
                     except ImportRefused as refused:
                         # The file's syntax: what follows cannot be read as records.
                         faults += refused.faults
                     if faults:
                         raise ImportRefused.of(faults[:MAX_FAULTS], stopped_at_limit=len(faults) >= MAX_FAULTS)
-                    stage.upsert(*self._staged_upsert(header, stage))
+                    if stage.width:
+                        stage.finish()
             except (DatabaseError, psycopg.Error, sqlite3.Error) as error:
                 raise ImportRefused(f"lines 2-end: the database refused the rows: {error}", record=1) from None
         if progress is not None:
@@ -274,6 +312,21 @@ class FeedImporter:
             plan = self.plans[name]
             cells.append(None if plan is None else import_staging.staged_text(fields.get(plan[1])))
         return cells
+
+    def _direct_copy(self, header: list[str]) -> str | None:
+        """PostgreSQL: the COPY straight into the feed's table that the file's lines can take,
+        when every column the table needs is in the file as it is: None otherwise."""
+        opts = self.model._meta
+        window_field = self.model.window_field  # type: ignore[attr-defined]
+        names = [self.columns[name].field_name if self.plans[name] is None else self.plans[name][1] for name in header]  # type: ignore[index]
+        if self.preserve and window_field not in names:
+            return None  # kept stamps that come from another column, or a placeholder
+        for field in opts.concrete_fields:
+            if field.attname not in names and not field.null and field.has_default():
+                return None  # a default Django gives, not the database
+        columns = ", ".join(f'"{opts.get_field(name).column}"' for name in names)
+        # FORCE_NULL: a quoted empty cell is an absent value too, as everywhere in imports.
+        return f'COPY "{opts.db_table}" ({columns}) FROM STDIN (FORMAT csv, FORCE_NULL ({columns}))'
 
     def _staged_upsert(self, header: list[str], stage: import_staging.Stage) -> tuple[str, str, str, str, list[Any]]:
         """The upsert from the staging table: its INSERT, SELECT list, key, ON CONFLICT and parameters."""
@@ -454,11 +507,10 @@ def _run(
     feed: Feed, preserve: bool, header: list[str] | None, records: Iterator[Record], progress: OnProgress | None
 ) -> int:
     importer = FeedImporter(feed, preserve=preserve)
+    run = importer.run_staged if header is None and importer.staged_json() else importer.run
     try:
-        if preserve:
-            with preserve_timestamps():
-                return importer.run(header, records, progress)
-        return importer.run(header, records, progress)
+        with preserve_timestamps() if preserve else nullcontext():
+            return run(header, records, progress)  # type: ignore[arg-type]
     finally:
         # Reading may stop before the end (at MAX_FAULTS): close the file now, not at collection.
         getattr(records, "close", lambda: None)()

@@ -27,6 +27,7 @@ from psycopg.types.json import Jsonb
 from intarget_export import import_staging
 from intarget_export.columns import Text
 from intarget_export.feeds import Column, Feed
+from intarget_export.read_ahead import read_ahead
 from intarget_export.import_readers import MAX_FAULTS, CsvBlocks, Fault, ImportRefused, Lines, Record, read_stream
 from intarget_export.stamping import clock, preserve_timestamps
 
@@ -218,7 +219,7 @@ class FeedImporter:
         pattern = self.pattern(header) if set(header) <= set(self.columns) else None
         if pattern is None:
             return self.run(header, blocks.records(None), progress)
-        return self.run_staged(header, blocks.records(pattern), progress)
+        return self.run_staged(header, read_ahead(blocks.records(pattern)), progress)
 
     def staged_json(self) -> bool:
         """Whether JSON records can go through the staging table: no custom values to merge,

@@ -18,6 +18,7 @@ import csv
 import datetime as dt
 import re
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 
 import psycopg
@@ -138,7 +139,6 @@ class Stage:
     upsert) and ``direct`` (a COPY straight into the table, or None) are set before use.
     """
 
-    parameter = "%s"
     statement: tuple[str, str, str, str, list[Any]]
     direct: str | None = None
     width = 0
@@ -157,6 +157,14 @@ class Stage:
         self.width, self.statement, self.direct = width, statement, direct
         self.cells = ", ".join(f"c{i}" for i in range(width))
         self.create()
+
+    def cell(self, index: int) -> str:
+        """The SQL naming the text of the cell in column ``index`` of a record."""
+        return f"c{index}"
+
+    def extra(self, index: int) -> str:
+        """The SQL of the upsert's parameter ``index`` (counted after the cells)."""
+        return "%s"
 
     def create(self) -> None:
         raise NotImplementedError
@@ -279,29 +287,76 @@ class PostgresStage(Stage):
         return text
 
 
+IMPORT_CACHE_KIB = 256 * 1024  # SQLite's page cache during an import (a bound, not an allocation)
+
+
+def _literal(value: Any) -> str:
+    """A parameter as SQL text: None, a number, or a string (quotes doubled)."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return repr(value)
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    raise TypeError(f"no SQL literal for {type(value).__name__}")
+
+
 class SqliteStage(Stage):
-    """A temporary table filled by executemany of the cells the C csv reader splits."""
+    """No table: the cells the C csv reader splits go straight into an upsert, by executemany,
+    its VALUES converting each cell's text in SQL. SQLite upserts row by row in the file's
+    order, so of an id given twice the later record wins."""
 
-    parameter = "?"
+    def __init__(self, cursor: Any):
+        super().__init__(cursor)
+        self.naming: list[int] = []  # the cells the statement being built reads
 
-    def create(self) -> None:
-        self.cursor.execute("DROP TABLE IF EXISTS temp.import_staging")
-        self.cursor.execute(f"CREATE TEMPORARY TABLE import_staging ({self.cells})")
-        self.insert = f"INSERT INTO temp.import_staging VALUES ({', '.join('?' * self.width)})"
+    def cell(self, index: int) -> str:
+        # Numbered parameters for the cells it reads only: SQLite wants every one bound
+        # to be used (an unread column, the stamp the service sets, is dropped from the rows).
+        self.naming.append(index)
+        return f"?{len(self.naming)}"
 
-    def drop(self) -> None:
-        self.cursor.execute("DROP TABLE IF EXISTS temp.import_staging")
+    def extra(self, index: int) -> str:
+        return f"?{index + 1}"
+
+    def __enter__(self) -> SqliteStage:
+        # The indexes of a large table outgrow SQLite's default page cache (2 MiB), and an
+        # upsert of random ids then reads pages back one at a time: a larger cache, for this
+        # import only.
+        self.cursor.execute("PRAGMA cache_size")
+        (self.cache_size,) = self.cursor.fetchone()
+        self.cursor.execute(f"PRAGMA cache_size = {-IMPORT_CACHE_KIB}")
+        return self
 
     def __exit__(self, *exc: Any) -> None:
-        self.drop()
+        self.cursor.execute(f"PRAGMA cache_size = {int(self.cache_size)}")
+
+    def create(self) -> None:
+        insert, selected, _, on_conflict, extras = self.statement
+        # The parameters that are the same for every row (the stamp, defaults) as literals:
+        # executemany then takes the csv reader's rows as they are.
+        literal = {f"?{self.width + 1 + j}": _literal(value) for j, value in enumerate(extras)}
+        selected = re.sub(r"\?\d+", lambda m: literal.get(m.group(), m.group()), selected)
+        self.sql = f"{insert} VALUES ({selected}) {on_conflict}"
+        used, self.naming = self.naming, []
+        self.pick = None
+        if used != list(range(self.width)):
+            self.pick = (lambda row: (row[used[0]],)) if len(used) == 1 else itemgetter(*used)
+
+    def drop(self) -> None:
+        pass
 
     def write_lines(self, data: bytes) -> None:
         lines = data.decode().split("\n")
         lines.pop()
-        self.cursor.executemany(self.insert, csv.reader(lines, strict=True))
+        rows: Any = csv.reader(lines, strict=True)
+        self.cursor.executemany(self.sql, rows if self.pick is None else map(self.pick, rows))
 
     def write_row(self, cells: list[str | None]) -> None:
-        self.cursor.execute(self.insert, cells)
+        self.cursor.execute(self.sql, cells if self.pick is None else self.pick(cells))
+
+    def finish(self) -> None:
+        pass
 
     def convert(self, kind: kinds.Kind, cell: str) -> str:
         text = f"NULLIF({cell}, '')"
@@ -317,10 +372,3 @@ class SqliteStage(Stage):
         if isinstance(kind, kinds._Flag):
             return f"CASE WHEN {text} IS NULL THEN NULL WHEN lower({cell}) IN ('true', 'yes', '1') THEN 1 ELSE 0 END"
         return text  # money as its plain text (MoneyField), dates and text as they are
-
-    def finish(self) -> None:
-        insert, selected, _, on_conflict, params = self.statement
-        # Row by row in the file's order: of an id given twice, the later record wins.
-        # (WHERE true: without it SQLite would read ON CONFLICT as a join's ON.)
-        self.cursor.execute(f"{insert} SELECT {selected} FROM temp.import_staging WHERE true ORDER BY rowid {on_conflict}", params)
-        self.cursor.execute("DELETE FROM temp.import_staging")

@@ -219,7 +219,11 @@ class FeedImporter:
         pattern = self.pattern(header) if set(header) <= set(self.columns) else None
         if pattern is None:
             return self.run(header, blocks.records(None), progress)
-        return self.run_staged(header, read_ahead(blocks.records(pattern)), progress)
+        items = read_ahead(blocks.records(pattern))
+        try:
+            return self.run_staged(header, items, progress)
+        finally:
+            items.close()  # stop the reading thread now, before the file is closed (at MAX_FAULTS, or a refusal)
 
     def staged_json(self) -> bool:
         """Whether JSON records can go through the staging table: no custom values to merge,
@@ -341,7 +345,7 @@ class FeedImporter:
             plan = self.plans[name]
             if plan is not None:
                 names.append(plan[1])
-                values.append(stage.convert(self.columns[name].kind, f"c{i}"))
+                values.append(stage.convert(self.columns[name].kind, stage.cell(i)))
         if self.preserve and self.feed.stamp_follows and window_field not in names and self.feed.stamp_follows in names:
             names.append(window_field)
             values.append(values[names.index(self.feed.stamp_follows)])
@@ -350,14 +354,14 @@ class FeedImporter:
             # PostgreSQL: a placeholder for NOT NULL, the trigger stamps the row. SQLite:
             # the stamp, taken under the write lock (IMMEDIATE transactions).
             names.append(window_field)
-            values.append(stage.parameter)
+            values.append(stage.extra(len(header) + len(params)))
             params.append(opts.get_field(window_field).get_db_prep_value(timezone.now(), connection))
         # Columns the file leaves out but that are NOT NULL with a default (custom = {}):
         # given on insert, never overwritten on conflict.
         for field in opts.concrete_fields:
             if field.attname not in names and not field.null and field.has_default():
                 names.append(field.attname)
-                values.append(stage.parameter)
+                values.append(stage.extra(len(header) + len(params)))
                 params.append(field.get_db_prep_value(field.get_default(), connection))
 
         def column(name: str) -> str:

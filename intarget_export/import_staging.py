@@ -287,7 +287,7 @@ class PostgresStage(Stage):
         return text
 
 
-IMPORT_CACHE_KIB = 256 * 1024  # SQLite's page cache during an import (a bound, not an allocation)
+IMPORT_CACHE_KIB = 64 * 1024  # SQLite's page cache during an import: the indexes of 1M rows (a bound, not an allocation)
 
 
 def _literal(value: Any) -> str:

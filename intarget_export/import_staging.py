@@ -8,8 +8,10 @@ The lines a file's pattern matches (nearly all of a good file) go to the databas
 they were read, in large blocks; any other line is read and parsed record by record as
 before, so every fault keeps its message, line, column and position, and a record the
 pattern is merely too strict for (a 29 February, ``+`` as the separator, a non-ASCII id)
-is taken all the same. The database converts the text (``convert_sql``), one
-``INSERT … SELECT … ON CONFLICT`` for the whole file.
+is taken all the same. The database converts the text (``Stage.convert``): on
+PostgreSQL by COPY straight into the table, or an upsert from a staging table where ids
+are stored already (``PostgresStage``); on SQLite by one upsert run for every line
+(``SqliteStage``).
 """
 
 from __future__ import annotations
@@ -57,7 +59,7 @@ def _value(kind: kinds.Kind, before: dt.date | None) -> bytes | None:
             return b"(?:" + b"|".join(re.escape(c.encode()) for c in choices) + b")" if choices else None
         return b"%s{1,%d}" % (_FREE, kind.max_length or MAX_FIELD_CHARS)
     if type(kind) is kinds.Integer:
-        return rb"[-+]?[0-9]{1,18}"
+        return rb"-?[0-9]{1,18}"
     if type(kind) is kinds.Money:
         # Plain decimal text as written (no sign but -, no leading zero): SQLite stores it as it is.
         return rb"-?(?:0|[1-9][0-9]{0,%d})(?:\.[0-9]{1,%d})?" % (kind.max_digits - kind.decimal_places - 1, kind.decimal_places)
@@ -108,12 +110,12 @@ def line_pattern(plans: dict[str, tuple | None], kinds_of: dict[str, Any], heade
         if cell is None:
             return None
         cells.append(cell)
-    # A line of just \. would end COPY's data.
-    return re.compile(rb"(?!\\\.\n)" + b",".join(cells))
+    # A line of just \. (a one-column file) would end COPY's data: the rest would be lost.
+    return re.compile(rb"(?!\\\.\Z)" + b",".join(cells))
 
 
 def staged_text(value: Any) -> str | None:
-    """A parsed value as the text ``convert_sql`` reads back to it."""
+    """A parsed value as the text ``Stage.convert`` reads back to it."""
     if value is None or isinstance(value, str):
         return value
     if isinstance(value, bool):

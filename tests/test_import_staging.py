@@ -75,7 +75,7 @@ def both_ways(feed_name: str, data: bytes, preserve: bool = True, without: tuple
     return staged, stored(feed_name, without)
 
 
-@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
 def test_a_file_of_odd_lines_across_blocks_is_stored_as_the_python_parser_stores_it(newline):
     data = big_file(newline)
     staged, reference = both_ways("transactions", data)

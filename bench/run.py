@@ -264,18 +264,21 @@ def games_windows(server: Server, label: str, hours_available: float) -> float:
 
 
 def import_vs_copy(rows: int) -> None:
+    """import_feed of the 1M-row export against psql's \\copy of it, interleaved (bench/imports.py), then SQLite."""
+    from imports import compare_with_copy, sqlite_import  # bench/imports.py, next to this file
+
     path = Path(tempfile.mkdtemp()) / "transactions.csv"
     manage("export_feed", "transactions", "--from", at(0), "--to", at(rows / PER_MINUTE), "--output", str(path))
-    psql("TRUNCATE payments_transaction")
-    started = time.perf_counter()
-    manage("import_feed", "transactions", str(path), "--preserve-timestamps")
-    imported = time.perf_counter() - started
-    psql("TRUNCATE payments_transaction")
-    header = path.open().readline().strip()
-    copied = psql(f"\\copy payments_transaction ({header}) FROM '{path}' (FORMAT csv, HEADER)")
-    record(f"import_feed of {rows // 1000}k rows", f"{imported:.1f} s ({rows / imported:,.0f} rows/s)")
-    record("COPY FROM STDIN of the same file", f"{copied:.1f} s, import_feed = {copied / imported:.2f}× COPY",
-           "≥ 0.3× COPY")
+    imports, copies = compare_with_copy(path, DATABASE_URL, repeat=3)
+    imported, copied = statistics.median(imports), statistics.median(copies)
+    record(f"import_feed of {rows // 1000}k rows (median of 3)", f"{imported:.1f} s ({rows / imported:,.0f} rows/s)")
+    record("\\copy FROM of the same file (median of 3, interleaved)",
+           f"{copied:.1f} s, import_feed = {copied / imported:.2f}× COPY", "≥ 0.7× COPY")
+    runs = sqlite_import(path, repeat=3)
+    sqlite, cpu = statistics.median(s for s, _ in runs), statistics.median(c for _, c in runs)
+    record(f"SQLite: import_feed of {rows // 1000}k rows (median of 3)",
+           f"{sqlite:.1f} s = {rows / sqlite:,.0f} rows/s ({cpu:.1f} CPU s = {rows / cpu:,.0f} rows per CPU second)",
+           "≥ 50k rows/s")
     path.unlink()
 
 

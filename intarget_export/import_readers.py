@@ -137,18 +137,21 @@ _LONE_CR = re.compile(r"(?<=\r)(?!\n)")  # where a line ending in a lone carriag
 _LONE_CR_BYTES = re.compile(rb"\r(?!\n)")
 
 
-def _csv_lines(stream: BinaryIO, pending: list[str]) -> Iterator[str]:
+def _csv_lines(stream: BinaryIO, pending: list[str], number: int = 0, split: list[bool] | None = None) -> Iterator[str]:
     """The stream's lines as text; each is also appended to ``pending``.
 
     A line ends at ``\n``, ``\r\n`` or a lone ``\r`` (old Mac files), as in Python's text
     mode: the csv reader counts lines the same way, so its numbers and ours agree.
+    ``number`` is the count of lines before the stream's first (0: the file's start);
+    ``split``, when given, is set to ``[True]`` once a read line was split at a lone
+    carriage return (the pieces after the first are then held here, not in the stream).
     """
-    number = 0  # the lines yielded so far
+    first = number == 0
     while raw := stream.readline(MAX_LINE_BYTES + 1):
         if len(raw) > MAX_LINE_BYTES:
             raise ImportRefused(f"a line longer than {MAX_LINE_BYTES // 2**20} MiB", line=number + 1)
-        if number == 0:
-            raw = raw.removeprefix(_BOM)
+        if first:
+            raw, first = raw.removeprefix(_BOM), False
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as error:
@@ -158,6 +161,8 @@ def _csv_lines(stream: BinaryIO, pending: list[str]) -> Iterator[str]:
                 _not_utf8(error, raw, start - before), line=number + 1 + len(_LONE_CR_BYTES.findall(raw, 0, start))
             ) from None
         if text.find("\r", 0, len(text) - 2) >= 0:
+            if split is not None:
+                split[:] = [True]
             for piece in _LONE_CR.split(text):
                 number += 1
                 pending.append(piece)
@@ -201,11 +206,14 @@ def _too_long(header: list[str] | None, pending: list[str]) -> str | None:
     return header[index]
 
 
+_TOO_LONG = f"a value longer than {MAX_FIELD_CHARS} characters"
+
+
 def read_csv(stream: BinaryIO) -> tuple[list[str], Iterator[Record]]:
     """The header line, then the records; the header is read before any record."""
     pending: list[str] = []  # the lines of the record being read
     reader = csv.reader(_csv_lines(stream, pending), strict=True)
-    too_long = f"a value longer than {MAX_FIELD_CHARS} characters"
+    too_long = _TOO_LONG
     try:
         header = next(reader)
     except StopIteration:
@@ -245,6 +253,182 @@ def read_csv(stream: BinaryIO) -> tuple[list[str], Iterator[Record]]:
             raise ImportRefused(f"malformed CSV: {error}", line=line, record=position) from None
 
     return header, records()
+
+
+# --- CSV in blocks -------------------------------------------------------------------
+
+
+# The bytes read at a time by the block reader: large enough that per-block costs vanish.
+BLOCK_BYTES = 2**20
+
+
+@dataclass(slots=True)
+class Lines:
+    """Records a line pattern has vouched for, as their raw CSV text: one a line, each
+    line ending in ``\n``; ``line`` and ``position`` are the first one's."""
+
+    data: bytes
+    line: int
+    count: int
+    position: int
+
+
+class _Chain:
+    """``readline`` over some bytes already read, then the stream."""
+
+    def __init__(self, head: bytes, stream: BinaryIO):
+        self.head, self.at, self.stream = head, 0, stream
+
+    def readline(self, limit: int) -> bytes:
+        head, at = self.head, self.at
+        if at >= len(head):
+            return self.stream.readline(limit)
+        end = head.find(b"\n", at, at + limit)
+        if end >= 0:
+            self.at = end + 1
+            return head[at : end + 1]
+        piece = head[at : at + limit]
+        self.at = at + len(piece)
+        if len(piece) < limit and self.at >= len(head):
+            piece += self.stream.readline(limit - len(piece))
+        return piece
+
+    def rest(self) -> bytes:
+        """What was read from the stream but not handed out yet."""
+        return self.head[self.at :]
+
+
+class CsvBlocks:
+    """A CSV stream read in large blocks, for importers that can take vouched-for lines whole.
+
+    ``records(pattern)`` yields ``Lines`` for runs of lines that ``pattern`` (bytes, one
+    record without its line end) matches, and a ``Record`` for anything else: those are
+    read one at a time by the same csv reader and line counting as ``read_csv``, so every
+    fault is named exactly as there (a bad byte, a quoted field spanning lines, a wrong
+    number of fields, a blank line). A CRLF file is read as LF; a file with a lone
+    carriage return for a line end is read record by record from there on.
+    """
+
+    def __init__(self, stream: BinaryIO):
+        self.stream = stream
+        self.pending: list[str] = []  # the lines of the record being read, for messages
+        self.split = [False]
+        self.chain = _Chain(b"", stream)
+        lines = _csv_lines(self.chain, self.pending, 0, self.split)
+        self.number = 0  # the lines read so far
+        self.reader = csv.reader(self._counted(lines), strict=True)
+        try:
+            header = next(self.reader)
+        except StopIteration:
+            raise ImportRefused("the file is empty; expected a header line", line=1) from None
+        except csv.Error as error:
+            if "field limit" in str(error):
+                raise ImportRefused(_TOO_LONG, line=1, column=_too_long(None, self.pending)) from None
+            raise ImportRefused(f"malformed header line: {error}", line=1) from None
+        if len(set(header)) != len(header):
+            duplicated = next(name for name in header if header.count(name) > 1)
+            raise ImportRefused("column named twice in the header", line=1, column=duplicated)
+        self.header = header
+
+    def _counted(self, lines: Iterator[str]) -> Iterator[str]:
+        for line in lines:
+            self.number += 1
+            yield line
+
+    def _step(self, position: int) -> Record | None | bool:
+        """One record (or blank line) read by the csv reader: the Record, None for a blank
+        line, False at the end of the file."""
+        header, line = self.header, self.number + 1
+        self.pending.clear()
+        try:
+            cells = next(self.reader)
+        except StopIteration:
+            return False
+        except csv.Error as error:
+            if "field limit" in str(error):
+                raise ImportRefused(_TOO_LONG, line=line, column=_too_long(header, self.pending), record=position) from None
+            raise ImportRefused(f"malformed CSV: {error}", line=line, record=position) from None
+        if not cells:
+            return None
+        if len(cells) != len(header):
+            message = f"expected {len(header)} fields as in the header, found {len(cells)}"
+            raise ImportRefused(message, line=line, record=position)
+        if csv.field_size_limit() > MAX_FIELD_CHARS:  # csv enforces it, unless the setting was raised
+            for name, cell in zip(header, cells):
+                if len(cell) > MAX_FIELD_CHARS:
+                    raise ImportRefused(_TOO_LONG, line=line, column=name, record=position)
+        return Record(line, {name: (cell if cell != "" else None) for name, cell in zip(header, cells)}, position)
+
+    def _one_by_one(self, position: int) -> Iterator[Record]:
+        while (record := self._step(position)) is not False:
+            if record is not None:
+                yield record
+                position += 1
+
+    def records(self, pattern: re.Pattern[bytes] | None) -> Iterator[Lines | Record]:
+        """Everything after the header, as described above; ``None``: one Record each."""
+        position = 1
+        if pattern is None or self.split[0]:
+            yield from self._one_by_one(position)
+            return
+        match = pattern.fullmatch
+        buffer, stream, eof = self.chain.rest(), self.stream, False
+        while True:
+            # At least a block, and whole lines: the block ends after its last line break.
+            while not eof and (len(buffer) < BLOCK_BYTES or (b"\n" not in buffer and len(buffer) <= MAX_LINE_BYTES)):
+                data = stream.read(BLOCK_BYTES)
+                eof = not data
+                buffer += data
+            if eof and not buffer:
+                return
+            cut = buffer.rfind(b"\n") + 1
+            block = text = buffer[:cut]
+            whole = True  # text stands for every line of the block
+            if b"\r" in block:
+                # CRLF is LF with one more byte; a lone CR makes lines that only the step-by-step reader counts.
+                text = block.replace(b"\r\n", b"\n")
+                if b"\r" in text:
+                    text, whole = b"", False
+            try:
+                text.decode("utf-8")
+            except UnicodeDecodeError as error:
+                text, whole = text[: text.rfind(b"\n", 0, error.start) + 1], False  # the lines before the bad byte
+            # Line by line, but the loop in C (one pattern over the whole block is slower).
+            lines = text.split(b"\n")
+            lines.pop()  # what follows the last line break: nothing
+            matches = list(map(match, lines))
+            count = matches.index(None) if None in matches else len(lines)
+            if count:
+                good = len(text) if count == len(lines) else sum(map(len, lines[:count])) + count
+                yield Lines(text[:good], self.number + 1, count, position)
+                self.number += count
+                position += count
+                if whole and good == len(text):
+                    buffer = buffer[cut:]
+                    continue
+                skip = good
+                if text is not block:  # where the lines taken end in the block as read
+                    skip = 0
+                    for _ in range(count):
+                        skip = block.index(b"\n", skip) + 1
+            else:
+                skip = 0
+            # The rest of the block record by record, by one csv reader; then blocks again.
+            self.chain = _Chain(buffer[skip:], stream)
+            self.reader = csv.reader(self._counted(_csv_lines(self.chain, self.pending, self.number, self.split)), strict=True)
+            while True:
+                record = self._step(position)
+                if record is False:
+                    return
+                if record is not None:
+                    yield record
+                    position += 1
+                if self.split[0]:  # pieces of a line wait in the reader: go on with it
+                    yield from self._one_by_one(position)
+                    return
+                if self.chain.at >= cut - skip:
+                    break
+            buffer = self.chain.rest()
 
 
 # --- JSON ------------------------------------------------------------------------------

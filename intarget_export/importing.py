@@ -11,7 +11,11 @@ service unless the import preserves the file's timestamps (history backfills).
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+import sqlite3
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -20,9 +24,11 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from psycopg.types.json import Jsonb
 
+from intarget_export import import_staging
 from intarget_export.columns import Text
 from intarget_export.feeds import Column, Feed
-from intarget_export.import_readers import MAX_FAULTS, Fault, ImportRefused, Record, read_stream
+from intarget_export.read_ahead import read_ahead
+from intarget_export.import_readers import MAX_FAULTS, CsvBlocks, Fault, ImportRefused, Lines, Record, read_stream
 from intarget_export.stamping import clock, preserve_timestamps
 
 __all__ = ["MAX_FAULTS", "ImportRefused", "import_file", "import_stream", "read_records"]
@@ -207,6 +213,172 @@ class FeedImporter:
             progress(count)
         return count
 
+    def run_csv(self, blocks: CsvBlocks, progress: OnProgress | None = None) -> int:
+        """A CSV: through a staging table (``import_staging``) when the file's columns allow, else record by record."""
+        header = blocks.header
+        pattern = self.pattern(header) if set(header) <= set(self.columns) else None
+        if pattern is None:
+            return self.run(header, blocks.records(None), progress)
+        items = read_ahead(blocks.records(pattern))
+        try:
+            return self.run_staged(header, items, progress)
+        finally:
+            items.close()  # stop the reading thread now, before the file is closed (at MAX_FAULTS, or a refusal)
+
+    def staged_json(self) -> bool:
+        """Whether JSON records can go through the staging table: no custom values to merge,
+        and every column of a kind the line pattern knows."""
+        return self.pattern(list(self.columns)) is not None
+
+    def pattern(self, names: list[str]) -> re.Pattern[bytes] | None:
+        before = self.latest_stamp.astimezone(dt.timezone.utc).date() if self.latest_stamp else None
+        kinds_of = {name: column.kind for name, column in self.columns.items()}
+        return import_staging.line_pattern(self.plans, kinds_of, names, before)
+
+    def run_staged(self, header: list[str] | None, items: Iterator[Lines | Record], progress: OnProgress | None) -> int:
+        """Stage the file's text in a table of text columns, then convert and upsert it.
+
+        Vouched-for CSV lines go as they were read; a JSON object whose values, written as
+        a CSV line, the pattern of its keys vouches for goes as that line. Other records
+        are parsed here (naming their faults as ``run`` does) and staged as their values.
+        """
+        if header is not None and (faults := self.column_faults(header)):
+            raise ImportRefused.of(faults)
+        count = 0
+        faults = []
+        shape: tuple[str, ...] | None = None  # the keys of the last JSON object checked
+        shape_ok = True
+        match = None
+        stage_class = import_staging.PostgresStage if connection.vendor == "postgresql" else import_staging.SqliteStage
+        with transaction.atomic(), connection.cursor() as wrapper:
+            try:
+                with stage_class(wrapper.cursor) as stage:
+                    if header is not None:
+                        stage.shape(len(header), self._staged_upsert(header, stage), self._direct_copy(header))
+                    try:
+                        for item in items:
+                            if item.__class__ is Lines:
+                                if progress is not None and (count + item.count) // PROGRESS_EVERY != count // PROGRESS_EVERY:
+                                    progress(count + item.count)
+                                count += item.count
+                                if not faults:
+                                    stage.write_lines(item.data)  # type: ignore[union-attr]
+                                continue
+                            record: Record = item  # type: ignore[assignment]
+                            count += 1
+                            if progress is not None and count % PROGRESS_EVERY == 0:
+                                progress(count)
+                            names = header
+                            if header is None:
+                                # JSON: each object names its columns; consecutive objects mostly share them.
+                                if (keys := tuple(record.values)) != shape:
+                                    shape = keys
+                                    shape_ok = not self.column_faults(keys, record)
+                                    if shape_ok and not faults:
+                                        names = list(keys)
+                                        stage.shape(len(names), self._staged_upsert(names, stage), self._direct_copy(names))
+                                        match = self.pattern(names).fullmatch  # type: ignore[union-attr]
+                                if not shape_ok:
+                                    faults += self.column_faults(keys, record)
+                                    if len(faults) >= MAX_FAULTS:
+                                        break
+                                    continue
+                                if not faults:
+                                    line = import_staging.csv_line(list(record.values.values())).encode()
+                                    if match(line[:-1]):  # type: ignore[misc]
+                                        stage.write_lines(line)
+                                        continue
+                                names = list(shape)
+                            try:
+                                fields, _ = self.parse(record)
+                            except ImportRefused as refused:
+                                faults += refused.faults
+                                if len(faults) >= MAX_FAULTS:
+                                    break
+                                continue
+                            if not faults:
+                                stage.write_row(self._staged_cells(names, fields))  # type: ignore[arg-type]
+                    except ImportRefused as refused:
+                        # The file's syntax: what follows cannot be read as records.
+                        faults += refused.faults
+                    if faults:
+                        raise ImportRefused.of(faults[:MAX_FAULTS], stopped_at_limit=len(faults) >= MAX_FAULTS)
+                    if stage.width:
+                        stage.finish()
+            except (DatabaseError, psycopg.Error, sqlite3.Error) as error:
+                raise ImportRefused(f"lines 2-end: the database refused the rows: {error}", record=1) from None
+        if progress is not None:
+            progress(count)
+        return count
+
+    def _staged_cells(self, header: list[str], fields: dict[str, Any]) -> list[str | None]:
+        cells: list[str | None] = []
+        for name in header:
+            plan = self.plans[name]
+            cells.append(None if plan is None else import_staging.staged_text(fields.get(plan[1])))
+        return cells
+
+    def _direct_copy(self, header: list[str]) -> str | None:
+        """PostgreSQL: the COPY straight into the feed's table that the file's lines can take,
+        when every column the table needs is in the file as it is: None otherwise."""
+        opts = self.model._meta
+        window_field = self.model.window_field  # type: ignore[attr-defined]
+        names = [self.columns[name].field_name if self.plans[name] is None else self.plans[name][1] for name in header]  # type: ignore[index]
+        if self.preserve and window_field not in names:
+            return None  # kept stamps that come from another column, or a placeholder
+        for field in opts.concrete_fields:
+            if field.attname not in names and not field.null and field.has_default():
+                return None  # a default Django gives, not the database
+        columns = ", ".join(f'"{opts.get_field(name).column}"' for name in names)
+        # FORCE_NULL: a quoted empty cell is an absent value too, as everywhere in imports.
+        return f'COPY "{opts.db_table}" ({columns}) FROM STDIN (FORMAT csv, FORCE_NULL ({columns}))'
+
+    def _staged_upsert(self, header: list[str], stage: import_staging.Stage) -> tuple[str, str, str, str, list[Any]]:
+        """The upsert from the staging table: its INSERT, SELECT list, key, ON CONFLICT and parameters."""
+        opts = self.model._meta
+        pk = self._pk_field()
+        window_field = self.model.window_field  # type: ignore[attr-defined]
+        names: list[str] = []
+        values: list[str] = []
+        params: list[Any] = []
+        for i, name in enumerate(header):
+            plan = self.plans[name]
+            if plan is not None:
+                names.append(plan[1])
+                values.append(stage.convert(self.columns[name].kind, stage.cell(i)))
+        if self.preserve and self.feed.stamp_follows and window_field not in names and self.feed.stamp_follows in names:
+            names.append(window_field)
+            values.append(values[names.index(self.feed.stamp_follows)])
+        updated = [name for name in names if name != pk]
+        if window_field not in names:
+            # PostgreSQL: a placeholder for NOT NULL, the trigger stamps the row. SQLite:
+            # the stamp, taken under the write lock (IMMEDIATE transactions).
+            names.append(window_field)
+            values.append(stage.extra(len(header) + len(params)))
+            params.append(opts.get_field(window_field).get_db_prep_value(timezone.now(), connection))
+        # Columns the file leaves out but that are NOT NULL with a default (custom = {}):
+        # given on insert, never overwritten on conflict.
+        for field in opts.concrete_fields:
+            if field.attname not in names and not field.null and field.has_default():
+                names.append(field.attname)
+                values.append(stage.extra(len(header) + len(params)))
+                params.append(field.get_db_prep_value(field.get_default(), connection))
+
+        def column(name: str) -> str:
+            return f'"{opts.get_field(name).column}"'
+
+        table = opts.db_table
+        updated_sql = [f"{column(name)} = EXCLUDED.{column(name)}" for name in updated]
+        if updated_sql and window_field not in updated:
+            if connection.vendor == "postgresql":
+                # An updated row is stamped again (the trigger takes the later of now and the old stamp).
+                updated_sql.append(f"{column(window_field)} = EXCLUDED.{column(window_field)}")
+            else:  # a stamp never goes back (StampedModel.stamp)
+                updated_sql.append(f'{column(window_field)} = MAX(EXCLUDED.{column(window_field)}, "{table}".{column(window_field)})')
+        conflict = f"DO UPDATE SET {', '.join(updated_sql)}" if updated_sql else "DO NOTHING"
+        insert = f'INSERT INTO "{table}" ({", ".join(column(name) for name in names)})'
+        return insert, ", ".join(values), values[names.index(pk)], f'ON CONFLICT ("{opts.pk.column}") {conflict}', params
+
     def _pk_field(self) -> str:
         return self.model._meta.pk.attname
 
@@ -312,6 +484,8 @@ def import_stream(
     feed: Feed, stream: BinaryIO, format: str, *, preserve: bool = False, progress: OnProgress | None = None
 ) -> int:
     """Upsert every record of a binary ``stream`` of CSV or JSON (``format``); return how many were read."""
+    if format == "csv":
+        return _run_csv(feed, preserve, stream, progress)
     return _run(feed, preserve, *read_stream(stream, format), progress)
 
 
@@ -321,18 +495,27 @@ def import_file(feed: Feed, path: Path, *, preserve: bool = False, progress: OnP
     ``progress``, when given, is told the number of records read every ``PROGRESS_EVERY``
     records and at the end.
     """
+    if path.suffix.lower() == ".csv":
+        with path.open("rb") as file:
+            return _run_csv(feed, preserve, file, progress)
     return _run(feed, preserve, *read_records(path), progress)
+
+
+def _run_csv(feed: Feed, preserve: bool, stream: BinaryIO, progress: OnProgress | None) -> int:
+    blocks = CsvBlocks(stream)
+    importer = FeedImporter(feed, preserve=preserve)
+    with preserve_timestamps() if preserve else nullcontext():
+        return importer.run_csv(blocks, progress)
 
 
 def _run(
     feed: Feed, preserve: bool, header: list[str] | None, records: Iterator[Record], progress: OnProgress | None
 ) -> int:
     importer = FeedImporter(feed, preserve=preserve)
+    run = importer.run_staged if header is None and importer.staged_json() else importer.run
     try:
-        if preserve:
-            with preserve_timestamps():
-                return importer.run(header, records, progress)
-        return importer.run(header, records, progress)
+        with preserve_timestamps() if preserve else nullcontext():
+            return run(header, records, progress)  # type: ignore[arg-type]
     finally:
         # Reading may stop before the end (at MAX_FAULTS): close the file now, not at collection.
         getattr(records, "close", lambda: None)()

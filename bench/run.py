@@ -87,22 +87,6 @@ def generate_transactions(first: int, count: int, start_minute: float) -> None:
     """)
 
 
-def generate_game_actions(first_session: int, sessions: int, start_hour: float, hours: float) -> None:
-    """Sessions of 4-36 actions over a few minutes each, starting evenly over ``hours``."""
-    psql(f"""
-        INSERT INTO games_gameaction (id, session_id, player_id, game_code, game_name, game_vendor, currency,
-            action, amount, balance_type, ip, user_agent, ref_code, created_at, recorded_at)
-        SELECT 'act-' || s || '-' || a, 'sess-' || s, 'player-' || (s % 100000), 'book-of-ra', 'Book of Ra',
-            'Novomatic', 'EUR', CASE WHEN a % 3 = 0 THEN 'win' ELSE 'bet' END, round((random() * 20)::numeric, 2),
-            'Normal', '10.0.0.1', 'Mozilla/5.0', NULL, t, t
-        FROM generate_series({first_session}, {first_session + sessions - 1}) s,
-             LATERAL generate_series(1, 4 + (s % 33)) a,
-             LATERAL (SELECT timestamptz '{at(start_hour * 60)}+00'
-                        + ((s - {first_session}) * ({hours} * 3600.0 / {sessions})) * interval '1 second'
-                        + a * interval '10 seconds' AS t) x;
-    """)
-
-
 def setup_database() -> None:
     psql(f"DROP DATABASE IF EXISTS {DB}", db="postgres")
     psql(f"CREATE DATABASE {DB}", db="postgres")
@@ -250,19 +234,6 @@ def minute_windows(server: Server, label: str, minutes_available: float, repeat:
     return median
 
 
-def games_windows(server: Server, label: str, hours_available: float) -> float:
-    rng = random.Random(2)
-    paths = [window_path("games", at(h * 60), at(h * 60 + 60)) for h in rng.sample(range(1, int(hours_available) - 1), 20)]
-    for path in paths:  # warm, as the latest hour is
-        server.get(path)
-    hour_times = [server.get(path)[1] for path in paths]
-    hour = statistics.median(hour_times)
-    record(f"games one-hour window, {label}", f"median {hour * 1000:.0f} ms", "< 500 ms")
-    day = server.get(window_path("games", at(0), at(24 * 60)))[1]
-    record(f"games one-day window, {label}", f"{day * 1000:.0f} ms")
-    return hour
-
-
 def import_vs_copy(rows: int) -> None:
     """import_feed of the 1M-row export against psql's \\copy of it, interleaved (bench/imports.py), then SQLite."""
     from imports import compare_with_copy, sqlite_import  # bench/imports.py, next to this file
@@ -333,12 +304,17 @@ def write_readme() -> None:
 
 
 def main() -> None:
+    # The measurements of bench/compression.py, games.py and push.py, in this same run. They
+    # import this file as ``run``: the same module object, so their rows reach this table.
+    sys.modules.setdefault("run", sys.modules[__name__])
+    import compression
+    import games
+    import push
+
     log("creating the database and 1M transactions")
     setup_database()
     one_million = 1_000_000 // SCALE
     generate_transactions(0, one_million, 0)
-    log("game actions: 500k in sessions over 3 days")
-    generate_game_actions(0, 500_000 // SCALE // 20, 0, 72)
     enable_triggers()
     key = manage("create_api_key", "bench", capture=True).stdout.splitlines()[-1]
 
@@ -347,22 +323,19 @@ def main() -> None:
         bulk_windows(server, one_million // 10)
         bulk_windows(server, one_million)
         small = minute_windows(server, "1M-row table" if not QUICK else "100k-row table", one_million / PER_MINUTE)
-        games_small = games_windows(server, "500k actions" if not QUICK else "50k actions", 72)
+        log("compressed answers (bench/compression.py)")
+        compression.measure(server, one_million, rounds=3)
     finally:
         server.stop()
 
-    log("growing to 10M transactions and 5M game actions")
-    for table in ("payments_transaction", "games_gameaction"):
-        psql(f"ALTER TABLE {table} DISABLE TRIGGER stamp")
+    log("growing to 10M transactions")
+    psql("ALTER TABLE payments_transaction DISABLE TRIGGER stamp")
     generate_transactions(one_million, 9 * one_million, -9 * one_million / PER_MINUTE)
-    generate_game_actions(500_000 // SCALE // 20, 4_500_000 // SCALE // 20, -27 * 24, 27 * 24)
     enable_triggers()
     server = Server(DATABASE_URL, key)
     try:
         large = minute_windows(server, "10M-row table" if not QUICK else "1M-row table", one_million / PER_MINUTE)
         record("one-minute window, 10M ÷ 1M table", f"{large / small:.2f}×", "≤ 1.3×")
-        games_large = games_windows(server, "5M actions" if not QUICK else "500k actions", 72)
-        record("games one-hour window, 5M ÷ 500k actions", f"{games_large / games_small:.2f}×", "≤ 1.3×")
         # The whole table in one request: gigabytes through the shipped gunicorn config.
         _, total, size = server.get(window_path("transactions", at(-9 * one_million / PER_MINUTE), at(one_million / PER_MINUTE)))
         record(f"whole {10 * one_million // 1_000_000}M-row table in one CSV request",
@@ -373,11 +346,12 @@ def main() -> None:
     log("import_feed against COPY FROM")
     import_vs_copy(one_million)
     log("push over HTTP against COPY FROM (bench/push.py)")
-    import push  # bench/push.py, beside this file
 
     push.push_vs_copy(100_000 // SCALE, repeat=3, record=record)
     log("SQLite path")
     sqlite_path(one_million)
+    log("the games feed (bench/games.py, its own database)")
+    games.games_bench(record)
     write_readme()
     psql(f"DROP DATABASE IF EXISTS {DB}", db="postgres")
 

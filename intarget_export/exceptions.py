@@ -8,7 +8,10 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from typing import Any
+
+import psycopg
 
 from django.db import DatabaseError, connections
 from django.http import Http404
@@ -36,7 +39,12 @@ class DatabaseBusy(exceptions.APIException):
     wait = 5
 
 
-def log_database_trouble(exc: DatabaseError) -> None:
+# What a failing database raises: Django's wrapper, or the driver's own error where code
+# works on the driver's cursor (the imports' COPY and executemany).
+DATABASE_ERRORS = (DatabaseError, psycopg.Error, sqlite3.Error)
+
+
+def log_database_trouble(exc: Exception) -> None:
     """One warning line naming the failure, never the credentials.
 
     psycopg and sqlite3 messages name host, port, database and user but not the password;
@@ -52,7 +60,7 @@ def log_database_trouble(exc: DatabaseError) -> None:
 def feed_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(str(exc) or "not found")
-    if isinstance(exc, DatabaseError):
+    if isinstance(exc, DATABASE_ERRORS):
         # Locked, unreachable, read-only or otherwise failing database (the feeds only read;
         # a write that fails is the bookkeeping's, e.g. a key's last use): the puller should
         # retry, not store an error.

@@ -63,6 +63,22 @@ def read_records(path: Path) -> tuple[list[str] | None, Iterator[Record]]:
 # --- writing -------------------------------------------------------------------------
 
 
+def database_unavailable(error: BaseException) -> bool:
+    """Whether a failed write says nothing about the rows: a lock or statement timeout, a
+    busy SQLite file, a lost connection. Such a failure is raised as it is (a push answers
+    503 with Retry-After, import_feed names it), never as a refusal of the file, which would
+    tell the sender to fix rows that are fine. Anything else the database refuses (a
+    constraint, a value it will not store) is the rows' fault."""
+    cause = error.__cause__ if isinstance(error, DatabaseError) and error.__cause__ is not None else error
+    if isinstance(cause, psycopg.OperationalError):
+        return True  # lock_timeout, statement_timeout, an admin shutdown, a broken connection
+    if isinstance(cause, sqlite3.OperationalError):
+        message = str(cause).lower()
+        return "locked" in message or "busy" in message
+    return False
+
+
+
 class FeedImporter:
     def __init__(self, feed: Feed, *, preserve: bool):
         self.feed = feed
@@ -306,6 +322,8 @@ class FeedImporter:
                     if stage.width:
                         stage.finish()
             except (DatabaseError, psycopg.Error, sqlite3.Error) as error:
+                if database_unavailable(error):
+                    raise
                 raise ImportRefused(f"lines 2-end: the database refused the rows: {error}", record=1) from None
         if progress is not None:
             progress(count)
@@ -393,6 +411,8 @@ class FeedImporter:
                 else:
                     self._bulk_upsert(rows)
         except (DatabaseError, psycopg.Error) as error:
+            if database_unavailable(error):
+                raise
             lines = f"lines {first}-{last}" if last else f"lines {first}-end"
             raise ImportRefused(f"{lines}: the database refused the rows: {error}", record=position) from None
 

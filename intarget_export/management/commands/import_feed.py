@@ -2,6 +2,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 
 from intarget_export.feeds import registry
 from intarget_export.importing import ImportRefused, import_file
@@ -29,6 +30,9 @@ class Command(BaseCommand):
                 import_file(registry()[feed], path, preserve=preserve_timestamps, progress=progress)
         except ImportRefused as error:
             raise CommandError(f"{path}: refused, nothing written: {error}") from None
+        except DatabaseError as error:
+            # Busy or unreachable (importing.database_unavailable): the file is not at fault.
+            raise CommandError(f"{path}: the database failed, nothing written; try again: {error}") from None
         if progress.quiet:
             return ""
         return f"{feed}: {progress.summary(f'imported from {path}')}"

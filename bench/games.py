@@ -27,7 +27,6 @@ import os
 import re
 import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -76,27 +75,8 @@ def seed(first: int, sessions: int, actions: int, start: dt.datetime, seconds: f
 
 
 def service_sql(start: dt.datetime, end: dt.datetime, fmt: str) -> str:
-    """The feed's SQL as copy_stream.py hands it to COPY, parameters inlined."""
-    code = f"""
-import django, sys
-django.setup()
-from psycopg import ClientCursor
-from django.db import connection
-from intarget_export import copy_stream
-from intarget_export.columns import parse_timestamp
-from intarget_export.feeds import registry
-feed = registry()["games"]
-cols = feed.all_columns()
-qs = feed.queryset(parse_timestamp("{text(start)}"), parse_timestamp("{text(end)}"))
-qs = qs.values_list(*copy_stream._csv_expressions(cols)) if "{fmt}" == "csv" else qs.values_list(copy_stream._json_expression(cols))
-sql, params = qs.query.sql_with_params()
-connection.ensure_connection()
-sys.stdout.write(ClientCursor(connection.connection).mogrify(sql, params))
-"""
-    return subprocess.run(
-        [run.PYTHON, "-c", code], cwd=run.ROOT, check=True, text=True, capture_output=True,
-        env={**os.environ, "DATABASE_URL": DATABASE_URL, "DJANGO_SETTINGS_MODULE": "intarget_export.settings"},
-    ).stdout
+    """The SQL the service runs for a games window, as bench/run.py gets it, on this file's database."""
+    return run.service_query_sql("games", text(start), text(end), fmt, database_url=DATABASE_URL)
 
 
 def raw_copy_sql(start: dt.datetime, end: dt.datetime) -> str:

@@ -171,7 +171,7 @@ def window_path(feed: str, start: str, end: str, fmt: str = "csv") -> str:
     return f"/api/{feed}?from={start.replace(' ', '+')}&to={end.replace(' ', '+')}&format={fmt}"
 
 
-def service_query_sql(feed: str, start: str, end: str, fmt: str) -> str:
+def service_query_sql(feed: str, start: str, end: str, fmt: str, database_url: str = DATABASE_URL) -> str:
     """The exact SQL the service hands to COPY, parameters inlined, for psql to run."""
     code = f"""
 import django, sys
@@ -191,7 +191,7 @@ sys.stdout.write(ClientCursor(connection.connection).mogrify(sql, params))
 """
     return subprocess.run(
         [PYTHON, "-c", code], cwd=ROOT, check=True, text=True, capture_output=True,
-        env={**os.environ, "DATABASE_URL": DATABASE_URL, "DJANGO_SETTINGS_MODULE": "intarget_export.settings"},
+        env={**os.environ, "DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "intarget_export.settings"},
     ).stdout
 
 

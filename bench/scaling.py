@@ -11,7 +11,7 @@ shipped gunicorn.conf.py, one worker): one on the primary alone, one with
 DATABASE_REPLICA_URL (its final windows are read on the replica). Then:
 
 1. rows per second of one instance: GET of the whole window as CSV (best of 2), beside
-   psql's COPY of the service's own query (bench/run.py's ``copy_seconds``);
+   psql's COPY of the service's own query (as bench/run.py's ``copy_seconds``);
 2. the primary's import throughput: ``manage.py import_feed`` of a SCALING_IMPORT_ROWS
    file (bench/imports.py's rows, ids apart from the pulled ones, removed before each
    import) with no puller, with a puller looping the big window on the primary, and on
@@ -70,9 +70,18 @@ def rows_read(cluster: PostgresCluster) -> int:
         ).fetchone()[0]
 
 
+def copy_seconds(start: str, end: str) -> float:
+    """psql's COPY of the service's own CSV query of the window, with its planner settings
+    (bench/run.py's copy_seconds, on the private primary), best of 2."""
+    sql = run.service_query_sql("transactions", start, end, "csv", database_url=run.DATABASE_URL)
+    return min(run.psql(f"SET enable_sort = off; SET jit = off; COPY ({sql}) TO STDOUT (FORMAT csv)", db=run.DB)
+               for _ in range(2))
+
+
 def import_once(env: dict[str, str], path: Path) -> float:
     # Only the imported rows go (the pulled ones are 'tx-…'): every import inserts them anew.
-    run.psql("DELETE FROM payments_transaction WHERE id !~ '^tx-'; VACUUM payments_transaction", db=run.DB)
+    run.psql("DELETE FROM payments_transaction WHERE id !~ '^tx-'", db=run.DB)
+    run.psql("VACUUM payments_transaction", db=run.DB)  # not in the DELETE's transaction
     seconds, _ = imports.timed_import(env, path)
     return seconds
 
@@ -105,7 +114,7 @@ def main() -> None:
         path = run.window_path("transactions", start, end)
 
         # 1. One instance's rows per second, beside COPY of the same query.
-        copy = run.copy_seconds("transactions", start, end, "csv")
+        copy = copy_seconds(start, end)
         _, total, size = min((on_primary.get(path) for _ in range(2)), key=lambda r: r[1])
         run.record(f"one instance (1 worker), {ROWS // 1000}k-row CSV window",
                    f"{total:.2f} s = {ROWS / total:,.0f} rows/s ({size / 1e6:.0f} MB); psql COPY {copy:.2f} s "

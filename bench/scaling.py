@@ -87,7 +87,6 @@ def import_once(env: dict[str, str], path: Path) -> float:
 
 
 def main() -> None:
-    sys.modules.setdefault("scaling", sys.modules[__name__])
     primary = PostgresCluster.create().start()
     replica = None
     servers: list[run.Server] = []

@@ -63,6 +63,9 @@ DATA_DIR = Path(os.getenv("DATA_DIR", BASE_DIR / "data"))
 # API keys are stored as SHA-256 digests and do not depend on this key; it signs admin
 # sessions and CSRF tokens. Unset, one is generated once and kept (intarget_export/secret_key.py).
 SECRET_KEY = os.getenv("SECRET_KEY", "")
+# A generated key is per DATA_DIR, so per machine: check --deploy warns when the database
+# may be shared by instances on several machines (intarget_export.W020).
+SECRET_KEY_GENERATED = not SECRET_KEY
 if not SECRET_KEY:
     try:
         SECRET_KEY = kept_secret_key(DATA_DIR)

@@ -14,6 +14,7 @@ import re
 import shutil
 import signal
 import subprocess
+from collections.abc import Sequence
 from pathlib import Path
 
 from tests.servers import ROOT, free_port, wait_for_port
@@ -46,10 +47,13 @@ def _paths(folder: Path) -> str:
     )
 
 
-def shipped_config(folder: Path, listen: str, upstream: str) -> str:
+def shipped_config(folder: Path, listen: str, upstream: str | Sequence[str]) -> str:
+    """deploy/nginx.conf on ``listen``; its upstream block lists ``upstream``, one
+    address or several (instances of the service, which nginx takes in turn)."""
     text = SHIPPED.read_text()
+    servers = "\n        ".join(f"server {address};" for address in ([upstream] if isinstance(upstream, str) else upstream))
     text, listens = re.subn(r"listen 80;", f"listen {listen};", text)
-    text, upstreams = re.subn(r"server web:8000;", f"server {upstream};", text)
+    text, upstreams = re.subn(r"server web:8000;", servers, text)
     assert listens == 1 and upstreams == 1, "deploy/nginx.conf no longer has the lines the tests rewrite"
     text = text.replace("access_log /dev/stdout intarget;", f"access_log {folder / 'access.log'} intarget;")
     text = text.replace("error_log /dev/stderr warn;", f"error_log {folder / 'error.log'} warn;")
@@ -63,13 +67,20 @@ def default_config(folder: Path, listen: str, upstream: str) -> str:
 
 
 class Nginx:
-    def __init__(self, folder: Path, upstream_port: int, *, shipped: bool):
+    def __init__(self, folder: Path, upstream_port: int | Sequence[int], *, shipped: bool):
+        """``upstream_port``: one gunicorn's, or (shipped config only) several, balanced
+        round robin as the shipped upstream block does."""
         folder.mkdir(parents=True, exist_ok=True)
         self.folder = folder
         self.port = free_port()
         self.access_log = folder / "access.log"
-        make = shipped_config if shipped else default_config
-        config = make(folder, f"127.0.0.1:{self.port}", f"127.0.0.1:{upstream_port}")
+        listen = f"127.0.0.1:{self.port}"
+        if isinstance(upstream_port, int):
+            make = shipped_config if shipped else default_config
+            config = make(folder, listen, f"127.0.0.1:{upstream_port}")
+        else:
+            assert shipped, "several upstreams need the shipped config's upstream block"
+            config = shipped_config(folder, listen, [f"127.0.0.1:{port}" for port in upstream_port])
         if os.geteuid() == 0:
             # Workers would otherwise run as nobody, who cannot enter pytest's folders.
             config = "user root;\n" + config

@@ -116,24 +116,10 @@ def measure(server: run.Server, rows: int, rounds: int = 5) -> dict[str, float]:
 
 
 def write_readme(rounds: int) -> None:
-    table = ["| measurement | result | target |", "|---|---|---|"]
-    table += [f"| {what} | {value} | {target} |" for what, value, target in run.results]
-    readme = Path(run.ROOT) / "bench" / "README.md"
-    text = readme.read_text()
     quick = " (BENCH_QUICK: a tenth of the data)" if run.QUICK else ""
-    block = "\n".join([
-        "<!-- compression:start -->",
-        f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}{quick} on {run.machine()}; "
-        f"median of {rounds} interleaved rounds.",
-        "", *table, "<!-- compression:end -->",
-    ])
-    start, end = "<!-- compression:start -->", "<!-- compression:end -->"
-    if start in text:
-        text = text[: text.index(start)] + block + text[text.index(end) + len(end):]
-    else:
-        text += "\n" + block + "\n"
-    readme.write_text(text)
-    print("\n".join(table))
+    heading = (f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}{quick} on {run.machine()}; "
+               f"median of {rounds} interleaved rounds.")
+    run.write_table("compression", heading, run.results)
 
 
 def main() -> None:

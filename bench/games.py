@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 import sqlite3
 import statistics
 import sys
@@ -218,21 +217,8 @@ def main() -> None:
         results.append((what, value, target))
 
     games_bench(record)
-    table = ["| measurement | result | target |", "|---|---|---|"]
-    table += [f"| {what} | {value} | {target} |" for what, value, target in results]
-    block = "\n".join([
-        "<!-- games-results:start -->",
-        f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, median of {REPEAT}, on {run.machine()}.", "",
-        *table, "<!-- games-results:end -->",
-    ])
-    readme = run.ROOT / "bench" / "README.md"
-    content = readme.read_text()
-    if "<!-- games-results:start -->" in content:
-        content = re.sub(r"<!-- games-results:start -->.*<!-- games-results:end -->", lambda _: block, content, flags=re.S)
-    else:
-        content += "\n" + block + "\n"
-    readme.write_text(content)
-    print("\n".join(table))
+    heading = f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, median of {REPEAT}, on {run.machine()}."
+    run.write_table("games-results", heading, results)
 
 
 if __name__ == "__main__":

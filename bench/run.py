@@ -287,20 +287,26 @@ def machine() -> str:
     return f"{os.cpu_count()} × {cpu}, {memory:.0f} GiB RAM, PostgreSQL {pg}, Python {platform.python_version()}"
 
 
-def write_readme() -> None:
+def write_table(marker: str, heading: str, rows: list[tuple[str, str, str]]) -> None:
+    """``rows`` as a table under ``heading``, between ``<!-- marker:start -->`` and
+    ``<!-- marker:end -->`` in bench/README.md (replaced, or appended the first time); printed too."""
     table = ["| measurement | result | target |", "|---|---|---|"]
-    table += [f"| {what} | {value} | {target} |" for what, value, target in results]
+    table += [f"| {what} | {value} | {target} |" for what, value, target in rows]
     readme = ROOT / "bench" / "README.md"
     text = readme.read_text() if readme.exists() else ""
-    block = "\n".join(["<!-- results:start -->",
-                       f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}{' (BENCH_QUICK: a tenth of the data)' if QUICK else ''}"
-                       f" on {machine()}.", "", *table, "<!-- results:end -->"])
-    if "<!-- results:start -->" in text:
-        text = re.sub(r"<!-- results:start -->.*<!-- results:end -->", lambda _: block, text, flags=re.S)
+    start, end = f"<!-- {marker}:start -->", f"<!-- {marker}:end -->"
+    block = "\n".join([start, heading, "", *table, end])
+    if start in text:
+        text = text[: text.index(start)] + block + text[text.index(end) + len(end):]
     else:
         text += "\n" + block + "\n"
     readme.write_text(text)
     print("\n".join(table))
+
+
+def write_readme() -> None:
+    quick = " (BENCH_QUICK: a tenth of the data)" if QUICK else ""
+    write_table("results", f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}{quick} on {machine()}.", results)
 
 
 def main() -> None:

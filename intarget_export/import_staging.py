@@ -19,6 +19,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import re
+import sys
+from contextlib import ExitStack
 from decimal import Decimal
 from operator import itemgetter
 from typing import Any
@@ -191,19 +193,23 @@ class Stage:
         raise NotImplementedError
 
 
-# The text sent to PostgreSQL at a time, and what one fallback to the upsert costs at most.
-CHUNK_BYTES = 2**20
+# The text COPYed into the table in one savepoint, and so what one fallback to the upsert
+# redoes at most. Larger chunks mean fewer COPYs; the chunk is held until its COPY ends.
+CHUNK_BYTES = 8 * 2**20
 
 
 class PostgresStage(Stage):
-    """Chunks of about a MiB of CSV text, each COPYed straight into the table; a chunk the
+    """Chunks of a few MiB of CSV text, each COPYed straight into the table; a chunk the
     table refuses (an id already stored, or given twice in the chunk) is rolled back and
     goes through a staging table of text columns and one INSERT … ON CONFLICT instead.
 
     COPY into the table is the reference speed itself; the detour costs a second write
     of the chunk, so a file of new rows goes at nearly COPY's speed and an update of
-    stored rows at about half of it. Chunks are written in the file's order, so of an id
-    given twice the later record wins, in a chunk (``DISTINCT ON``) and across chunks.
+    stored rows at about half of it. The COPY of a chunk is open while its blocks arrive,
+    each written as soon as it is read: the database works through one block while the
+    next is read and matched, instead of waiting for a whole chunk and then being waited
+    for. Chunks are written in the file's order, so of an id given twice the later record
+    wins, in a chunk (``DISTINCT ON``) and across chunks.
     """
 
     def __enter__(self) -> PostgresStage:
@@ -214,9 +220,21 @@ class PostgresStage(Stage):
         set_stream_statement_timeout(cursor)
         self.chunk: list[bytes] = []
         self.size = 0
+        self.copying: ExitStack | None = None  # the savepoint and COPY of the chunk being written
+        self.refused = False  # the table refused the chunk: it goes through the staging table
         return self
 
     def __exit__(self, *exc: Any) -> None:
+        if self.copying is not None:  # an import stopped by a fault or an error: nothing of it is kept
+            stack, self.copying = self.copying, None
+            try:
+                stack.__exit__(*exc)  # the COPY abandoned and rolled back to its savepoint
+            except psycopg.Error:
+                if exc[0] is None:
+                    raise
+                # The table's refusal of the open chunk (an id stored already) comes back
+                # now: what stopped the import says why, not this.
+                pass
         if exc[0] is None:
             if self.width:
                 self.drop()
@@ -238,25 +256,50 @@ class PostgresStage(Stage):
     def write_lines(self, data: bytes) -> None:
         self.chunk.append(data)
         self.size += len(data)
+        if self.direct is not None and not self.refused:
+            self._copy_direct(data)
         if self.size >= CHUNK_BYTES:
             self.flush()
 
     def write_row(self, cells: list[str | None]) -> None:
         self.write_lines(csv_line(cells).encode())
 
+    def _copy_direct(self, data: bytes) -> None:
+        """Write ``data`` into the chunk's COPY into the table, opened (in a savepoint) first if need be."""
+        try:
+            if self.copying is None:
+                stack = ExitStack()
+                stack.enter_context(transaction.atomic())
+                try:
+                    self.copy = stack.enter_context(self.cursor.copy(self.direct))
+                except BaseException:
+                    stack.__exit__(*sys.exc_info())
+                    raise
+                self.copying = stack
+            self.copy.write(data)
+        except psycopg.errors.UniqueViolation:
+            self._refuse()
+
+    def _refuse(self) -> None:
+        """The table refused the chunk: roll its COPY back to the savepoint."""
+        stack, self.copying, self.refused = self.copying, None, True
+        if stack is not None:
+            stack.__exit__(*sys.exc_info())
+
     def flush(self) -> None:
         data = b"".join(self.chunk)
         self.chunk, self.size = [], 0
-        if not data:
-            return
-        cursor = self.cursor
-        if self.direct is not None:
+        refused, self.refused = self.refused, False
+        if self.copying is not None:
+            stack, self.copying = self.copying, None
             try:
-                with transaction.atomic(), cursor.copy(self.direct) as copy:
-                    copy.write(data)
+                stack.close()  # the COPY's end: the table takes the chunk, or refuses it whole
                 return
             except psycopg.errors.UniqueViolation:
-                pass  # rolled back to the savepoint: upsert the chunk instead
+                refused = True  # rolled back to the savepoint: upsert the chunk instead
+        if not data or (self.direct is not None and not refused):
+            return
+        cursor = self.cursor
         with cursor.copy(f"COPY import_staging ({self.cells}) FROM STDIN (FORMAT csv)") as copy:
             copy.write(data)
         insert, selected, key, on_conflict, params = self.statement

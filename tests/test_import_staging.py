@@ -12,6 +12,7 @@ import io
 
 import pytest
 
+from intarget_export import import_readers, import_staging
 from intarget_export.feeds import registry
 from intarget_export.import_readers import BLOCK_BYTES, ImportRefused, read_csv
 from intarget_export.importing import FeedImporter, import_stream
@@ -123,6 +124,30 @@ def test_an_upsert_over_stored_rows_stamps_as_the_python_path_does():
     by_record("transactions", data, True)
     by_record("transactions", data.replace(b",visa,", b",mastercard,"), False)
     assert staged == stored("transactions", without=("updated_at",))
+
+
+def test_chunks_of_many_blocks_that_the_table_refuses_midway_are_upserted_whole(monkeypatch):
+    # Small blocks and chunks: each chunk's COPY into the table is open over several blocks
+    # (on PostgreSQL), and an id stored already, or given twice, is met in a later block of
+    # the chunk, after the first blocks were sent. The whole chunk goes through the upsert.
+    monkeypatch.setattr(import_readers, "BLOCK_BYTES", 2**16)
+    monkeypatch.setattr(import_staging, "CHUNK_BYTES", 2**18)
+    data = big_file()
+    staged, reference = both_ways("transactions", data)
+    assert len(staged) == 5000 + len(ODD) - 1 and staged == reference
+    # Half the rows stored, then the whole file with a change: chunks of new and stored ids.
+    lines = data.split(b"\n")
+    half, changed = b"\n".join(lines[:2500]) + b"\n", data.replace(b",visa,", b",mastercard,")
+    feed = registry()["transactions"]
+    feed.model._default_manager.all().delete()
+    by_record("transactions", half, True)
+    import_stream(feed, io.BytesIO(changed), "csv", preserve=True)
+    staged = stored("transactions")
+    feed.model._default_manager.all().delete()
+    by_record("transactions", half, True)
+    by_record("transactions", changed, True)
+    assert staged == stored("transactions")
+    assert {row["payment_system"] for row in staged if row["id"].startswith("f")} == {"mastercard"}
 
 
 def test_flags_and_a_column_the_file_leaves_out_are_stored_as_the_python_parser_stores_them():

@@ -221,7 +221,6 @@ class PostgresStage(Stage):
         self.chunk: list[bytes] = []
         self.size = 0
         self.copying: ExitStack | None = None  # the savepoint and COPY of the chunk being written
-        self.refused = False  # the table refused the chunk: it goes through the staging table
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -254,10 +253,12 @@ class PostgresStage(Stage):
         self.cursor.execute("DROP TABLE pg_temp.import_staging")
 
     def write_lines(self, data: bytes) -> None:
+        # A chunk's first block opens its COPY; a chunk the table refused has none left, and
+        # the rest of it is only gathered, for the upsert.
+        if self.direct is not None and (self.copying is not None or not self.chunk):
+            self._copy_direct(data)
         self.chunk.append(data)
         self.size += len(data)
-        if self.direct is not None and not self.refused:
-            self._copy_direct(data)
         if self.size >= CHUNK_BYTES:
             self.flush()
 
@@ -266,38 +267,28 @@ class PostgresStage(Stage):
 
     def _copy_direct(self, data: bytes) -> None:
         """Write ``data`` into the chunk's COPY into the table, opened (in a savepoint) first if need be."""
-        try:
-            if self.copying is None:
-                stack = ExitStack()
+        if self.copying is None:
+            with ExitStack() as stack:
                 stack.enter_context(transaction.atomic())
-                try:
-                    self.copy = stack.enter_context(self.cursor.copy(self.direct))
-                except BaseException:
-                    stack.__exit__(*sys.exc_info())
-                    raise
-                self.copying = stack
+                self.copy = stack.enter_context(self.cursor.copy(self.direct))
+                self.copying = stack.pop_all()
+        try:
             self.copy.write(data)
         except psycopg.errors.UniqueViolation:
-            self._refuse()
-
-    def _refuse(self) -> None:
-        """The table refused the chunk: roll its COPY back to the savepoint."""
-        stack, self.copying, self.refused = self.copying, None, True
-        if stack is not None:
-            stack.__exit__(*sys.exc_info())
+            stack, self.copying = self.copying, None
+            stack.__exit__(*sys.exc_info())  # refused: the COPY rolled back to its savepoint
 
     def flush(self) -> None:
         data = b"".join(self.chunk)
         self.chunk, self.size = [], 0
-        refused, self.refused = self.refused, False
         if self.copying is not None:
             stack, self.copying = self.copying, None
             try:
                 stack.close()  # the COPY's end: the table takes the chunk, or refuses it whole
                 return
             except psycopg.errors.UniqueViolation:
-                refused = True  # rolled back to the savepoint: upsert the chunk instead
-        if not data or (self.direct is not None and not refused):
+                pass  # rolled back to the savepoint: upsert the chunk instead
+        if not data:
             return
         cursor = self.cursor
         with cursor.copy(f"COPY import_staging ({self.cells}) FROM STDIN (FORMAT csv)") as copy:

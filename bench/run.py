@@ -185,7 +185,7 @@ feed = registry()["{feed}"]
 cols = feed.all_columns()
 qs = feed.queryset(parse_timestamp("{start}"), parse_timestamp("{end}"))
 qs = qs.values_list(*copy_stream._csv_expressions(cols)) if "{fmt}" == "csv" else qs.values_list(copy_stream._json_expression(cols))
-sql, params = qs.query.sql_with_params()
+sql, params = copy_stream._sql(feed, qs, "default")
 connection.ensure_connection()
 sys.stdout.write(ClientCursor(connection.connection).mogrify(sql, params))
 """

@@ -1,14 +1,43 @@
 import datetime as dt
 
-from django.db.models import Q, QuerySet
+from typing import Any
+
+from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, QuerySet, Subquery
 
 from games.models import GameAction, GameSession
+from games.session_span import SpanMeets
+from intarget_export.per_database import OnEachDatabase
 
 # A session row: the first action's own columns, then the per-session aggregates.
 SESSION_COLUMNS = (
     "player_id", "session_id", "game_code", "game_name", "currency", "bet_count", "win_count", "bet_amount",
     "win_amount", "created_at", "updated_at", "game_vendor", "balance_type", "ip", "user_agent", "ref_code",
 )
+
+
+def _within(field: str, start: dt.datetime | None, end: dt.datetime | None) -> Q:
+    """``start <= field < end``; an absent bound is open."""
+    condition = Q()
+    if start is not None:
+        condition &= Q(**{f"{field}__gte": start})
+    if end is not None:
+        condition &= Q(**{f"{field}__lt": end})
+    return condition
+
+
+class _SessionAmong(Func):
+    """PostgreSQL: ``session_id = ANY(ARRAY(<subquery>))``, the subquery run once: unlike
+    ``IN (<subquery>)``, a key lookup that a BitmapOr can join to another index's."""
+
+    conditional = True
+    output_field = BooleanField()
+
+    def __init__(self, sessions: QuerySet):
+        super().__init__(F("session_id"), Subquery(sessions))
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+        (key, key_params), (sessions, params) = (compiler.compile(e) for e in self.get_source_expressions())
+        return f"{key} = ANY(ARRAY{sessions})", [*key_params, *params]
 
 
 def game_sessions_in_window(start: dt.datetime | None, end: dt.datetime | None) -> QuerySet:
@@ -20,31 +49,33 @@ def game_sessions_in_window(start: dt.datetime | None, end: dt.datetime | None) 
     3. aggregate them: counts and sums per bet/win, first and last action times, and the
        descriptive columns of the first action (ordered by time, then id).
 
-    Step 1 reads the actions' (created_at, session_id) and (recorded_at, created_at,
-    session_id) indexes; steps 2
-    and 3 are the session's row in ``games_gamesession``, which the database's triggers
-    keep equal to that aggregation as actions are written (games/session_triggers.py), in
-    the same transaction, so the one statement sees actions and sessions alike. A values
-    queryset of SESSION_COLUMNS, ordered by (updated_at, session_id).
+    Steps 2 and 3 are the session's row in ``games_gamesession``, which the database's
+    triggers keep equal to that aggregation as actions are written
+    (games/session_triggers.py), in the same transaction, so the one statement sees
+    actions and sessions alike. A values queryset of SESSION_COLUMNS, ordered by
+    (updated_at, session_id).
+
+    Step 1, by an action's ``created_at``: on PostgreSQL from the sessions' own span
+    (games/session_span.py), on SQLite from the actions' (created_at, session_id) index.
+    By ``recorded_at``, the actions recorded in the window that did not also happen in
+    it (late loads, a few): the (recorded_at, created_at, session_id) index.
     """
-    in_window = Q()
-    recorded = Q()
-    if start is not None:
-        in_window &= Q(created_at__gte=start)
-        recorded &= Q(recorded_at__gte=start)
-    if end is not None:
-        in_window &= Q(created_at__lt=end)
-        recorded &= Q(recorded_at__lt=end)
-    # The two ranges as one list (UNION ALL, hashed once by the IN): each is an
-    # index-only scan of its (time, session_id) index. An OR of the two would read the
-    # action rows themselves (a bitmap heap scan, or the whole table for a wide window);
-    # two IN lists ORed are re-scanned per session.
-    by_time = GameAction.objects.filter(in_window).order_by().values("session_id")
-    # Those already selected by their time need not come twice: half the list to hash.
-    by_recording = GameAction.objects.filter(recorded).exclude(in_window).order_by().values("session_id")
-    touched = by_time.union(by_recording, all=True)
+    happened = _within("created_at", start, end)
+    recorded = _within("recorded_at", start, end)
+    # Those already selected by their time need not come twice.
+    late = GameAction.objects.filter(recorded).exclude(happened).order_by().values("session_id")
+    # SQLite: the two ranges as one list (UNION ALL, hashed once by the IN): each is an
+    # index-only scan of its (time, session_id) index; an OR of the two would read the
+    # action rows themselves.
+    by_time = GameAction.objects.filter(happened).order_by().values("session_id")
+    from_actions = Q(session_id__in=by_time.union(late, all=True))
+    # PostgreSQL: a session whose first or last action lies in the window has one in it;
+    # one that spans the whole window is asked its own actions (the action_session index).
+    action_in_window = Exists(GameAction.objects.filter(happened, session_id=OuterRef("session_id")))
+    in_span = _within("created_at", start, end) | _within("updated_at", start, end) | action_in_window
+    from_spans = (SpanMeets(start, end) & in_span) | _SessionAmong(late)
     return (
-        GameSession.objects.filter(session_id__in=touched)
+        GameSession.objects.filter(OnEachDatabase(from_actions, postgresql=from_spans))
         .order_by("updated_at", "session_id")
         .values(*SESSION_COLUMNS)
     )

@@ -127,6 +127,20 @@ def test_selector_leaves_out_sessions_without_an_action_in_the_window(sessions):
     assert later == ["s-next", "s-after", "s-around"]
 
 
+def test_selector_selects_a_session_that_spans_the_window_by_an_action_inside_it(db):
+    # Neither its first nor its last action lies in the window: only the middle one does.
+    action("g01", "s-through", "06:40:00", "bet", "1.00")
+    action("g02", "s-through", "07:30:00", "bet", "2.00")
+    action("g03", "s-through", "08:10:00", "win", "4.00")
+    # The same span with nothing in between.
+    action("h01", "s-gap", "06:40:00", "bet", "1.00")
+    action("h02", "s-gap", "08:10:00", "win", "4.00")
+    rows = list(game_sessions_in_window(FROM, TO))
+    assert [(row["session_id"], row["bet_count"], row["win_amount"]) for row in rows] == [
+        ("s-through", 2, Decimal("4"))
+    ]
+
+
 def test_selector_takes_descriptive_columns_from_the_first_action(db):
     action("x3", "s1", "07:20:00", "win", "9.00", player_id="later", game_code="late", game_name="Late",
            game_vendor="LateVendor", currency="USD", balance_type="Other", ip="10.9.9.9",

@@ -1,8 +1,10 @@
-"""Every window is an index range scan in (stamp, id) order: no table scan, no sort."""
+"""Every window is an index range scan in (stamp, id) order: no table scan, no sort; the
+games window (sorted, as its rows are sessions) is found through its indexes too."""
 
 import pytest
 from django.db import connection
 
+from intarget_export import copy_stream
 from intarget_export.feeds import served_feeds
 from tests.factories import at
 
@@ -31,13 +33,28 @@ def test_a_feed_window_is_an_index_range_scan_in_order(name):
     assert "Sort" not in text and "Seq Scan" not in text, text
 
 
-def test_the_games_window_is_driven_by_the_action_time_recording_time_and_session_summary_indexes():
-    # The window's sessions from the actions' two time indexes, their rows by the
-    # summary's key (games/session_triggers.py keeps it).
+def test_the_games_window_is_driven_by_the_session_span_and_recording_time_indexes():
+    # The window's sessions from the summary's span index (games/session_span.py) and,
+    # for late recordings, the actions' recording index; no action read by its time.
     text = plan(served_feeds()["games"].queryset(START, END))
-    for index in ("action_time", "action_recorded", "games_gamesession_pkey"):
+    for index in ("session_span", "action_recorded", "games_gamesession_pkey"):
         assert index in text, text
     assert "Seq Scan" not in text, text
+
+
+def test_the_games_rows_are_formatted_after_they_are_sorted():
+    # copy_stream's LIMIT ALL: the sort carries the session rows, and their JSON is made
+    # as they leave it, so the first row does not wait for every row's formatting.
+    feed = served_feeds()["games"]
+    queryset = feed.queryset(START, END).values_list(copy_stream._json_expression(feed.all_columns()))
+    sql, params = copy_stream._sql(feed, queryset, "default")
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (VERBOSE) {sql}", params)
+        lines = [row[0] for row in cursor.fetchall()]
+    sort = next(n for n, line in enumerate(lines) if "->  Sort" in line or line.startswith("Sort"))
+    sorted_output = next(line for line in lines[sort:] if line.strip().startswith("Output:"))
+    assert "to_json" not in sorted_output, "\n".join(lines)
+    assert any("to_json" in line for line in lines[:sort]), "\n".join(lines)
 
 
 def test_ids_and_references_carry_no_extra_pattern_index():

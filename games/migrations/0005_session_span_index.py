@@ -1,0 +1,16 @@
+from django.db import migrations
+
+from games import session_span
+
+
+class Migration(migrations.Migration):
+    """The sessions' span index, on PostgreSQL only (games/session_span.py): GiST, which
+    SQLite has not, so not in the model's Meta."""
+
+    dependencies = [
+        ('games', '0004_covering_window_indexes'),
+    ]
+
+    operations = [
+        migrations.RunPython(session_span.install, session_span.uninstall),
+    ]

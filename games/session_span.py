@@ -1,0 +1,63 @@
+"""A session's span, [first action, last action], and the PostgreSQL index that finds the
+sessions whose span meets a window.
+
+A session has an action in ``[from, to)`` exactly when its first action or its last
+action lies in the window, or, when it started before the window and ended after it,
+when one of its actions in between does (checked by the session's own actions index).
+The summary (games/session_triggers.py) keeps the first and last action times as
+``created_at`` and ``updated_at``, so the candidates are the sessions whose span
+overlaps the window: a GiST range index gives them without reading one action. The
+day window over 300k actions then no longer hashes 300k session ids to find its 30k
+sessions (bench/README.md, The games feed).
+
+SQLite has no such index; there the window's sessions come from the actions' time
+index, as before (games/selectors.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import BooleanField, DateTimeField, F, Func, Value
+
+INDEX = "session_span"
+# The expression must be the one SpanMeets writes, or the planner will not use it.
+CREATE_INDEX = (
+    f"CREATE INDEX IF NOT EXISTS {INDEX} ON games_gamesession USING gist (tstzrange(created_at, updated_at, '[]'))"
+)
+DROP_INDEX = f"DROP INDEX IF EXISTS {INDEX}"
+
+
+class SpanMeets(Func):
+    """PostgreSQL only: the session's [created_at, updated_at] overlaps ``[start, end)``
+    (an absent bound is open)."""
+
+    conditional = True
+    output_field = BooleanField()
+
+    def __init__(self, start: Any, end: Any):
+        if start is not None and end is not None and end < start:
+            end = start  # empty, as the window's other conditions: a range refuses to end before it starts
+        super().__init__(
+            F("created_at"), F("updated_at"),
+            Value(start, output_field=DateTimeField()), Value(end, output_field=DateTimeField()),
+        )
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+        compiled = [compiler.compile(expression) for expression in self.get_source_expressions()]
+        first, last, start, end = (sql for sql, _ in compiled)
+        params = [param for _, part in compiled for param in part]
+        return (
+            f"tstzrange({first}, {last}, '[]') && tstzrange(({start})::timestamptz, ({end})::timestamptz, '[)')",
+            params,
+        )
+
+
+def install(apps: Any, schema_editor: Any) -> None:
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(CREATE_INDEX)
+
+
+def uninstall(apps: Any, schema_editor: Any) -> None:
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(DROP_INDEX)

@@ -94,14 +94,14 @@ def _parse_streams(value: str) -> int:
 
 
 def _increment(name: str, delta: int, timeout: int) -> int:
-    """Add ``delta`` to a count in the shared cache, atomically; the new count."""
-    if delta > 0 and shared_cache.add(name, delta, timeout=timeout):
-        return delta
+    """Add ``delta`` to a count in the shared cache, atomically; the new count. Most
+    requests find their slice's count made already: tried first, it is one write."""
     try:
         return shared_cache.incr(name, delta)
-    except ValueError:  # expired between add and incr: a new count
-        shared_cache.add(name, max(delta, 0), timeout=timeout)
-        return max(delta, 0)
+    except ValueError:  # not made yet, or expired: a new count
+        if shared_cache.add(name, max(delta, 0), timeout=timeout):
+            return max(delta, 0)
+        return shared_cache.incr(name, delta)  # made by another process in between
 
 
 def admit_request(key: ApiKey, now: float) -> int | None:

@@ -27,7 +27,14 @@ def _within(field: str, start: dt.datetime | None, end: dt.datetime | None) -> Q
 
 class _SessionAmong(Func):
     """PostgreSQL: ``session_id = ANY(ARRAY(<subquery>))``, the subquery run once: unlike
-    ``IN (<subquery>)``, a key lookup that a BitmapOr can join to another index's."""
+    ``IN (<subquery>)``, a key lookup that a BitmapOr can join to another index's.
+
+    The array is held in memory, and PostgreSQL refuses one of more than 1 GB: about 60M
+    distinct sessions, so the subquery gives each session once. Only a window into which
+    the late actions of more sessions were recorded (a history of that size loaded
+    without ``--preserve-timestamps``, which is for history backfills) would meet that
+    bound; its answer would then break, never end as complete.
+    """
 
     conditional = True
     output_field = BooleanField()
@@ -64,6 +71,7 @@ def game_sessions_in_window(start: dt.datetime | None, end: dt.datetime | None) 
     recorded = _within("recorded_at", start, end)
     # Those already selected by their time need not come twice.
     late = GameAction.objects.filter(recorded).exclude(happened).order_by().values("session_id")
+    late_sessions = late.distinct()
     # SQLite: the two ranges as one list (UNION ALL, hashed once by the IN): each is an
     # index-only scan of its (time, session_id) index; an OR of the two would read the
     # action rows themselves.
@@ -73,7 +81,7 @@ def game_sessions_in_window(start: dt.datetime | None, end: dt.datetime | None) 
     # one that spans the whole window is asked its own actions (the action_session index).
     action_in_window = Exists(GameAction.objects.filter(happened, session_id=OuterRef("session_id")))
     in_span = _within("created_at", start, end) | _within("updated_at", start, end) | action_in_window
-    from_spans = (SpanMeets(start, end) & in_span) | _SessionAmong(late)
+    from_spans = (SpanMeets(start, end) & in_span) | _SessionAmong(late_sessions)
     return (
         GameSession.objects.filter(OnEachDatabase(from_actions, postgresql=from_spans))
         .order_by("updated_at", "session_id")

@@ -22,10 +22,16 @@ from django.db.models import BooleanField, DateTimeField, F, Func, Value
 
 INDEX = "session_span"
 # The expression must be the one SpanMeets writes, or the planner will not use it.
+# CONCURRENTLY: built beside the running service, whose action writes (through the
+# triggers, writes of the summary) a plain CREATE INDEX would hold up for the whole build.
 CREATE_INDEX = (
-    f"CREATE INDEX IF NOT EXISTS {INDEX} ON games_gamesession USING gist (tstzrange(created_at, updated_at, '[]'))"
+    f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {INDEX} ON games_gamesession"
+    " USING gist (tstzrange(created_at, updated_at, '[]'))"
 )
-DROP_INDEX = f"DROP INDEX IF EXISTS {INDEX}"
+DROP_INDEX = f"DROP INDEX CONCURRENTLY IF EXISTS {INDEX}"
+# A concurrent build that failed (cancelled, or the server stopped) leaves an invalid
+# index, which IF NOT EXISTS would keep: it is dropped, and built again.
+INVALID = f"SELECT 1 FROM pg_index WHERE indexrelid = to_regclass('{INDEX}') AND NOT indisvalid"
 
 
 class SpanMeets(Func):
@@ -54,8 +60,15 @@ class SpanMeets(Func):
 
 
 def install(apps: Any, schema_editor: Any) -> None:
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(CREATE_INDEX)
+    """In a migration that is not atomic: CONCURRENTLY cannot run in a transaction."""
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute(INVALID)
+        invalid = cursor.fetchone() is not None
+    if invalid:
+        schema_editor.execute(DROP_INDEX)
+    schema_editor.execute(CREATE_INDEX)
 
 
 def uninstall(apps: Any, schema_editor: Any) -> None:

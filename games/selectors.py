@@ -6,6 +6,7 @@ from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, QuerySe
 
 from games.models import GameAction, GameSession
 from games.session_span import SpanMeets
+from intarget_export.feeds import within
 from intarget_export.per_database import OnEachDatabase
 
 # A session row: the first action's own columns, then the per-session aggregates.
@@ -13,16 +14,6 @@ SESSION_COLUMNS = (
     "player_id", "session_id", "game_code", "game_name", "currency", "bet_count", "win_count", "bet_amount",
     "win_amount", "created_at", "updated_at", "game_vendor", "balance_type", "ip", "user_agent", "ref_code",
 )
-
-
-def _within(field: str, start: dt.datetime | None, end: dt.datetime | None) -> Q:
-    """``start <= field < end``; an absent bound is open."""
-    condition = Q()
-    if start is not None:
-        condition &= Q(**{f"{field}__gte": start})
-    if end is not None:
-        condition &= Q(**{f"{field}__lt": end})
-    return condition
 
 
 class _SessionAmong(Func):
@@ -67,8 +58,8 @@ def game_sessions_in_window(start: dt.datetime | None, end: dt.datetime | None) 
     By ``recorded_at``, the actions recorded in the window that did not also happen in
     it (late loads, a few): the (recorded_at, created_at, session_id) index.
     """
-    happened = _within("created_at", start, end)
-    recorded = _within("recorded_at", start, end)
+    happened = within("created_at", start, end)
+    recorded = within("recorded_at", start, end)
     # Those already selected by their time need not come twice.
     late = GameAction.objects.filter(recorded).exclude(happened).order_by().values("session_id")
     late_sessions = late.distinct()
@@ -80,7 +71,7 @@ def game_sessions_in_window(start: dt.datetime | None, end: dt.datetime | None) 
     # PostgreSQL: a session whose first or last action lies in the window has one in it;
     # one that spans the whole window is asked its own actions (the action_session index).
     action_in_window = Exists(GameAction.objects.filter(happened, session_id=OuterRef("session_id")))
-    in_span = _within("created_at", start, end) | _within("updated_at", start, end) | action_in_window
+    in_span = within("created_at", start, end) | within("updated_at", start, end) | action_in_window
     from_spans = (SpanMeets(start, end) & in_span) | _SessionAmong(late_sessions)
     return (
         GameSession.objects.filter(OnEachDatabase(from_actions, postgresql=from_spans))

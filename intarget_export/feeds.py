@@ -17,7 +17,7 @@ from typing import Any
 
 from django.apps import apps
 from django.db import models
-from django.db.models import Expression, QuerySet
+from django.db.models import Expression, Q, QuerySet
 
 from intarget_export import columns as kinds
 
@@ -96,12 +96,18 @@ def rows_in_window(feed: Feed, *, start: dt.datetime | None, end: dt.datetime | 
     Ordered by the stored timestamp (with its fraction of a second), then id, so that the
     (window timestamp, id) index serves both the range and the order.
     """
-    queryset: QuerySet[Any] = feed.model._default_manager.all()
-    if start is not None:
-        queryset = queryset.filter(**{f"{feed.window_field}__gte": start})
-    if end is not None:
-        queryset = queryset.filter(**{f"{feed.window_field}__lt": end})
+    queryset: QuerySet[Any] = feed.model._default_manager.filter(within(feed.window_field, start, end))
     return queryset.order_by(feed.window_field, feed.id_field)
+
+
+def within(field: str, start: dt.datetime | None, end: dt.datetime | None) -> Q:
+    """``start <= field < end``, the half-open window; an absent bound is open."""
+    condition = Q()
+    if start is not None:
+        condition &= Q(**{f"{field}__gte": start})
+    if end is not None:
+        condition &= Q(**{f"{field}__lt": end})
+    return condition
 
 
 # Apps whose feeds.py declares a module-level FEEDS tuple.

@@ -16,8 +16,8 @@ from django.utils.html import format_html
 
 from access import services
 from access.models import ApiKey, Direction
-from intarget_export.admin_base import ApiTextMixin
-from intarget_export.feeds import registry
+from feeds.admin_base import ApiTextMixin
+from feeds.registry import registry
 
 SHOWN_ONCE = (
     "API key for {name}: <code>{secret}</code> — copy it now: it is not stored and will not be shown again. "

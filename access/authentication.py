@@ -19,7 +19,7 @@ from rest_framework.request import Request
 from access.clients import client_address
 from access.models import ApiKey, Direction
 from access.rules import refusal
-from intarget_export.feeds import registry
+from feeds.registry import registry
 
 INVALID_KEY = "invalid, revoked or expired API key"
 MALFORMED_BASIC = "malformed Basic credentials: expected base64 of user:key"

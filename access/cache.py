@@ -35,7 +35,7 @@ from django.core.cache.backends.db import DatabaseCache as DjangoDatabaseCache
 from django.db import OperationalError, connections, router, transaction
 from django.utils import timezone
 
-from intarget_export.stamping import sqlite_lock_wait
+from feeds.stamping import sqlite_lock_wait
 
 # How long a request waits for SQLite's write lock to count itself or give its slot
 # back: long enough for the other requests' counting (a millisecond or two each; a

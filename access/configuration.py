@@ -7,7 +7,6 @@ from django.core.exceptions import ImproperlyConfigured
 
 from access.clients import trusted_proxies
 from access.limits import max_streams, rate_limit
-from intarget_export.push_body import push_max_bytes
 
 BAD_PROXIES = "TRUSTED_PROXIES must be comma-separated networks or addresses, e.g. 10.0.0.0/8,::1; {error}"
 
@@ -15,7 +14,6 @@ BAD_PROXIES = "TRUSTED_PROXIES must be comma-separated networks or addresses, e.
 def validate_access_settings() -> None:
     rate_limit()
     max_streams()
-    push_max_bytes()
     try:
         trusted_proxies()
     except ValueError as error:

@@ -19,7 +19,7 @@ import logging
 from django.db import DatabaseError, models
 from django.utils import timezone
 
-from intarget_export.stamping import sqlite_lock_wait
+from feeds.stamping import sqlite_lock_wait
 
 logger = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from access.clients import parse_network
 from access.models import KEY_PREFIX, PREFIX_LENGTH, ApiKey, Direction, hash_key
-from intarget_export.feeds import registry
+from feeds.registry import registry
 
 UNKNOWN_FEED = "unknown feed {feed!r}; a {direction} key may open: {feeds}"
 BAD_NETWORK = "{value!r} is not a network or address (e.g. 203.0.113.0/24, 2001:db8::/32, 192.0.2.7)"

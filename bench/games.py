@@ -9,7 +9,7 @@ the same run:
 
 - psql ``COPY (SELECT * FROM games_gameaction WHERE <the window>) TO STDOUT`` of the raw
   actions that select the window's sessions: the reference;
-- psql COPY of the service's own query (the feed's SQL, as copy_stream.py sends it);
+- psql COPY of the service's own query (the feed's SQL, as serving/copy_stream.py sends it);
 - ``GET /api/games`` of the day window, CSV and JSON: time to first byte and in all.
 
 Then it adds 4.7M actions in 235k sessions over the 27 days before (5M in all) and times
@@ -138,7 +138,7 @@ def sqlite_path(record: Record) -> None:
     """The same 300k actions written into SQLite through the summary's triggers, then the
     day window over HTTP."""
     sys.path.insert(0, str(run.ROOT))
-    from intarget_export.model_fields import SQLITE_DECIMAL_ADD, SQLITE_DECIMAL_SUM, _sqlite_decimal_add, _SQLiteDecimalSum
+    from feeds.model_fields import SQLITE_DECIMAL_ADD, SQLITE_DECIMAL_SUM, _sqlite_decimal_add, _SQLiteDecimalSum
 
     data = Path(tempfile.mkdtemp())
     env = {"DATABASE_URL": f"sqlite:///{data / 'db.sqlite3'}"}

@@ -141,8 +141,8 @@ STREAM_IMPORT = """
 import sys
 import django
 django.setup()
-from intarget_export.feeds import registry
-from intarget_export.importing import import_stream
+from feeds.registry import registry
+from loading.importing import import_stream
 import_stream(registry()["transactions"], sys.stdin.buffer, "csv", preserve=True)
 """
 

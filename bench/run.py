@@ -178,9 +178,9 @@ import django, sys
 django.setup()
 from psycopg import ClientCursor
 from django.db import connection
-from intarget_export import copy_stream
-from intarget_export.columns import parse_timestamp
-from intarget_export.feeds import registry
+from serving import copy_stream
+from feeds.columns import parse_timestamp
+from feeds.registry import registry
 feed = registry()["{feed}"]
 cols = feed.all_columns()
 qs = feed.queryset(parse_timestamp("{start}"), parse_timestamp("{end}"))
@@ -314,8 +314,9 @@ def main() -> None:
     # import this file as ``run``: the same module object, so their rows reach this table.
     sys.modules.setdefault("run", sys.modules[__name__])
     import compression
-    import games
     import push
+
+    import games
 
     log("creating the database and 1M transactions")
     setup_database()

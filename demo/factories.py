@@ -10,8 +10,8 @@ from typing import Any
 import factory
 from factory.django import DjangoModelFactory
 
+from feeds.stamping import preserve_timestamps
 from games.models import GameAction
-from intarget_export.stamping import preserve_timestamps
 from payments.models import Transaction, Wallet
 from players.models import Contact, Login, Player
 from sports.models import Bet, BetSelection, SportEvent, Tournament

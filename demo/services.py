@@ -40,9 +40,9 @@ from demo.factories import (
     TransactionFactory,
     WalletFactory,
 )
+from feeds.columns import CUSTOM_KINDS
+from feeds.stamping import preserve_timestamps
 from games.models import GameAction
-from intarget_export.columns import CUSTOM_KINDS
-from intarget_export.stamping import preserve_timestamps
 from payments.models import Transaction, Wallet
 from players.models import Contact, CustomField, Login, Player
 from players.services import custom_field_define

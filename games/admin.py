@@ -6,8 +6,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from games.models import GameAction, GameSession
-from intarget_export.admin_base import (
+from feeds.admin_base import (
     ApiTextMixin,
     CappedCountPaginator,
     FeedRowAdmin,
@@ -17,6 +16,7 @@ from intarget_export.admin_base import (
     recent_values,
     reference_column,
 )
+from games.models import GameAction, GameSession
 
 
 def session_link(session_id: str) -> SafeString:

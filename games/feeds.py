@@ -1,8 +1,8 @@
+from feeds import columns as k
+from feeds.model_fields import BALANCE_KINDS
+from feeds.registry import Column, Feed
 from games.models import GameAction
 from games.selectors import game_sessions_in_window
-from intarget_export import columns as k
-from intarget_export.feeds import Column, Feed
-from intarget_export.model_fields import BALANCE_KINDS
 
 FEEDS = (
     Feed(

@@ -1,13 +1,12 @@
 import datetime as dt
-
 from typing import Any
 
 from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, QuerySet, Subquery
 
+from feeds.registry import within
 from games.models import GameAction, GameSession
 from games.session_span import SpanMeets
-from intarget_export.feeds import within
-from intarget_export.per_database import OnEachDatabase
+from lib.per_database import OnEachDatabase
 
 # A session row: the first action's own columns, then the per-session aggregates.
 SESSION_COLUMNS = (

@@ -4,7 +4,7 @@
 Every write of actions goes through them, whatever writes (the ORM, ``import_feed``'s
 upserts, the admin, an erasure, plain SQL on PostgreSQL), and their writes are part of
 the action write's own transaction: a window is final for the summary exactly when it is
-final for the actions (finality.py watches ``games_gameaction``).
+final for the actions (serving/finality.py watches ``games_gameaction``).
 
 Each changed session (the old and the new session of an updated action) is recomputed
 from all of its actions, through the (session_id, created_at, id) index: counts and sums
@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from intarget_export.model_fields import SQLITE_DECIMAL_ADD, SQLITE_DECIMAL_SUM
+from feeds.model_fields import SQLITE_DECIMAL_ADD, SQLITE_DECIMAL_SUM
 
 # The first action's own columns, in the summary under the same names (id: first_action_id).
 FIRST_ACTION_COLUMNS = (
@@ -210,7 +210,7 @@ def install(apps: Any, schema_editor: Any) -> None:
     if schema_editor.connection.vendor == "postgresql":
         with schema_editor.connection.cursor() as cursor:
             # The backfill reads every action once: on a table of millions it may take
-            # minutes, past the service's bounds on one query (db_bounds.py), which are
+            # minutes, past the service's bounds on one query (lib/db_bounds.py), which are
             # for requests. So no statement timeout, and psycopg's own cursor, which the
             # client-side stall watchdog (a Django execute wrapper) does not bracket.
             cursor.execute("SET LOCAL statement_timeout = 0")

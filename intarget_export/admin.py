@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from intarget_export.admin_base import ApiTextMixin
+from feeds.admin_base import ApiTextMixin
 
 admin.site.site_header = "intarget-export"
 admin.site.site_title = "intarget-export"

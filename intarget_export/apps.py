@@ -2,6 +2,9 @@ from django.apps import AppConfig
 
 
 class IntargetExportConfig(AppConfig):
+    """The project package as an app: the site's checks, its admin site, its pages and
+    formats, and the migrations it has always held (the stamping triggers among them)."""
+
     name = "intarget_export"
     verbose_name = "InTarget export"
     default_auto_field = "django.db.models.BigAutoField"
@@ -10,10 +13,8 @@ class IntargetExportConfig(AppConfig):
         from django.db.backends.signals import connection_created
 
         from intarget_export import checks  # noqa: F401  (registers the system checks)
-        from intarget_export.db_bounds import install as bound_database_waits
-        from intarget_export.model_fields import register_sqlite_functions
+        from lib.db_bounds import install as bound_database_waits
 
-        connection_created.connect(register_sqlite_functions)
         connection_created.connect(bound_database_waits)
 
         # After the admin's autodiscovery (django.contrib.admin is the first app): every

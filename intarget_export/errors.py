@@ -1,6 +1,6 @@
 """Django's error views (``handler400/403/404/500`` in urls.py), JSON under ``/api/``.
 
-DRF's exception handler (exceptions.py) answers what goes wrong inside a feed view; these
+DRF's exception handler (api/exceptions.py) answers what goes wrong inside a feed view; these
 answer the rest: a path no route matches (``/api/users.json``), a request refused before
 any view runs (too many query parameters, a disallowed Host) and anything that escaped a
 view. A puller always gets ``{"error": "..."}``; a person elsewhere gets Django's plain
@@ -18,7 +18,7 @@ from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
 
-from intarget_export.exceptions import DATABASE_BUSY, DatabaseBusy, log_database_trouble
+from api.exceptions import DATABASE_BUSY, DatabaseBusy, log_database_trouble
 
 API_PREFIX = "/api/"
 UNKNOWN_PATH = "no such path; feeds are served at /api/<feed>?from=…&to=…"

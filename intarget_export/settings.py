@@ -85,6 +85,10 @@ INSTALLED_APPS = [
     "rest_framework",
     "axes",
     "intarget_export",
+    "feeds",
+    "serving",
+    "loading",
+    "api",
     "access",
     "operations",
     "players",
@@ -97,7 +101,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "intarget_export.cache_control.NoStoreForApiMiddleware",
+    "api.cache_control.NoStoreForApiMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -139,7 +143,7 @@ TEMPLATES = [
 # SQLite by default so that a fresh checkout runs with no database server.
 DATABASE_URL = os.getenv("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'db.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
-# Bounds on every wait for the database, in seconds, 0 = off (intarget_export/db_bounds.py):
+# Bounds on every wait for the database, in seconds, 0 = off (lib/db_bounds.py):
 # connecting; a lock another session holds (SQLite: the write lock); one query of the
 # service; the COPY of a feed stream (may run for minutes: off by default); and, client-side,
 # one answer from a server that does not answer at all (stopped, frozen, unreachable).
@@ -150,7 +154,7 @@ DATABASE_STATEMENT_TIMEOUT = env_float("DATABASE_STATEMENT_TIMEOUT", 15.0)
 DATABASE_STREAM_STATEMENT_TIMEOUT = env_float("DATABASE_STREAM_STATEMENT_TIMEOUT", 0.0)
 DATABASE_STALL_TIMEOUT = env_float("DATABASE_STALL_TIMEOUT", 20.0)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    from intarget_export.db_bounds import postgresql_options
+    from lib.db_bounds import postgresql_options
 
     DATABASES["default"]["OPTIONS"] = postgresql_options(
         DATABASES["default"].get("OPTIONS", {}),
@@ -169,7 +173,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 DATABASES["default"]["TEST"] = {"NAME": os.getenv("TEST_DATABASE_NAME") or None}
 
-# Streaming replicas that feed answers are read from (intarget_export/replicas.py,
+# Streaming replicas that feed answers are read from (serving/replicas.py,
 # docs/no-row-lost.md): DATABASE_REPLICA_URL, one or more PostgreSQL URLs, comma separated,
 # become the aliases replica, replica_2, …; everything else stays on the primary. A replica
 # is read only once it has replayed what the primary committed before the window became
@@ -193,7 +197,7 @@ for _n, _url in enumerate(env_list("DATABASE_REPLICA_URL", "")):
         raise ImproperlyConfigured(
             f"DATABASE_REPLICA_URL (its item {_n + 1}) must be a postgresql:// URL, and DATABASE_URL a PostgreSQL one too"
         )
-    from intarget_export.db_bounds import postgresql_options
+    from lib.db_bounds import postgresql_options
 
     _replica["OPTIONS"] = postgresql_options(
         _replica.get("OPTIONS", {}),
@@ -235,11 +239,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["access.authentication.HasApiKey", "access.authentication.KeyRulesAllow"],
     # Rate first: a request over the rate is refused before it takes a stream slot.
     "DEFAULT_THROTTLE_CLASSES": ["access.limits.KeyRateThrottle", "access.limits.KeyStreamCap"],
-    "EXCEPTION_HANDLER": "intarget_export.exceptions.feed_exception_handler",
+    "EXCEPTION_HANDLER": "api.exceptions.feed_exception_handler",
     "UNAUTHENTICATED_USER": None,
 }
 
-# Window finality (intarget_export/finality.py, docs/no-row-lost.md): how long a request
+# Window finality (serving/finality.py, docs/no-row-lost.md): how long a request
 # waits for writers that may still commit rows into the window before answering 503, and
 # the Retry-After it then gives. FINALITY_WAIT_FOR_WRITERS=False switches the wait off;
 # it exists to show what the replay test catches, never for production.
@@ -301,7 +305,7 @@ TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "")
 API_RATE_LIMIT = os.getenv("API_RATE_LIMIT") or "600/min"
 API_MAX_STREAMS = env_int("API_MAX_STREAMS", 4)
 # The largest push body (POST /api/<feed>), in bytes: a larger one answers 413
-# (intarget_export/push_body.py). deploy/nginx.conf's client_max_body_size must be above it.
+# (api/push_body.py). deploy/nginx.conf's client_max_body_size must be above it.
 PUSH_MAX_BYTES = env_int("PUSH_MAX_BYTES", 50 * 2**20)
 
 # The shared cache holds the limits' counts and stream slots, so it must be shared by
@@ -337,7 +341,7 @@ else:
 # The pull log (operations/): entries older than this many days are removed by prune_pull_log.
 PULL_LOG_DAYS = env_int("PULL_LOG_DAYS", 90)
 
-# The OpenAPI document (/api/schema) and its page (/api/docs), intarget_export/openapi.py:
+# The OpenAPI document (/api/schema) and its page (/api/docs), api/openapi.py:
 # drf-spectacular builds it from the feed registry; drf-spectacular-sidecar ships Swagger
 # UI as static files, so the page loads nothing from another host.
 INSTALLED_APPS += ["drf_spectacular", "drf_spectacular_sidecar"]
@@ -351,7 +355,7 @@ SPECTACULAR_SETTINGS = {
         "`POST /api/<feed>` and a push key."
     ),
     "VERSION": "1",
-    "DEFAULT_GENERATOR_CLASS": "intarget_export.openapi.FeedSchemaGenerator",
+    "DEFAULT_GENERATOR_CLASS": "api.openapi.FeedSchemaGenerator",
     # The document itself is not one of the API's operations.
     "SERVE_INCLUDE_SCHEMA": False,
     # Choices stay inline in each column (no shared enum components named by guesswork).

@@ -1,9 +1,9 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
 
+from api.docs import DocsView, SchemaView
+from api.views import FeedView
 from intarget_export.home import home
-from intarget_export.api_docs import DocsView, SchemaView
-from intarget_export.views import FeedView
 
 urlpatterns = [
     # Before the feeds' route, which would take "schema" and "docs" for feed names.

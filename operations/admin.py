@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, path
 from django.utils.html import format_html
 
-from intarget_export.admin_base import ApiTextMixin, CappedCountPaginator
+from feeds.admin_base import ApiTextMixin, CappedCountPaginator
 from operations import console
 from operations.models import Console, Pull
 

@@ -12,10 +12,8 @@ class OperationsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from intarget_export.answer_end import answer_ended
-        from intarget_export.finality import finality_waited
-        from intarget_export.push_end import push_ended
-        from intarget_export.replicas import replica_waited
+        from api.answer_end import answer_ended
+        from api.push_end import push_ended
         from operations.metrics import (
             allowed_networks,
             count_answer,
@@ -24,6 +22,8 @@ class OperationsConfig(AppConfig):
             count_replica_wait,
         )
         from operations.recording import record_pull
+        from serving.finality import finality_waited
+        from serving.replicas import replica_waited
 
         # A mistyped METRICS_ALLOW stops the service at startup with its message.
         allowed_networks()

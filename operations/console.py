@@ -21,7 +21,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
-from intarget_export.admin_base import api_time, changelist_url
+from feeds.admin_base import api_time, changelist_url
 from operations import selectors
 from operations.chart import rows_chart
 from operations.models import Pull

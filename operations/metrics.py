@@ -2,9 +2,9 @@
 requests waited for their windows to become final.
 
 Fed by signals, so that no metrics code sits in the feed machinery:
-``answer_ended`` (intarget_export/answer_end.py) at the end of every feed answer, and
-``finality_waited`` (intarget_export/finality.py) at the end of every wait for writers,
-and ``replica_waited`` (intarget_export/replicas.py) once a feed answer chose its database.
+``answer_ended`` (api/answer_end.py) at the end of every feed answer, and
+``finality_waited`` (serving/finality.py) at the end of every wait for writers,
+and ``replica_waited`` (serving/replicas.py) once a feed answer chose its database.
 
 Under gunicorn each worker is a process of its own: prometheus-client's multiprocess
 mode (``PROMETHEUS_MULTIPROC_DIR``, set by gunicorn.conf.py before the workers fork)
@@ -27,16 +27,21 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 from prometheus_client import (
-    CollectorRegistry, Counter, Histogram, disable_created_metrics, generate_latest, multiprocess,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    disable_created_metrics,
+    generate_latest,
+    multiprocess,
 )
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.metrics_core import Metric
 
 from access.clients import Network, client_address, in_any, parse_address, parse_networks, trusted_proxies
-from intarget_export.answer_end import EndedAnswer
-from intarget_export.feeds import registry, served_feeds
-from intarget_export.push_end import EndedPush
-from intarget_export.replicas import OUTCOMES as REPLICA_OUTCOMES
+from api.answer_end import EndedAnswer
+from api.push_end import EndedPush
+from feeds.registry import registry, served_feeds
+from serving.replicas import OUTCOMES as REPLICA_OUTCOMES
 
 # No `_created` series: they exist only in a single process (not in multiprocess mode),
 # and Prometheus does not need them.

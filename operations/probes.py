@@ -7,7 +7,7 @@
   reason never carries the database's own error text, which may name its host, port or
   role.
 
-Bounded: a new connection waits at most ``DATABASE_CONNECT_TIMEOUT`` (db_bounds.py); the
+Bounded: a new connection waits at most ``DATABASE_CONNECT_TIMEOUT`` (lib/db_bounds.py); the
 probe's queries at most ``READY_WITHIN``, shorter than the service's own stall bound,
 since a prober gives up after a few seconds and an answer after that is of no use.
 """
@@ -27,7 +27,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
-from intarget_export.db_bounds import WATCHDOG, socket_of
+from lib.db_bounds import WATCHDOG, socket_of
 
 # Seconds the probe's queries may take on PostgreSQL before their socket is cut.
 READY_WITHIN = 3.0

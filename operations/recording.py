@@ -10,8 +10,8 @@ import logging
 
 from django.db import DatabaseError, connection
 
-from intarget_export.answer_end import EndedAnswer
-from intarget_export.stamping import sqlite_lock_wait
+from api.answer_end import EndedAnswer
+from feeds.stamping import sqlite_lock_wait
 from operations.models import Pull
 
 logger = logging.getLogger(__name__)

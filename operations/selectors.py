@@ -13,7 +13,7 @@ from django.db.models.functions import TruncHour
 from django.utils import timezone
 
 from access.models import ApiKey, Direction
-from intarget_export.feeds import served_feeds
+from feeds.registry import served_feeds
 from operations.models import Pull
 
 

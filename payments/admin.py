@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.safestring import SafeString
 
-from intarget_export.admin_base import FeedRowAdmin, recent_values, reference_column, related_link
+from feeds.admin_base import FeedRowAdmin, recent_values, reference_column, related_link
 from payments.models import Transaction, Wallet
 
 

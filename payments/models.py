@@ -1,8 +1,8 @@
 from django.db import models
 
 # Amounts read as the feeds write them (67.16), also where the admin names a row.
-from intarget_export.columns import MONEY
-from intarget_export.model_fields import (
+from feeds.columns import MONEY
+from feeds.model_fields import (
     BALANCE_KINDS,
     as_choices,
     external_id,
@@ -10,7 +10,7 @@ from intarget_export.model_fields import (
     money,
     optional_text,
 )
-from intarget_export.stamping import StampedModel
+from feeds.stamping import StampedModel
 
 
 class Transaction(StampedModel):

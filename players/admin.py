@@ -12,8 +12,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
-from games.models import GameAction
-from intarget_export.admin_base import (
+from feeds.admin_base import (
     ApiTextMixin,
     FeedRowAdmin,
     add_url,
@@ -22,11 +21,11 @@ from intarget_export.admin_base import (
     reference_column,
     related_link,
 )
-from intarget_export.columns import CUSTOM_KINDS, format_timestamp
+from feeds.columns import CUSTOM_KINDS, format_timestamp
+from games.models import GameAction
 from payments.models import Transaction, Wallet
 from players.models import Contact, CustomField, Login, Player
 from players.services import custom_field_define, player_set_custom_values
-from privacy.admin import can_erase, erase_selected
 from sports.models import Bet
 
 # Form field names of custom values. Django forbids "__" in model field names, so these
@@ -125,10 +124,6 @@ class PlayerAdmin(FeedRowAdmin):
     search_help_text = "Exact id, e-mail or phone; or the beginning of a first or last name."
     # Edited through the typed custom-value fields instead.
     exclude = ("custom",)
-    actions = [erase_selected]
-
-    def has_erase_permission(self, request: HttpRequest) -> bool:
-        return can_erase(request)
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
         kwargs["form"] = custom_values_form(kwargs.get("form", self.form))

@@ -1,7 +1,7 @@
 from django.db.models.fields.json import KeyTextTransform
 
-from intarget_export import columns as k
-from intarget_export.feeds import Column, Feed
+from feeds import columns as k
+from feeds.registry import Column, Feed
 from players.models import Contact, CustomField, Login, Player
 from players.users_columns import USERS_COLUMNS
 

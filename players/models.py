@@ -3,9 +3,9 @@ import re
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from intarget_export.columns import CUSTOM_KINDS
-from intarget_export.model_fields import ID_LENGTH, external_id, loose_reference, optional_text
-from intarget_export.stamping import StampedModel
+from feeds.columns import CUSTOM_KINDS
+from feeds.model_fields import ID_LENGTH, external_id, loose_reference, optional_text
+from feeds.stamping import StampedModel
 from players.users_columns import USERS_STANDARD_COLUMNS
 
 

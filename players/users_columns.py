@@ -6,8 +6,8 @@ the models, so the models cannot import ``feeds.py``; both import this module in
 which imports neither.
 """
 
-from intarget_export import columns as k
-from intarget_export.feeds import Column
+from feeds import columns as k
+from feeds.registry import Column
 
 USERS_COLUMNS = (
     Column("id", k.ID, required=True),

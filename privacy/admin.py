@@ -16,8 +16,9 @@ from django.template.response import TemplateResponse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from intarget_export.admin_base import changelist_url
-from intarget_export.columns import format_timestamp
+from feeds.admin_base import changelist_url
+from feeds.columns import format_timestamp
+from players.admin import PlayerAdmin
 from privacy.models import Erasure
 from privacy.personal_data import PERSONAL
 from privacy.services import player_erase
@@ -62,6 +63,17 @@ def erase_selected(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset:
         messages.SUCCESS,
     )
     return None
+
+
+def offer_erasure_on_players() -> None:
+    """The erase action on the players' list. Privacy adds it to the players' admin (which
+    the admin's autodiscovery loaded first: ``players`` comes before ``privacy`` in
+    INSTALLED_APPS, and the import below makes sure), so that players know nothing of erasure."""
+    PlayerAdmin.actions = [*PlayerAdmin.actions, erase_selected]
+    PlayerAdmin.has_erase_permission = lambda self, request: can_erase(request)
+
+
+offer_erasure_on_players()
 
 
 @admin.register(Erasure)

@@ -19,7 +19,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.db.models import Count, Q
 
-from intarget_export.stamping import clock, preserving
+from feeds.stamping import clock, preserving
 from payments.models import Wallet
 from players.models import CustomField, Player
 from privacy.models import Erasure

@@ -1,6 +1,6 @@
-from intarget_export import columns as k
-from intarget_export.feeds import Column, Feed
-from intarget_export.model_fields import BALANCE_KINDS
+from feeds import columns as k
+from feeds.model_fields import BALANCE_KINDS
+from feeds.registry import Column, Feed
 from sports.models import Bet, BetSelection, SportEvent, Tournament
 
 FEEDS = (

@@ -1,6 +1,6 @@
 from django.db import models
 
-from intarget_export.model_fields import (
+from feeds.model_fields import (
     BALANCE_KINDS,
     as_choices,
     external_id,
@@ -8,7 +8,7 @@ from intarget_export.model_fields import (
     money,
     optional_text,
 )
-from intarget_export.stamping import StampedModel
+from feeds.stamping import StampedModel
 
 
 class Tournament(StampedModel):

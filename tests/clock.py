@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from intarget_export.stamping import clock
+from feeds.stamping import clock
 
 
 @dataclass

@@ -8,11 +8,11 @@ from factory.django import DjangoModelFactory
 
 from access.models import ApiKey
 from access.services import api_key_issue
+from feeds.stamping import preserve_timestamps
 from games.models import GameAction
-from intarget_export.stamping import preserve_timestamps
+from operations.models import Pull
 from payments.models import Transaction, Wallet
 from players.models import Contact, CustomField, Login, Player
-from operations.models import Pull
 from sports.models import Bet, BetSelection, SportEvent, Tournament
 
 UTC = dt.timezone.utc

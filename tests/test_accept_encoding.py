@@ -2,7 +2,7 @@
 
 import pytest
 
-from intarget_export.compression import negotiate, parse_accept_encoding
+from api.compression import negotiate, parse_accept_encoding
 
 pytestmark = pytest.mark.engine_independent
 

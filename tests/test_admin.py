@@ -11,8 +11,8 @@ from django.contrib.messages import get_messages
 from django.forms import CheckboxInput, MultiWidget
 from django.urls import reverse
 
-from intarget_export.admin_base import FeedRowAdmin
 from access.models import ApiKey, hash_key
+from feeds.admin_base import FeedRowAdmin
 from games.models import GameSession
 from payments.models import Transaction
 from players.models import Contact, CustomField, Player

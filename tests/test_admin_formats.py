@@ -10,8 +10,8 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from intarget_export.admin_base import LIST_TEXT_CHARS
-from intarget_export.columns import MONEY
+from feeds.admin_base import LIST_TEXT_CHARS
+from feeds.columns import MONEY
 from tests.factories import TransactionFactory, WalletFactory, at
 
 pytestmark = pytest.mark.django_db
@@ -78,7 +78,7 @@ def test_the_site_is_named_for_the_service_and_view_site_goes_to_the_landing_pag
 def test_every_registered_admin_writes_values_as_the_api_does():
     from django.contrib import admin
 
-    from intarget_export.admin_base import ApiTextMixin
+    from feeds.admin_base import ApiTextMixin
 
     plain = [model._meta.label for model, model_admin in admin.site._registry.items() if not isinstance(model_admin, ApiTextMixin)]
     assert plain == []

@@ -18,7 +18,7 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from intarget_export.feeds import served_feeds
+from feeds.registry import served_feeds
 from operations.console import page_url
 from tests.servers import ROOT, Gunicorn, manage, new_key, shared_database_env
 

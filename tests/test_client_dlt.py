@@ -21,9 +21,9 @@ from pathlib import Path
 
 import pytest
 
-from intarget_export.columns import format_money
-from tests.clients.venvs import client_venv
+from feeds.columns import format_money
 from players.services import custom_field_define
+from tests.clients.venvs import client_venv
 from tests.factories import GameActionFactory, PlayerFactory, TransactionFactory, issue_key
 from tests.servers import ROOT, Gunicorn, manage, shared_database_env
 

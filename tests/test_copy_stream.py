@@ -4,12 +4,12 @@ from decimal import Decimal
 
 import pytest
 
-from intarget_export.feeds import served_feeds
-from intarget_export.money import money_as_strings
-from intarget_export.renderers import CSVRenderer, JSONRenderer
-from intarget_export.streaming import feed_body, portable_body
-from intarget_export.window import Window
+from feeds.money import money_as_strings
+from feeds.registry import served_feeds
+from feeds.window import Window
 from players.services import custom_field_define
+from serving.renderers import CSVRenderer, JSONRenderer
+from serving.streaming import feed_body, portable_body
 from tests.api import get
 from tests.factories import (
     BetFactory,

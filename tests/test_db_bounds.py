@@ -1,4 +1,4 @@
-"""Everything that can hang on the database is bounded (intarget_export/db_bounds.py).
+"""Everything that can hang on the database is bounded (lib/db_bounds.py).
 
 A table locked by another session, and a database server that stops answering at all
 (its processes frozen with SIGSTOP: no server-side timeout fires then), end in a 503

@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from demo.services import TABLES
-from intarget_export.feeds import served_feeds
+from feeds.registry import served_feeds
 from payments.models import Transaction
 from players.models import Contact, CustomField, Player
 from tests.factories import PlayerFactory, TransactionFactory

@@ -9,8 +9,8 @@ from decimal import Decimal
 
 import pytest
 
+from feeds.columns import format_timestamp
 from games.models import GameAction
-from intarget_export.columns import format_timestamp
 from payments.models import Transaction
 from players.models import Contact, Login, Player
 from players.services import custom_field_define

@@ -9,8 +9,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from feeds.stamping import preserve_timestamps
 from games.models import GameAction
-from intarget_export.stamping import preserve_timestamps
 from payments.models import Wallet
 from players.models import Login, Player
 from players.services import custom_field_define

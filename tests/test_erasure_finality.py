@@ -26,7 +26,7 @@ HOLD = 2.5
 HOLDING_ERASER = f"""
 import time
 from django.db import transaction
-from intarget_export.columns import format_timestamp
+from feeds.columns import format_timestamp
 from privacy.services import player_erase
 with transaction.atomic():
     erasure = player_erase(player_id="p1", operator="tests", via="command")

@@ -3,7 +3,7 @@ a reason (privacy/personal_data.py). A column added to a feed fails here until c
 
 import pytest
 
-from intarget_export.feeds import registry
+from feeds.registry import registry
 from privacy.personal_data import KEPT, PERSONAL, personal_columns_of
 
 

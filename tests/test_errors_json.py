@@ -8,7 +8,7 @@ from django.db import DatabaseError, connection, connections
 from django.test import Client
 from rest_framework.test import APIClient
 
-from intarget_export.exceptions import log_database_trouble
+from api.exceptions import log_database_trouble
 from tests.api import WINDOW
 from tests.factories import issue_key
 

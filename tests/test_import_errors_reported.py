@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from intarget_export.import_readers import CHUNK_BYTES, MAX_FAULTS
+from loading.readers import CHUNK_BYTES, MAX_FAULTS
 from payments.models import Transaction
 from tests.factories import TransactionFactory
 from tests.servers import manage, migrate, run_manage, service_env

@@ -11,7 +11,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from intarget_export.import_readers import MAX_FIELD_CHARS
+from loading.readers import MAX_FIELD_CHARS
 from payments.models import Transaction
 
 pytestmark = pytest.mark.django_db

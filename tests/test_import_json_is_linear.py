@@ -13,7 +13,7 @@ import time
 import pytest
 from django.core.management import call_command
 
-from intarget_export.importing import read_records
+from loading.importing import read_records
 from payments.models import Transaction
 
 ROW = (
@@ -69,7 +69,7 @@ import resource, sys
 import django
 django.setup()
 from pathlib import Path
-from intarget_export.importing import read_records
+from loading.importing import read_records
 _, records = read_records(Path(sys.argv[1]))
 count = sum(1 for _ in records)
 print(count, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)

@@ -8,7 +8,7 @@ digits made ``quantize`` raise InvalidOperation, a traceback out of ``import_fee
 import pytest
 from django.core.management import call_command
 
-from intarget_export.columns import MONEY
+from feeds.columns import MONEY
 from players.models import Player
 from players.services import custom_field_define
 from tests.api import get as served

@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from intarget_export.import_readers import ImportRefused, read_csv, read_json
+from loading.readers import ImportRefused, read_csv, read_json
 from tests.imports import refused_import
 
 pytestmark = pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""Reading ahead in a thread (intarget_export/read_ahead.py): order kept, errors raised
+"""Reading ahead in a thread (loading/read_ahead.py): order kept, errors raised
 where items are taken, memory bounded, and the thread gone once the consumer stops."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from intarget_export.read_ahead import read_ahead
+from loading.read_ahead import read_ahead
 
 pytestmark = pytest.mark.engine_independent
 

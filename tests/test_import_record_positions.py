@@ -6,9 +6,9 @@ import io
 
 import pytest
 
-from intarget_export.feeds import served_feeds
-from intarget_export.importing import import_stream
-from intarget_export.import_readers import ImportRefused
+from feeds.registry import served_feeds
+from loading.importing import import_stream
+from loading.readers import ImportRefused
 from payments.models import Transaction
 
 pytestmark = pytest.mark.django_db

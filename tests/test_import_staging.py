@@ -1,7 +1,7 @@
 """The staging path of a CSV import stores exactly what the record-by-record path stores.
 
 import_stream takes the lines one pattern vouches for as raw text into a staging table and
-converts them in SQL (intarget_export/import_staging.py); every other line is parsed in
+converts them in SQL (loading/staging.py); every other line is parsed in
 Python. The same files go through ``FeedImporter.run`` (every cell parsed by its column's
 kind, the reference) and the rows, and the refusals, are compared.
 """
@@ -12,11 +12,11 @@ import io
 
 import pytest
 
-from intarget_export import import_readers, import_staging
-from intarget_export.feeds import registry
-from intarget_export.import_readers import BLOCK_BYTES, ImportRefused, read_csv
-from intarget_export.importing import FeedImporter, import_stream
-from intarget_export.stamping import preserve_timestamps
+from feeds.registry import registry
+from feeds.stamping import preserve_timestamps
+from loading import readers, staging
+from loading.importing import FeedImporter, import_stream
+from loading.readers import BLOCK_BYTES, ImportRefused, read_csv
 
 pytestmark = pytest.mark.django_db
 
@@ -130,8 +130,8 @@ def test_chunks_of_many_blocks_that_the_table_refuses_midway_are_upserted_whole(
     # Small blocks and chunks: each chunk's COPY into the table is open over several blocks
     # (on PostgreSQL), and an id stored already, or given twice, is met in a later block of
     # the chunk, after the first blocks were sent. The whole chunk goes through the upsert.
-    monkeypatch.setattr(import_readers, "BLOCK_BYTES", 2**16)
-    monkeypatch.setattr(import_staging, "CHUNK_BYTES", 2**18)
+    monkeypatch.setattr(readers, "BLOCK_BYTES", 2**16)
+    monkeypatch.setattr(staging, "CHUNK_BYTES", 2**18)
     data = big_file()
     staged, reference = both_ways("transactions", data)
     assert len(staged) == 5000 + len(ODD) - 1 and staged == reference

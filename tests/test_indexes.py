@@ -4,8 +4,8 @@ games window (sorted, as its rows are sessions) is found through its indexes too
 import pytest
 from django.db import connection
 
-from intarget_export import copy_stream
-from intarget_export.feeds import served_feeds
+from feeds.registry import served_feeds
+from serving import copy_stream
 from tests.factories import at
 
 pytestmark = [pytest.mark.postgresql, pytest.mark.django_db]

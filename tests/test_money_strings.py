@@ -14,8 +14,8 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 
-from intarget_export import columns as kinds
-from intarget_export.feeds import served_feeds
+from feeds import columns as kinds
+from feeds.registry import served_feeds
 from players.services import custom_field_define
 from tests.api import WINDOW, get
 from tests.factories import (

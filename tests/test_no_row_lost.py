@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
+from feeds import db_stamping
+from feeds.stamping import StampedModel
 from games.models import GameAction
-from intarget_export import db_stamping
-from intarget_export.stamping import StampedModel
 from payments.models import Transaction
 from tests.api import response_ids as csv_ids
 from tests.clock import closed_window, stamping_span

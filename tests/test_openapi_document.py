@@ -13,8 +13,8 @@ import pytest
 from django.test import Client
 from drf_spectacular.validation import validate_schema
 
-from intarget_export import columns as k
-from intarget_export.feeds import Column, registry
+from feeds import columns as k
+from feeds.registry import Column, registry
 from tests.factories import CustomFieldFactory, PlayerFactory
 
 pytestmark = pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""Properties of the column kinds (``intarget_export/columns.py``), checked with hypothesis.
+"""Properties of the column kinds (``feeds/columns.py``), checked with hypothesis.
 
 What a kind writes, the same kind reads back: at second precision for timestamps (the
 feeds truncate), exactly for dates, amounts, integers and flags. On PostgreSQL the
@@ -13,7 +13,7 @@ from django.db import connection
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from intarget_export.columns import (
+from feeds.columns import (
     CUSTOM_KINDS,
     DATE,
     FLAG_DIGIT,

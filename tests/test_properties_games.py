@@ -19,10 +19,10 @@ from django.db.models.functions import Coalesce
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from feeds.model_fields import MoneySum, money
+from feeds.stamping import preserve_timestamps
 from games.models import GameAction, GameSession
 from games.selectors import SESSION_COLUMNS, game_sessions_in_window
-from intarget_export.model_fields import MoneySum, money
-from intarget_export.stamping import preserve_timestamps
 
 pytestmark = pytest.mark.django_db
 

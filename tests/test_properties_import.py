@@ -1,4 +1,4 @@
-"""Properties of the import readers (``intarget_export/import_readers.py``), checked with hypothesis.
+"""Properties of the import readers (``loading/readers.py``), checked with hypothesis.
 
 Any records written as CSV (by Python's csv writer) or as JSON (by ``json.dumps``, in
 any layout) read back as the same records, however the stream is cut into reads; a
@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from intarget_export.import_readers import _MEMBER, ImportRefused, _member, read_csv, read_json
+from loading.readers import _MEMBER, ImportRefused, _member, read_csv, read_json
 
 FAST = settings(max_examples=120, deadline=None, database=None)
 COLUMNS = ["id", "amount", "comment", "flag"]

@@ -1,4 +1,4 @@
-"""Properties of window parsing (``intarget_export/window.py``), checked with hypothesis.
+"""Properties of window parsing (``feeds/window.py``), checked with hypothesis.
 
 Any whole-second timestamp in any accepted spelling (UTC spelled out or not) reads back
 as itself; a fraction of a second is always refused naming its parameter; ``from`` later
@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rest_framework.exceptions import ValidationError
 
-from intarget_export.window import _BOUND_RE, _UTC_OFFSETS, Window, parse_window
+from feeds.window import _BOUND_RE, _UTC_OFFSETS, Window, parse_window
 
 FAST = settings(max_examples=150, deadline=None, database=None)
 UTC = dt.timezone.utc

@@ -1,4 +1,4 @@
-"""A push body is read as a stream (operations.md section 10; intarget_export/push_body.py):
+"""A push body is read as a stream (operations.md section 10; api/push_body.py):
 a 50 MiB body (PUSH_MAX_BYTES' default) raises the gunicorn worker's peak memory by far
 less than its size, sent with its length or chunked."""
 

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from intarget_export.management.commands.describe_feeds import replace_reference
+from feeds.management.commands.describe_feeds import replace_reference
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 

@@ -32,11 +32,11 @@ from decimal import Decimal
 import pytest
 from django.db import DatabaseError, connection, transaction
 
+from feeds import db_stamping
 from games.models import GameAction
-from intarget_export import db_stamping
-from tests.factories import issue_key
 from payments.models import Transaction
 from players.models import Player
+from tests.factories import issue_key
 from tests.pg import database_now, raw_connection
 
 pytestmark = [pytest.mark.postgresql, pytest.mark.django_db(transaction=True)]

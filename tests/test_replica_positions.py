@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from intarget_export.replicas import lsn, replay_target
+from serving.replicas import lsn, replay_target
 
 pytestmark = [pytest.mark.engine_independent]
 

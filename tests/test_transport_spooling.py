@@ -14,7 +14,7 @@ import pytest
 from django.db import OperationalError, connection
 from django.http import FileResponse
 
-from intarget_export.spooling import spooled_response
+from api.spooling import spooled_response
 from tests.api import WINDOW, ids
 from tests.factories import TransactionFactory, at
 

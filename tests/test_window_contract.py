@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from intarget_export.feeds import served_feeds
-from intarget_export.stamping import clock
+from feeds.registry import served_feeds
+from feeds.stamping import clock
 from tests.api import response_ids as ids
 from tests.clock import closed_window, stamping_span
 from tests.factories import TournamentFactory, TransactionFactory, at

@@ -3,7 +3,7 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-import intarget_export.model_fields
+import feeds.model_fields
 
 
 class Migration(migrations.Migration):
@@ -18,14 +18,14 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name='GameAction',
             fields=[
-                ('id', intarget_export.model_fields.ExternalIdField(max_length=64, primary_key=True, serialize=False)),
-                ('session_id', intarget_export.model_fields.ExternalIdField(max_length=64)),
+                ('id', feeds.model_fields.ExternalIdField(max_length=64, primary_key=True, serialize=False)),
+                ('session_id', feeds.model_fields.ExternalIdField(max_length=64)),
                 ('game_code', models.TextField(blank=True, null=True)),
                 ('game_name', models.TextField()),
                 ('game_vendor', models.TextField(blank=True, null=True)),
                 ('currency', models.CharField(max_length=16)),
                 ('action', models.CharField(choices=[('bet', 'bet'), ('win', 'win')], max_length=3)),
-                ('amount', intarget_export.model_fields.MoneyField(decimal_places=8, max_digits=30)),
+                ('amount', feeds.model_fields.MoneyField(decimal_places=8, max_digits=30)),
                 ('balance_type', models.CharField(blank=True, choices=[('Normal', 'Normal'), ('Prize', 'Prize'), ('Other', 'Other')], max_length=16, null=True)),
                 ('ip', models.TextField(blank=True, null=True)),
                 ('user_agent', models.TextField(blank=True, null=True)),

@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from intarget_export import db_stamping
+from feeds import db_stamping
 
 
 class Migration(migrations.Migration):

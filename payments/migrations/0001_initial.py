@@ -3,7 +3,7 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-import intarget_export.model_fields
+import feeds.model_fields
 
 
 class Migration(migrations.Migration):
@@ -18,8 +18,8 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name='Transaction',
             fields=[
-                ('id', intarget_export.model_fields.ExternalIdField(max_length=64, primary_key=True, serialize=False)),
-                ('amount', intarget_export.model_fields.MoneyField(decimal_places=8, max_digits=30)),
+                ('id', feeds.model_fields.ExternalIdField(max_length=64, primary_key=True, serialize=False)),
+                ('amount', feeds.model_fields.MoneyField(decimal_places=8, max_digits=30)),
                 ('currency', models.CharField(max_length=16)),
                 ('type', models.CharField(blank=True, choices=[('Normal', 'Normal'), ('Prize', 'Prize'), ('Compensation', 'Compensation'), ('Cash back', 'Cash back'), ('Other', 'Other')], max_length=16, null=True)),
                 ('status', models.CharField(blank=True, choices=[('New', 'New'), ('Process', 'Process'), ('Success', 'Success'), ('Fail', 'Fail')], max_length=16, null=True)),
@@ -42,9 +42,9 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name='Wallet',
             fields=[
-                ('id', intarget_export.model_fields.ExternalIdField(max_length=64, primary_key=True, serialize=False)),
+                ('id', feeds.model_fields.ExternalIdField(max_length=64, primary_key=True, serialize=False)),
                 ('type', models.CharField(choices=[('Normal', 'Normal'), ('Prize', 'Prize'), ('Other', 'Other')], max_length=16)),
-                ('balance', intarget_export.model_fields.MoneyField(decimal_places=8, max_digits=30)),
+                ('balance', feeds.model_fields.MoneyField(decimal_places=8, max_digits=30)),
                 ('currency', models.CharField(max_length=16)),
                 ('created_at', models.DateTimeField()),
                 ('modified_at', models.DateTimeField()),

@@ -3,7 +3,7 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-import intarget_export.model_fields
+import feeds.model_fields
 import players.models
 
 
@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name='Player',
             fields=[
-                ('id', intarget_export.model_fields.ExternalIdField(max_length=64, primary_key=True, serialize=False)),
+                ('id', feeds.model_fields.ExternalIdField(max_length=64, primary_key=True, serialize=False)),
                 ('first_name', models.TextField(blank=True, null=True)),
                 ('last_name', models.TextField(blank=True, null=True)),
                 ('gender', models.TextField(blank=True, null=True)),
@@ -52,7 +52,7 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name='Login',
             fields=[
-                ('id', intarget_export.model_fields.ExternalIdField(max_length=64, primary_key=True, serialize=False)),
+                ('id', feeds.model_fields.ExternalIdField(max_length=64, primary_key=True, serialize=False)),
                 ('ip', models.TextField(blank=True, null=True)),
                 ('created_at', models.DateTimeField()),
                 ('ref_code', models.TextField(blank=True, null=True)),

@@ -3,7 +3,7 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-import intarget_export.model_fields
+import feeds.model_fields
 
 
 class Migration(migrations.Migration):
@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name='SportEvent',
             fields=[
-                ('id', intarget_export.model_fields.ExternalIdField(max_length=64, primary_key=True, serialize=False)),
+                ('id', feeds.model_fields.ExternalIdField(max_length=64, primary_key=True, serialize=False)),
                 ('title', models.TextField()),
                 ('status', models.TextField()),
                 ('start_time', models.DateTimeField()),
@@ -30,11 +30,11 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name='Bet',
             fields=[
-                ('id', intarget_export.model_fields.ExternalIdField(max_length=64, primary_key=True, serialize=False)),
+                ('id', feeds.model_fields.ExternalIdField(max_length=64, primary_key=True, serialize=False)),
                 ('status', models.TextField(blank=True, null=True)),
                 ('type', models.TextField()),
-                ('stake', intarget_export.model_fields.MoneyField(blank=True, decimal_places=8, max_digits=30, null=True)),
-                ('win_amount', intarget_export.model_fields.MoneyField(blank=True, decimal_places=8, max_digits=30, null=True)),
+                ('stake', feeds.model_fields.MoneyField(blank=True, decimal_places=8, max_digits=30, null=True)),
+                ('win_amount', feeds.model_fields.MoneyField(blank=True, decimal_places=8, max_digits=30, null=True)),
                 ('currency', models.CharField(blank=True, max_length=16, null=True)),
                 ('kind', models.CharField(blank=True, choices=[('Normal', 'Normal'), ('Prize', 'Prize'), ('Other', 'Other')], max_length=16, null=True)),
                 ('created_at', models.DateTimeField()),
@@ -46,8 +46,8 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name='BetSelection',
             fields=[
-                ('id', intarget_export.model_fields.ExternalIdField(max_length=64, primary_key=True, serialize=False)),
-                ('ratio', intarget_export.model_fields.MoneyField(blank=True, decimal_places=8, max_digits=20, null=True)),
+                ('id', feeds.model_fields.ExternalIdField(max_length=64, primary_key=True, serialize=False)),
+                ('ratio', feeds.model_fields.MoneyField(blank=True, decimal_places=8, max_digits=20, null=True)),
                 ('status', models.TextField(blank=True, null=True)),
                 ('market', models.TextField()),
                 ('created_at', models.DateTimeField()),
@@ -59,7 +59,7 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name='Tournament',
             fields=[
-                ('id', intarget_export.model_fields.ExternalIdField(max_length=64, primary_key=True, serialize=False)),
+                ('id', feeds.model_fields.ExternalIdField(max_length=64, primary_key=True, serialize=False)),
                 ('name', models.TextField()),
                 ('sport_id', models.TextField(blank=True, null=True)),
                 ('sport_name', models.TextField(blank=True, null=True)),

@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from access.services import api_key_issue
-from intarget_export.columns import TIMESTAMP_FORM, parse_timestamp
+from feeds.columns import TIMESTAMP_FORM, parse_timestamp
 
 # The option that carries each rule, for messages (services.py names rules by code).
 OPTIONS = {"feeds": "--feeds", "networks": "--allow-ip", "expires_at": "--expires"}

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from demo import services as demo
-from intarget_export.progress import Progress
+from lib.progress import Progress
 
 
 class Command(BaseCommand):

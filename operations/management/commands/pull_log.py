@@ -2,7 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from intarget_export.columns import TIMESTAMP_FORM, format_timestamp, parse_timestamp
+from feeds.columns import TIMESTAMP_FORM, format_timestamp, parse_timestamp
 from operations.output import write_table
 from operations.selectors import pulls_listed
 

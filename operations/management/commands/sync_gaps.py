@@ -2,7 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from intarget_export.columns import format_timestamp
+from feeds.columns import format_timestamp
 from operations.output import write_table
 from operations.selectors import sync_gaps
 

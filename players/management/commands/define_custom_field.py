@@ -3,7 +3,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from intarget_export.columns import CUSTOM_KINDS
+from feeds.columns import CUSTOM_KINDS
 from players.services import custom_field_define
 
 

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from intarget_export.columns import format_timestamp
+from feeds.columns import format_timestamp
 from privacy.models import Erasure
 from privacy.services import UnknownPlayer, player_erase
 

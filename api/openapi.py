@@ -1,0 +1,491 @@
+"""The OpenAPI 3 document of the feeds (``/api/schema``; ``api_docs.py`` serves it and its page).
+
+Built by drf-spectacular from the feed registry, the same descriptions the API serves
+from: one path per served feed, its columns in order, each typed by its column kind.
+FeedView answers every feed through one route (``/api/<feed>``), so the generator
+expands that route into one operation per feed, each described by a ``FeedSchema``.
+Custom ``users`` fields are read when the document is asked for, so a field defined a
+minute ago is in it. The document holds no row data.
+
+Push (``POST /api/<feed>``, operations.md section 10) is described apart, by a
+``PushSchema`` per pushable feed (``game-actions`` included, ``games`` not): its request
+bodies in both formats with the columns ``import_feed`` takes, and its answers.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.generators import SchemaGenerator
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import ResolvedComponent
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse
+
+from api.parsers import EXPECTED
+from api.push_body import push_max_bytes
+from api.views import FeedView
+from feeds import columns as kinds
+from feeds.columns import TIMESTAMP_FORM
+from feeds.money import FORMS, PARAM
+from feeds.registry import Column, Feed, registry, served_feeds
+
+CONTENT_ENCODING = (
+    "Present when the request's `Accept-Encoding` accepts `gzip` or `zstd` (zstd when preferred or ranked "
+    "equal): the body is compressed and decompresses to exactly the uncompressed answer. Absent otherwise."
+)
+EXAMPLE_BASE = "https://export.example.com"
+EXAMPLE_WINDOW = "from=2020-10-10+07:00:00&to=2020-10-10+08:00:00"
+# What the API writes (columns.format_timestamp): no fraction, no offset, a space.
+TIMESTAMP_PATTERN = r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$"
+# What the window parser takes (columns.parse_timestamp), once the query is decoded:
+# years 0001 to 9999, a space, + or T, an optional fraction. (A day the month lacks, such
+# as 31 February, still matches and is answered 400.)
+WINDOW_PATTERN = (
+    r"^(000[1-9]|00[1-9]\d|0[1-9]\d{2}|[1-9]\d{3})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])"
+    r"[ T+]([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,6})?$"
+)
+
+# Money as plain decimal text (columns.format_money): no exponent, no thousands separator.
+MONEY_PATTERN = r"^-?\d+(\.\d+)?$"
+MONEY_PARAMETER = (
+    "`number` (the default): money columns are JSON numbers with the exact digits of the CSV cell; "
+    "`string`: JSON strings with those digits, for clients that read every JSON number as a float "
+    "(`12345678901.12345678` would become `12345678901.123457`). CSV is the same either way."
+)
+
+ERROR_COMPONENT = "Error"
+ERROR_SCHEMA = {
+    "type": "object",
+    "description": "Every error is JSON, whatever format was asked for.",
+    "properties": {
+        "error": {"type": "string", "description": "what is wrong and what is expected"},
+        "param": {"type": "string", "description": "the query parameter at fault, when one is"},
+    },
+    "required": ["error"],
+    "additionalProperties": False,
+}
+# When each error status is answered: the README's status table, in the document.
+ERRORS = {
+    400: "`from`/`to` missing, unparsable, or `from` later than `to`; unknown `format` or `money`. "
+    "`param` names the culprit.",
+    401: "No API key, or a wrong, revoked or expired one. Carries `WWW-Authenticate`.",
+    403: "The key's rules refuse the request (another feed, another network, the other direction); "
+    "the error names the rule.",
+    425: "The window ends in the future; `Retry-After` says how many seconds until it ends.",
+    429: "The key's rate (`API_RATE_LIMIT`) or its answers at once (`API_MAX_STREAMS`) are used up; "
+    "retry after `Retry-After`.",
+    503: "Rows of the window may still be in flight (a writer is still open), or the database is busy or "
+    "unreachable; retry after `Retry-After`.",
+}
+RETRY_AFTER = "Seconds to wait before asking again."
+
+
+def _curl(header: str) -> str:
+    return f'curl {header} "{{base}}/api/users?{EXAMPLE_WINDOW}"'
+
+
+# The three ways ApiKeyAuthentication (access/authentication.py) takes a key; any one.
+SECURITY_SCHEMES = {
+    "bearer": (
+        {"type": "http", "scheme": "bearer"},
+        "The API key as a bearer token.",
+        _curl('-H "Authorization: Bearer $KEY"'),
+    ),
+    "basic": (
+        {"type": "http", "scheme": "basic"},
+        "HTTP Basic: any user name, the API key as the password.",
+        _curl('-u "intarget:$KEY"'),
+    ),
+    "apiKey": (
+        {"type": "apiKey", "in": "header", "name": "X-Api-Key"},
+        "The API key in the `X-Api-Key` header.",
+        _curl('-H "X-Api-Key: $KEY"'),
+    ),
+}
+
+
+def base_url(request: Any) -> str:
+    """The service's own address, as the asker reached it, for the curl examples."""
+    if request is None or "HTTP_HOST" not in request.META:
+        return EXAMPLE_BASE  # generated offline (manage.py spectacular): no host to name
+    return request.build_absolute_uri("/").rstrip("/")
+
+
+class ApiKeySchemes(OpenApiAuthenticationExtension):
+    target_class = "access.authentication.ApiKeyAuthentication"
+    name = list(SECURITY_SCHEMES)
+
+    def get_security_requirement(self, auto_schema: AutoSchema) -> list[dict[str, list]]:
+        # Alternatives (any one of them), not all three at once.
+        return [{name: []} for name in self.name]
+
+    def get_security_definition(self, auto_schema: AutoSchema) -> list[dict[str, Any]]:
+        base = base_url(getattr(auto_schema.view, "request", None))
+        return [
+            {**scheme, "description": f"{text}\n\n```sh\n{curl.format(base=base)}\n```"}
+            for scheme, text, curl in SECURITY_SCHEMES.values()
+        ]
+
+
+def column_schema(column: Column) -> dict[str, Any]:
+    """The JSON value of a column, as its kind writes it (columns.py)."""
+    kind = column.kind
+    schema: dict[str, Any]
+    if isinstance(kind, kinds.Timestamp):
+        schema = {"type": "string", "pattern": TIMESTAMP_PATTERN, "example": "2020-10-10 07:15:42"}
+    elif isinstance(kind, kinds.Date):
+        schema = {"type": "string", "format": "date", "example": "1990-05-17"}
+    elif isinstance(kind, kinds.FlagDigit):
+        schema = {"type": "integer", "enum": [0, 1]}
+    elif isinstance(kind, kinds.FlagWord):
+        schema = {"type": "boolean"}
+    elif isinstance(kind, kinds.Money):
+        # A JSON number with the exact decimal text of the CSV cell (no float on the way),
+        # or with money=string that text as a JSON string.
+        schema = {"oneOf": [{"type": "number"}, {"type": "string", "pattern": MONEY_PATTERN}], "example": 12.5}
+    elif isinstance(kind, kinds.Integer):
+        schema = {"type": "integer"}
+    else:
+        schema = {"type": "string"}
+        if isinstance(kind, kinds.Text) and kind.choices:
+            schema["enum"] = list(kind.choices)
+        elif isinstance(kind, kinds.Text) and kind.max_length:
+            schema["maxLength"] = kind.max_length
+    schema["description"] = kind.expected + (" (a custom field)" if column.custom_field else "")
+    if not column.required:
+        schema["nullable"] = True
+        if "enum" in schema:
+            schema["enum"].append(None)
+    return schema
+
+
+def row_schema(feed: Feed) -> dict[str, Any]:
+    columns = feed.all_columns()
+    schema: dict[str, Any] = {
+        "type": "object",
+        "description": f"One row of `{feed.name}`: every column is present, an absent value is `null`.",
+        "properties": {column.name: column_schema(column) for column in columns},
+        "required": [column.name for column in columns],
+        # A column the document does not name is drift, except the custom fields of
+        # users, which an operator may define at any time (the header then grows).
+        "additionalProperties": feed.extra_columns is not None,
+    }
+    return schema
+
+
+def component_name(feed: Feed) -> str:
+    return "".join(part.capitalize() for part in re.split(r"[-_]", feed.name)) + "Row"
+
+
+def operation_id(feed: Feed) -> str:
+    """Also the docs page's anchor for the feed (Swagger UI's ``#/feeds/<operationId>``)."""
+    return "get_" + feed.name.replace("-", "_")
+
+
+def window_column(feed: Feed) -> str:
+    if feed.reader is not None:
+        return "the `created_at` of the session's actions"
+    return "`" + next(c.name for c in feed.columns if c.field_name == feed.window_field) + "`"
+
+
+class FeedSchema(AutoSchema):
+    """One feed's ``GET /api/<feed>``, described from its ``Feed``."""
+
+    def __init__(self, feed: Feed):
+        super().__init__()
+        self.feed = feed
+
+    def get_operation_id(self) -> str:
+        return operation_id(self.feed)
+
+    def get_operation(self, *args: Any, **kwargs: Any) -> dict[str, Any] | None:
+        operation = super().get_operation(*args, **kwargs)
+        if operation is None:
+            return None
+        # An empty value counts as absent (window.py, renderers.py): `format=` is CSV, and
+        # on feeds whose window is optional `from=&to=` is every row.
+        for parameter in operation.get("parameters", []):
+            if parameter["in"] == "query" and not parameter.get("required"):
+                parameter["allowEmptyValue"] = True
+        return operation
+
+    def get_tags(self) -> list[str]:
+        return ["feeds"]
+
+    def get_summary(self) -> str:
+        return f"Rows of {self.feed.name} whose window timestamp lies in [from, to)"
+
+    def get_description(self) -> str:
+        feed = self.feed
+        window = (
+            "optional: without both, every row" if feed.window_optional else "required"
+        )
+        return (
+            f"Window timestamp: {window_column(feed)}; `from`/`to` {window}. A row is served when "
+            f"`from <= t < to`, ordered by (window timestamp, id). CSV by default (header line always "
+            f"present, LF after every record); JSON with `format=json` or `Accept: application/json`. "
+            f"Times are UTC, `{TIMESTAMP_FORM}`; money is plain decimal text (a JSON number, or a JSON "
+            f"string with `money=string`). "
+            f"With `Accept-Encoding: gzip` (or `zstd`) the body is compressed, still streamed."
+        )
+
+    def get_override_parameters(self) -> list[OpenApiParameter]:  # type: ignore[override]
+        required = not self.feed.window_optional
+        window = [
+            OpenApiParameter(
+                name,
+                str,
+                OpenApiParameter.QUERY,
+                required=required,
+                pattern=WINDOW_PATTERN,
+                description=f"{text} of the window, a UTC timestamp {TIMESTAMP_FORM} (space, `+` or `T` "
+                "between date and time)" + ("" if required else "; give both or neither"),
+                examples=[OpenApiExample(name, value=value)],
+            )
+            for name, text, value in (
+                ("from", "Start (included)", "2020-10-10 07:00:00"),
+                ("to", "End (excluded)", "2020-10-10 08:00:00"),
+            )
+        ]
+        retry = [
+            OpenApiParameter("Retry-After", int, OpenApiParameter.HEADER, response=[425, 429, 503],
+                             required=True, description=RETRY_AFTER),
+            OpenApiParameter("WWW-Authenticate", str, OpenApiParameter.HEADER, response=[401],
+                             required=True, description="The challenge: `Bearer realm=\"intarget-export\"`."),
+            OpenApiParameter("Content-Encoding", str, OpenApiParameter.HEADER, response=[200], enum=["gzip", "zstd"],
+                             description=CONTENT_ENCODING),
+        ]
+        return [
+            *window,
+            OpenApiParameter("format", str, OpenApiParameter.QUERY, enum=["csv", "json"],
+                             description="`csv` (the default) or `json`; wins over `Accept`."),
+            OpenApiParameter(PARAM, str, OpenApiParameter.QUERY, enum=list(FORMS), description=MONEY_PARAMETER),
+            *retry,
+        ]
+
+    def get_request_serializer(self) -> None:
+        return None
+
+    def get_filter_backends(self) -> list:
+        return []  # the window parameters are described above; FeedView has no filters
+
+    def get_response_serializers(self) -> dict:
+        feed = self.feed
+        component = ResolvedComponent(
+            name=component_name(feed), type=ResolvedComponent.SCHEMA, object=feed.name, schema=row_schema(feed)
+        )
+        self.registry.register_on_missing(component)
+        error = ResolvedComponent(
+            name=ERROR_COMPONENT, type=ResolvedComponent.SCHEMA, object=ERROR_COMPONENT, schema=ERROR_SCHEMA
+        )
+        self.registry.register_on_missing(error)
+        header = ",".join(column.name for column in feed.all_columns())
+        csv = {
+            "type": "string",
+            "description": f"RFC 4180 CSV, UTF-8: the header line `{header}`, then one record per row.",
+            "example": header + "\n",
+        }
+        ok = f"The window's rows (an empty window is the CSV header line, or `[]`). Columns: {header}."
+        responses: dict = {
+            (200, "text/csv"): OpenApiResponse(csv, description=ok),
+            (200, "application/json"): OpenApiResponse({"type": "array", "items": component.ref}, description=ok),
+        }
+        for status, text in ERRORS.items():
+            responses[(status, "application/json")] = OpenApiResponse(error.ref, description=text)
+        return responses
+
+
+# --- push (POST /api/<feed>) ------------------------------------------------------------
+
+PUSH_ERROR_COMPONENT = "PushError"
+PUSH_FAULT = {
+    "type": "object",
+    "properties": {
+        "error": {"type": "string", "description": "what is wrong and what is expected"},
+        "line": {
+            "type": "integer", "nullable": True,
+            "description": "the CSV line, or for JSON the 1-based position of the object in the array",
+        },
+        "column": {"type": "string", "nullable": True, "description": "the column at fault, when one is"},
+    },
+    "required": ["error", "line", "column"],
+}
+PUSH_ERROR_SCHEMA = {
+    "type": "object",
+    "description": "A refused push: the first fault, and every fault found (up to 20); nothing was written. "
+    "`line`, `column` and `faults` are there when the body itself was at fault (not when it could not be "
+    "read to its end, or its Content-Length was malformed).",
+    "properties": {
+        **PUSH_FAULT["properties"],
+        "faults": {"type": "array", "items": {**PUSH_FAULT, "additionalProperties": False}},
+        "more_faults": {"type": "boolean", "description": "present when the reading stopped at 20 faults"},
+    },
+    "required": ["error"],
+    "additionalProperties": False,
+}
+PUSH_ERRORS = {
+    401: ERRORS[401],
+    403: "The key's rules refuse the push: a pull key (pushing needs `create_api_key --push`), another feed, "
+    "another network; the error names the rule.",
+    405: "The feed cannot be pushed (`games`, which is built from `game-actions`). Carries `Allow`.",
+    413: "The body is larger than `PUSH_MAX_BYTES` ({limit} bytes): refused before reading when its "
+    "`Content-Length` says so, or once a chunked body passes it. Nothing is written.",
+    415: "The body is neither `text/csv` nor `application/json`, or its charset is not UTF-8.",
+    429: ERRORS[429],
+    503: "The database is busy or unreachable; retry after `Retry-After`. Nothing is written.",
+}
+
+
+def push_columns(feed: Feed) -> list[Column]:
+    """The columns a push takes: import_feed's. The window timestamp is the service's
+    stamp (a pushed one is ignored), so it is never required."""
+    return list(feed.all_columns())
+
+
+def push_row_schema(feed: Feed) -> dict[str, Any]:
+    columns = push_columns(feed)
+    stamp = feed.window_field
+    return {
+        "type": "object",
+        "description": f"One row to upsert into `{feed.name}` by id. A column left out leaves a stored row's "
+        "value as it is; `null` clears it. The window timestamp is stamped by the service.",
+        "properties": {column.name: column_schema(column) for column in columns},
+        "required": [c.name for c in columns if c.required and c.field_name != stamp],
+        # The custom fields of users may be defined at any time (and then pushed).
+        "additionalProperties": feed.extra_columns is not None,
+    }
+
+
+def push_operation_id(feed: Feed) -> str:
+    return "push_" + feed.name.replace("-", "_")
+
+
+class PushSchema(AutoSchema):
+    """One feed's ``POST /api/<feed>``, described from its ``Feed``."""
+
+    def __init__(self, feed: Feed):
+        super().__init__()
+        self.feed = feed
+
+    def get_operation_id(self) -> str:
+        return push_operation_id(self.feed)
+
+    def get_tags(self) -> list[str]:
+        return ["push"]
+
+    def get_summary(self) -> str:
+        return f"Push rows into {self.feed.name}: upserted by id, all or nothing"
+
+    def get_description(self) -> str:
+        return (
+            "Needs a push key (`manage.py create_api_key NAME --push`); a pull key is refused with 403, and a "
+            "push key may not pull. The rows are upserted by id in one transaction, exactly as `import_feed` "
+            "without `--preserve-timestamps`: the service stamps the window timestamps. A bad body is refused "
+            f"whole (400, naming the line and column), and nothing is written. {EXPECTED[0].upper()}{EXPECTED[1:]}; at most "
+            f"`PUSH_MAX_BYTES` ({push_max_bytes()} bytes)."
+        )
+
+    def get_operation(self, *args: Any, **kwargs: Any) -> dict[str, Any] | None:
+        operation = super().get_operation(*args, **kwargs)
+        if operation is None:
+            return None
+        # DRF's ?format= picks a renderer; a push always answers JSON.
+        operation["parameters"] = [p for p in operation.get("parameters", []) if p["name"] != "format"]
+        if not operation["parameters"]:
+            del operation["parameters"]
+        component = ResolvedComponent(
+            name=component_name(self.feed).removesuffix("Row") + "PushRow", type=ResolvedComponent.SCHEMA,
+            object=f"push:{self.feed.name}", schema=push_row_schema(self.feed),
+        )
+        self.registry.register_on_missing(component)
+        header = ",".join(column.name for column in push_columns(self.feed))
+        operation["requestBody"] = {
+            "required": True,
+            "content": {
+                "text/csv": {"schema": {
+                    "type": "string",
+                    "description": f"RFC 4180 CSV, UTF-8: a header line naming columns of `{header}` (the required "
+                    "ones at least), then one record per row.",
+                    "example": header + "\n",
+                }},
+                "application/json": {"schema": {"type": "array", "items": component.ref}},
+            },
+        }
+        return operation
+
+    def get_override_parameters(self) -> list[OpenApiParameter]:  # type: ignore[override]
+        return [
+            OpenApiParameter("Retry-After", int, OpenApiParameter.HEADER, response=[429, 503],
+                             required=True, description=RETRY_AFTER),
+            OpenApiParameter("WWW-Authenticate", str, OpenApiParameter.HEADER, response=[401],
+                             required=True, description="The challenge: `Bearer realm=\"intarget-export\"`."),
+            OpenApiParameter("Allow", str, OpenApiParameter.HEADER, response=[405],
+                             required=True, description="The methods the feed answers."),
+        ]
+
+    def get_request_serializer(self) -> None:
+        return None
+
+    def get_filter_backends(self) -> list:
+        return []
+
+    def get_response_serializers(self) -> dict:
+        error = ResolvedComponent(
+            name=ERROR_COMPONENT, type=ResolvedComponent.SCHEMA, object=ERROR_COMPONENT, schema=ERROR_SCHEMA
+        )
+        self.registry.register_on_missing(error)
+        push_error = ResolvedComponent(
+            name=PUSH_ERROR_COMPONENT, type=ResolvedComponent.SCHEMA, object=PUSH_ERROR_COMPONENT,
+            schema=PUSH_ERROR_SCHEMA,
+        )
+        self.registry.register_on_missing(push_error)
+        ok = {
+            "type": "object",
+            "properties": {"rows": {"type": "integer", "minimum": 0, "description": "the records read and upserted"}},
+            "required": ["rows"],
+            "additionalProperties": False,
+        }
+        bad = (
+            "The body was refused whole and nothing was written: a bad cell, a missing or unknown column, "
+            "malformed CSV or JSON, or an empty body. `line` is the CSV line, or for JSON the object's "
+            "1-based position in the array."
+        )
+        responses: dict = {
+            (200, "application/json"): OpenApiResponse(ok, description="Every row was upserted."),
+            # A 400 for the body names where; one for the request itself (a malformed
+            # Content-Length, a body cut short) has the plain error shape, which PushError extends.
+            (400, "application/json"): OpenApiResponse(push_error.ref, description=bad),
+        }
+        limit = push_max_bytes()
+        for status, text in PUSH_ERRORS.items():
+            responses[(status, "application/json")] = OpenApiResponse(error.ref, description=text.format(limit=limit))
+        return responses
+
+
+class FeedSchemaGenerator(SchemaGenerator):
+    """Only the feeds: FeedView's one route becomes one path per served feed (GET) and
+    one per pushable feed (POST)."""
+
+    def _get_paths_and_endpoints(self) -> list[tuple[str, str, str, Any]]:
+        endpoints = []
+        for _path, _regex, method, callback in self.endpoints:
+            if getattr(callback, "cls", None) is not FeedView:
+                continue
+            for feed, schema in self._operations(method):
+                view = self.create_view(callback, method)
+                view.kwargs = {"feed_name": feed.name}
+                self.schemas_storage.append(schema)  # the view holds only a weak reference
+                self._set_schema_to_view(view, schema)
+                path = f"/api/{feed.name}"
+                endpoints.append((path, "^" + re.escape(path.lstrip("/")) + "$", method, view))
+        # One path per feed, its operations together, in the registry's order.
+        order = {f"/api/{name}": n for n, name in enumerate(registry())}
+        return sorted(endpoints, key=lambda endpoint: order[endpoint[0]])
+
+    @staticmethod
+    def _operations(method: str) -> list[tuple[Feed, AutoSchema]]:
+        if method == "POST":
+            return [(feed, PushSchema(feed)) for feed in registry().values() if feed.importable]
+        return [(feed, FeedSchema(feed)) for feed in served_feeds().values()]

@@ -1,0 +1,66 @@
+"""System checks: a feed description that does not fit its model fails ``manage.py check``.
+Registered by ``FeedsConfig.ready``; the ids keep their ``intarget_export.`` prefix, which
+operators' scripts and the docs name."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core import checks
+from django.core.exceptions import FieldDoesNotExist
+
+from feeds.registry import Feed, registry
+
+
+def _field_errors(feed: Feed) -> list[checks.CheckMessage]:
+    errors = []
+    opts = feed.model._meta
+    names = {field.name for field in opts.get_fields()} | {
+        getattr(field, "attname", field.name) for field in opts.get_fields()
+    }
+    if feed.reader is None:
+        for column in feed.columns:
+            if column.field_name not in names:
+                errors.append(
+                    checks.Error(
+                        f"feed {feed.name!r}: column {column.name!r} reads {column.field_name!r}, "
+                        f"which is not a field of {opts.label}",
+                        hint="Set the column's source to the model field it comes from.",
+                        id="intarget_export.E001",
+                    )
+                )
+    try:
+        opts.get_field(feed.window_field)
+    except FieldDoesNotExist:
+        errors.append(
+            checks.Error(
+                f"feed {feed.name!r}: window field {feed.window_field!r} is not a field of {opts.label}",
+                id="intarget_export.E002",
+            )
+        )
+    indexed_first = {index.fields[0] for index in opts.indexes}
+    if feed.window_field not in indexed_first:
+        errors.append(
+            checks.Error(
+                f"feed {feed.name!r}: no index starts with its window field {feed.window_field!r}",
+                hint="Add models.Index(fields=[window_field, id]) so that a window is a range scan.",
+                id="intarget_export.E003",
+            )
+        )
+    if feed.importable and getattr(feed.model, "window_field", None) != feed.window_field:
+        errors.append(
+            checks.Error(
+                f"feed {feed.name!r}: the model stamps {getattr(feed.model, 'window_field', None)!r} "
+                f"but the feed's window field is {feed.window_field!r}",
+                id="intarget_export.E004",
+            )
+        )
+    return errors
+
+
+@checks.register()
+def check_feeds(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    errors: list[checks.CheckMessage] = []
+    for feed in registry().values():
+        errors.extend(_field_errors(feed))
+    return errors

@@ -1,0 +1,173 @@
+"""The PostgreSQL fast path: the database formats the rows, COPY streams them.
+
+The feed's own queryset (the same one the portable path iterates) gets one formatting
+expression per column, from the column kind's ``sql_text`` / ``sql_json``, and runs as
+``COPY (<query>) TO STDOUT`` through psycopg 3. The blocks COPY sends (about one per
+row) are joined into chunks of ``CHUNK_SIZE`` before they are yielded: one write per
+row costs more than the database's formatting. The output is byte for byte that of
+``renderers.py``; ``tests/test_copy_stream.py`` compares them.
+
+Bounds (db_bounds.py): before the stream is returned, ``wait_for_table_locks`` checks in
+the view that its tables can be read (at once, or within ``lock_timeout`` in a waiting
+slot), so that a table locked by another session is a 503, not a 200 that breaks. The
+COPY itself runs under its own statement bound (its lock wait, in the rare case that a
+lock is taken in between, under ``lock_timeout``: a broken transfer), and every chunk
+read from the database under the stall bound.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack
+
+from django.db import DEFAULT_DB_ALIAS, OperationalError, connections, transaction
+from django.db.models import Expression, F, Func, QuerySet, TextField, Value
+
+from feeds.registry import Column, Feed
+from feeds.window import Window
+from lib.db_bounds import set_stream_statement_timeout, stall_bound
+from serving.finality import WAITING, WindowInFlight
+from serving.renderers import CHUNK_SIZE, CSVRenderer, JSONRenderer
+from serving.tally import Tally
+
+# JSON rows hold no raw CR, LF (escaped by to_json) or control characters, so with these
+# never-used quote and delimiter characters COPY's CSV format writes them verbatim.
+JSON_COPY_OPTIONS = "FORMAT csv, QUOTE e'\\x01', DELIMITER e'\\x02'"
+
+TABLE_LOCKED = "{tables} is locked by another session (a migration or maintenance?); ask again shortly"
+# Retry-After of a refused lock wait: the lock is someone's maintenance, not ours to time.
+LOCKED_RETRY_AFTER = 5
+
+
+class _Formatted(Func):
+    output_field = TextField()
+
+    def __init__(self, source: str | Expression, template: str):
+        super().__init__(F(source) if isinstance(source, str) else source, template=template)
+
+
+class _JSONObject(Func):
+    """``'{"name":' || value || ',"other":' || value || '}'`` with keys as parameters."""
+
+    arg_joiner = " || "
+    template = "%(expressions)s"
+    output_field = TextField()
+
+
+def _csv_expressions(columns: Sequence[Column]) -> list[Expression]:
+    return [_Formatted(column.expression, column.kind.sql_text) for column in columns]
+
+
+def _json_expression(columns: Sequence[Column]) -> Expression:
+    parts: list[Expression] = []
+    for n, column in enumerate(columns):
+        key = ("{" if n == 0 else ",") + JSONRenderer.key(column.name)
+        parts += [Value(key), _Formatted(column.expression, column.kind.sql_json())]
+    parts.append(Value("}"))
+    return _JSONObject(*parts)
+
+
+def tune_for_streaming(cursor: object, *, index_ordered: bool) -> None:
+    """Planner settings for a feed query, inside its transaction (SET LOCAL).
+
+    - JIT off: it compiled the games query for half a second before the first row, for
+      an execution of 40 ms (bench/README.md).
+    - No sort where the (stamp, id) index gives the order: for wide windows the planner
+      may prefer a bitmap scan and a sort, which sends nothing until the sort is done.
+    """
+    cursor.execute("SET LOCAL jit = off")  # type: ignore[attr-defined]
+    if index_ordered:
+        cursor.execute("SET LOCAL enable_sort = off")  # type: ignore[attr-defined]
+
+
+def _sql(feed: Feed, queryset: QuerySet, using: str) -> tuple[str, Sequence[object]]:
+    sql, params = queryset.query.get_compiler(using).as_sql()
+    if feed.reader is not None:
+        # A reader's rows are sorted by the database (games: by updated_at, session_id).
+        # Under a LIMIT, even ALL, PostgreSQL's planner formats the rows after the sort,
+        # not before it (make_sort_input_target postpones costly output expressions only
+        # when a limit is asked): the first row leaves once the rows are sorted, and the
+        # sort carries the narrow rows, not their JSON text (bench/README.md, games).
+        sql += " LIMIT ALL"
+    return sql, params
+
+
+def wait_for_table_locks(tables: Sequence[str], using: str = DEFAULT_DB_ALIAS) -> None:
+    """Return once ``tables`` can be read, in a transaction of its own: at once, or in a
+    waiting slot within ``lock_timeout`` (then OperationalError: 503); with no slot free,
+    503 at once. Run in the view, before the answer starts: the stream's own transaction
+    cannot be opened there, as an answer that is never read would leave it open.
+    ``using``: the database the stream reads (a replica replays the primary's locks)."""
+    connection = connections[using]
+    names = ", ".join(connection.ops.quote_name(table) for table in tables)
+    try:
+        with transaction.atomic(using=using), connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {names} IN ACCESS SHARE MODE NOWAIT")
+        return
+    except OperationalError:  # lock_not_available: the transaction is rolled back
+        pass
+    locked = WindowInFlight(TABLE_LOCKED.format(tables=", ".join(tables)), wait=LOCKED_RETRY_AFTER)
+    with WAITING.slot(refused=locked), transaction.atomic(using=using), connection.cursor() as cursor:
+        cursor.execute(f"LOCK TABLE {names} IN ACCESS SHARE MODE")
+
+
+def _copy(
+    sql: str, params: Sequence[object], options: str, *, index_ordered: bool, tally: Tally | None = None,
+    using: str = DEFAULT_DB_ALIAS,
+) -> Iterator[bytes]:
+    """Yield COPY's output joined into chunks of about CHUNK_SIZE bytes; count the rows
+    into ``tally`` (COPY sends one block per row)."""
+    connection = connections[using]
+    # A transaction of its own, begun when the first chunk is asked for: on a replica,
+    # after reading_alias saw it replay far enough (replicas.py), so its snapshot has
+    # every commit the window needs.
+    with transaction.atomic(using=using), connection.cursor() as wrapper:
+        set_stream_statement_timeout(wrapper)
+        tune_for_streaming(wrapper, index_ordered=index_ordered)
+        cursor = wrapper.cursor  # psycopg's own cursor: Django's wrapper has no copy()
+        with ExitStack() as stack:
+            with stall_bound(connection):  # sending the COPY and its first answer
+                copy = stack.enter_context(cursor.copy(f"COPY ({sql}) TO STDOUT ({options})", params))
+            done = False
+            while not done:
+                pending: list[bytes] = []
+                size = 0
+                # One bound per chunk, not per block (about one per row): arming costs.
+                with stall_bound(connection):
+                    while size < CHUNK_SIZE:
+                        block = copy.read()
+                        if not block:
+                            done = True
+                            break
+                        pending.append(bytes(block))
+                        size += len(block)
+                if pending:
+                    yield b"".join(pending)
+                    # Counted once taken: a client gone at this chunk never got its rows.
+                    if tally is not None:
+                        tally.rows += len(pending)
+
+
+def copy_csv(
+    feed: Feed, window: Window, columns: Sequence[Column], tally: Tally | None = None, using: str = DEFAULT_DB_ALIAS
+) -> Iterator[bytes]:
+    yield from CSVRenderer().stream(columns, [])  # the header line, exactly as the portable path
+    sql, params = _sql(feed, feed.queryset(window.start, window.end).values_list(*_csv_expressions(columns)), using)
+    yield from _copy(sql, params, "FORMAT csv", index_ordered=feed.reader is None, tally=tally, using=using)
+
+
+def copy_json(
+    feed: Feed, window: Window, columns: Sequence[Column], tally: Tally | None = None, using: str = DEFAULT_DB_ALIAS
+) -> Iterator[bytes]:
+    sql, params = _sql(feed, feed.queryset(window.start, window.end).values_list(_json_expression(columns)), using)
+    # The "[" first, as CSV sends its header first: a failure before the first row then
+    # breaks a started transfer, instead of ending as the server's own (HTML) 500 page.
+    yield b"["
+    # COPY ends every row with LF; the array wants ",\n" between rows and "]" after the
+    # last, so each chunk's final LF is held back until the next chunk or the end.
+    opened = False
+    for chunk in _copy(sql, params, JSON_COPY_OPTIONS, index_ordered=feed.reader is None, tally=tally, using=using):
+        text = chunk[:-1].replace(b"\n", b",\n")
+        yield (b",\n" if opened else b"") + text
+        opened = True
+    yield b"]"

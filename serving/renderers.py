@@ -1,0 +1,137 @@
+"""CSV and JSON renderers that stream a feed's rows in large chunks.
+
+Listed CSV first in the view, so DRF's negotiation makes CSV the default and honours
+``?format=json`` or ``Accept: application/json``. ``stream()`` is what feeds use; the
+``render()`` of DRF's interface only serves small non-feed payloads.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator, Sequence
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
+from typing import Any
+
+from rest_framework import renderers
+from rest_framework.exceptions import ValidationError
+from rest_framework.negotiation import DefaultContentNegotiation
+
+from feeds.money import STRING, parse_money
+from feeds.registry import Column
+
+# Rows are joined into chunks of about this size before being handed to the server:
+# one write per row costs more than formatting the row.
+CHUNK_SIZE = 64 * 1024
+
+UNKNOWN_FORMAT = "format must be csv or json; got {value!r}"
+
+
+class CSVRenderer(renderers.BaseRenderer):
+    """RFC 4180 quoting, comma separated, LF after every record.
+
+    LF rather than CRLF (the spec allows either, the same throughout) because PostgreSQL's
+    COPY, the fast path, writes LF; both paths must give the same bytes. PostgreSQL also
+    quotes a field holding a lone CR, which Python's csv does only for the characters of
+    its line terminator: hence "\r\n" below, turned into "\n" at each record's end.
+    """
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def stream(self, columns: Sequence[Column], rows: Iterable[Sequence[Any]]) -> Iterator[bytes]:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        ends: list[int] = []  # where each record of the buffer ends
+
+        def drain() -> bytes:
+            text = buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+            if text.count("\r") == len(ends):  # no CR inside a field: the usual case
+                text = text.replace("\r\n", "\n")
+            else:
+                starts = [0, *ends[:-1]]
+                text = "".join(text[start : end - 2] + "\n" for start, end in zip(starts, ends))
+            ends.clear()
+            return text.encode()
+
+        writer.writerow([column.name for column in columns])
+        ends.append(buffer.tell())
+        cells = [column.kind.cell for column in columns]
+        for row in rows:
+            writer.writerow([cell(value) for cell, value in zip(cells, row)])
+            ends.append(buffer.tell())
+            if ends[-1] >= CHUNK_SIZE:
+                yield drain()
+        yield drain()
+
+    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
+        rows = data if isinstance(data, list) else [data]
+        names = list(rows[0]) if rows else []
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(names)
+        writer.writerows([row.get(name) for name in names] for row in rows)
+        return buffer.getvalue().encode()
+
+
+class JSONRenderer(renderers.JSONRenderer):
+    """One array of objects keyed by column name; values typed by their column kind."""
+
+    charset = "utf-8"
+    # money=string (money.py): money columns as JSON strings; set by the negotiation.
+    money_as_strings = False
+
+    @staticmethod
+    def key(name: str) -> str:
+        return encode_basestring(name) + ":"
+
+    def stream(self, columns: Sequence[Column], rows: Iterable[Sequence[Any]]) -> Iterator[bytes]:
+        keys = [self.key(column.name) for column in columns]
+        values = [column.kind.json for column in columns]
+        parts: list[str] = []
+        size = 0
+        separator = "["
+        for row in rows:
+            text = separator + "{" + ",".join(k + v(x) for k, v, x in zip(keys, values, row)) + "}"
+            separator = ",\n"
+            parts.append(text)
+            size += len(text)
+            if size >= CHUNK_SIZE:
+                yield "".join(parts).encode()
+                parts.clear()
+                size = 0
+        parts.append("[]" if separator == "[" else "]")
+        yield "".join(parts).encode()
+
+
+class FeedContentNegotiation(DefaultContentNegotiation):
+    """``?format=`` forces its renderer, whatever Accept says (DRF would answer 406).
+
+    DRF answers an unknown ``?format=`` with 404; name the parameter with a 400 instead.
+    The ``money`` option of the JSON renderer is read here too, and refused by name when
+    unknown whatever the format (CSV accepts it and writes the same bytes).
+    """
+
+    def select_renderer(self, request: Any, renderers: list, format_suffix: str | None = None) -> tuple:
+        money = parse_money(request.query_params)
+        renderer, media_type = self._select_renderer(request, renderers, format_suffix)
+        if isinstance(renderer, JSONRenderer):
+            renderer.money_as_strings = money == STRING
+        return renderer, media_type
+
+    def _select_renderer(self, request: Any, renderers: list, format_suffix: str | None) -> tuple:
+        forced = format_suffix or request.query_params.get(self.settings.URL_FORMAT_OVERRIDE)
+        if forced:
+            renderer = self.filter_renderers(renderers, forced.lower())[0]
+            return renderer, renderer.media_type
+        return super().select_renderer(request, renderers, format_suffix)
+
+    def filter_renderers(self, renderers: list, format: str) -> list:
+        matching = [renderer for renderer in renderers if renderer.format == format]
+        if not matching:
+            raise ValidationError({self.settings.URL_FORMAT_OVERRIDE: [UNKNOWN_FORMAT.format(value=format)]})
+        return matching
+

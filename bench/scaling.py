@@ -4,7 +4,7 @@ how pulls on a replica change the primary's import throughput, in one run.
     .venv/bin/python bench/scaling.py                  # 1M-row window, 200k-row imports
     SCALING_ROWS=300000 SCALING_IMPORT_ROWS=100000 .venv/bin/python bench/scaling.py
 
-It starts a private PostgreSQL primary and a streaming replica of it (tests/pgcluster.py:
+It starts a private PostgreSQL primary and a streaming replica of it (tests/support/pgcluster.py:
 initdb in a temporary folder, fsync off), generates SCALING_ROWS transactions by SQL
 (bench/run.py's generator) and starts two gunicorn instances as bench/run.py does (the
 shipped gunicorn.conf.py, one worker): one on the primary alone, one with
@@ -37,7 +37,7 @@ sys.path.insert(0, str(BENCH.parent))
 import imports  # noqa: E402  (bench/imports.py: write_files, timed_import)
 import run  # noqa: E402  (bench/run.py: Server, psql, generate_transactions, copy_seconds)
 
-from tests.pgcluster import PostgresCluster  # noqa: E402
+from tests.support.pgcluster import PostgresCluster  # noqa: E402
 
 ROWS = int(os.getenv("SCALING_ROWS", "1000000"))
 IMPORT_ROWS = int(os.getenv("SCALING_IMPORT_ROWS", "200000"))

@@ -28,9 +28,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(HERE))
 
-from tests import nginx  # noqa: E402
-from tests.pgcluster import PostgresCluster  # noqa: E402
-from tests.servers import Gunicorn, free_port, service_env  # noqa: E402
+from tests.support import nginx  # noqa: E402
+from tests.support.pgcluster import PostgresCluster  # noqa: E402
+from tests.support.servers import Gunicorn, free_port, service_env  # noqa: E402
 
 QUERY = "/api/transactions?from=2020-10-10+00:00:00&to=2020-10-11+00:00:00"
 

@@ -24,7 +24,7 @@ PRESERVE_SETTING = "intarget.preserve_timestamps"
 
 # table -> window timestamp column, written out for the migrations that install the
 # triggers (install() is idempotent: a later migration may run it again after a change).
-# tests/test_stamping.py checks that it covers every stamped model.
+# tests/serving/test_no_row_lost.py checks that it covers every stamped model.
 STAMPED_TABLES = {
     "players_player": "modified_at",
     "players_contact": "modified_at",

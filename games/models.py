@@ -65,7 +65,7 @@ class GameSession(models.Model):
     (``games/session_triggers.py``), in the same transaction as the action write, so
     that finality, which watches the actions' table, covers it too; never by the
     service (so it has no factory: GameActionFactory's rows make it).
-    tests/test_properties_games.py compares it with the aggregation from scratch.
+    tests/games/test_properties_games.py compares it with the aggregation from scratch.
     """
 
     session_id = external_id(primary_key=True)

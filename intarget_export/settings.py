@@ -363,7 +363,7 @@ SPECTACULAR_SETTINGS = {
     # from, to, format: the order a reader expects, not the alphabet's.
     "SORT_OPERATION_PARAMETERS": False,
     # Its deploy check builds the document, which reads the custom fields from the
-    # database: it would fail `check --deploy` before `migrate`. tests/test_openapi_*.py
+    # database: it would fail `check --deploy` before `migrate`. tests/api/test_openapi_*.py
     # build and validate the document instead.
     "ENABLE_DJANGO_DEPLOY_CHECK": False,
     "SERVE_AUTHENTICATION": [],

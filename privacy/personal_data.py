@@ -1,7 +1,7 @@
 """Which columns of which feed hold a player's personal data: what an erasure blanks.
 
 Every column of every feed is either listed here as personal or in ``KEPT`` with the
-reason it stays (tests/test_erasure_inventory.py checks both lists against the feed
+reason it stays (tests/privacy/test_erasure_inventory.py checks both lists against the feed
 registry, so a column added to a feed must be classified before the tests pass).
 
 Blank is what the feed contract calls an absent value (feeds.md section 2): NULL in the

@@ -5,7 +5,7 @@ expression per column, from the column kind's ``sql_text`` / ``sql_json``, and r
 ``COPY (<query>) TO STDOUT`` through psycopg 3. The blocks COPY sends (about one per
 row) are joined into chunks of ``CHUNK_SIZE`` before they are yielded: one write per
 row costs more than the database's formatting. The output is byte for byte that of
-``renderers.py``; ``tests/test_copy_stream.py`` compares them.
+``renderers.py``; ``tests/serving/test_copy_stream.py`` compares them.
 
 Bounds (db_bounds.py): before the stream is returned, ``wait_for_table_locks`` checks in
 the view that its tables can be read (at once, or within ``lock_timeout`` in a waiting

@@ -15,7 +15,7 @@ inside it is already visible. Never half-full. The reasoning is in docs/no-row-l
 Waiting never starves the process: a request that finds writers open waits only if it
 gets one of ``FINALITY_MAX_WAITERS`` waiting slots (per process, fewer than its threads);
 without one it answers the same 503 at once. So the threads left over keep serving every
-other feed and key while one writer holds a table (tests/test_waiting_starvation.py).
+other feed and key while one writer holds a table (tests/serving/test_waiting_starvation.py).
 
 Each such wait is announced by the ``finality_waited`` signal once it ends (the metrics
 of operations/ listen), so that nothing here knows who counts them.

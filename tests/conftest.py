@@ -5,7 +5,7 @@ from django.db import connection
 from django.test import override_settings
 from rest_framework.test import APIClient
 
-from tests.factories import issue_key
+from tests.support.factories import issue_key
 
 
 @pytest.fixture(scope="session", autouse=True)

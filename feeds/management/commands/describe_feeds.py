@@ -1,6 +1,6 @@
 """Print the feed reference of the README from the feed descriptions themselves.
 
-``tests/test_readme.py`` fails when the README's copy differs, so the docs cannot
+``tests/feeds/test_readme.py`` fails when the README's copy differs, so the docs cannot
 drift from what the API serves: after changing a feed, run
 ``python manage.py describe_feeds --write README.md``.
 """

@@ -26,9 +26,10 @@ from django.db.models import Expression, F, Func, QuerySet, TextField, Value
 from feeds.registry import Column, Feed
 from feeds.window import Window
 from lib.db_bounds import set_stream_statement_timeout, stall_bound
-from serving.finality import WAITING, WindowInFlight
+from serving.finality import WindowInFlight
 from serving.renderers import CHUNK_SIZE, CSVRenderer, JSONRenderer
 from serving.tally import Tally
+from serving.waiting import WAITING
 
 # JSON rows hold no raw CR, LF (escaped by to_json) or control characters, so with these
 # never-used quote and delimiter characters COPY's CSV format writes them verbatim.

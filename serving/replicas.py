@@ -15,10 +15,11 @@ has then applied every one of those commits. The COPY runs afterwards, in a tran
 of its own on that replica, so its snapshot is taken after the replay was seen there;
 replay only moves forward, so that snapshot includes every one of those commits.
 
-The wait is bounded by ``REPLICA_MAX_WAIT`` seconds and takes one of finality's waiting
-slots (so that a stuck replica never ties up every thread). Past the bound, or with no
-slot free, or when no replica answers, ``REPLICA_FALLBACK`` chooses: ``primary`` reads
-the primary (always current), ``unavailable`` answers 503 with ``Retry-After``. A replica
+The wait is bounded by ``REPLICA_MAX_WAIT`` seconds and takes one of the waiting slots
+finality takes (waiting.py), so that a stuck replica never ties up every thread. Past the
+bound, or with no slot free, or when no replica answers, ``REPLICA_FALLBACK`` chooses:
+``primary`` reads the primary (always current), ``unavailable`` answers 503 with
+``Retry-After``. A replica
 that is down (a short connect timeout, ``REPLICA_CONNECT_TIMEOUT``), paused or too far
 behind is skipped for that request, never read stale; one that is no replica at all
 (promoted, or a primary named by mistake) too.
@@ -37,7 +38,8 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.dispatch import Signal
 
-from serving.finality import WAITING, WindowInFlight
+from serving.finality import WindowInFlight
+from serving.waiting import WAITING
 
 logger = logging.getLogger(__name__)
 

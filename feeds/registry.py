@@ -66,6 +66,12 @@ class Feed:
     stamp_follows: str | None = None
     # A feed whose rows are not plain model rows (games) supplies its own reader.
     reader: WindowReader | None = None
+    # Whether that reader's rows come in an order of its own (games: updated_at,
+    # session_id), which the database sorts, rather than in the (window timestamp, id)
+    # order an index gives. The streams tune the query for one or the other
+    # (serving/copy_stream.py). A feed with a reader says which (the system check
+    # intarget_export.E005); one without reads rows_in_window, index-ordered.
+    orders_own_rows: bool | None = None
     # Columns that exist only at run time (custom player fields).
     extra_columns: Callable[[], Sequence[Column]] | None = field(default=None, compare=False)
 
@@ -80,7 +86,7 @@ class Feed:
         return self.columns + tuple(self.extra_columns())
 
     def queryset(self, start: dt.datetime | None, end: dt.datetime | None) -> QuerySet:
-        """The window's rows in order: (stamp, id), or the feed's own reader's order."""
+        """The window's rows in order: (stamp, id), or its own reader's rows in theirs."""
         if self.reader is not None:
             return self.reader(start, end)
         return rows_in_window(self, start=start, end=end)

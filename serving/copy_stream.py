@@ -83,8 +83,8 @@ def tune_for_streaming(cursor: object, *, index_ordered: bool) -> None:
 
 def _sql(feed: Feed, queryset: QuerySet, using: str) -> tuple[str, Sequence[object]]:
     sql, params = queryset.query.get_compiler(using).as_sql()
-    if feed.reader is not None:
-        # A reader's rows are sorted by the database (games: by updated_at, session_id).
+    if feed.orders_own_rows:
+        # These rows are sorted by the database (games: by updated_at, session_id).
         # Under a LIMIT, even ALL, PostgreSQL's planner formats the rows after the sort,
         # not before it (make_sort_input_target postpones costly output expressions only
         # when a limit is asked): the first row leaves once the rows are sorted, and the
@@ -154,7 +154,7 @@ def copy_csv(
 ) -> Iterator[bytes]:
     yield from CSVRenderer().stream(columns, [])  # the header line, exactly as the portable path
     sql, params = _sql(feed, feed.queryset(window.start, window.end).values_list(*_csv_expressions(columns)), using)
-    yield from _copy(sql, params, "FORMAT csv", index_ordered=feed.reader is None, tally=tally, using=using)
+    yield from _copy(sql, params, "FORMAT csv", index_ordered=not feed.orders_own_rows, tally=tally, using=using)
 
 
 def copy_json(
@@ -167,7 +167,7 @@ def copy_json(
     # COPY ends every row with LF; the array wants ",\n" between rows and "]" after the
     # last, so each chunk's final LF is held back until the next chunk or the end.
     opened = False
-    for chunk in _copy(sql, params, JSON_COPY_OPTIONS, index_ordered=feed.reader is None, tally=tally, using=using):
+    for chunk in _copy(sql, params, JSON_COPY_OPTIONS, index_ordered=not feed.orders_own_rows, tally=tally, using=using):
         text = chunk[:-1].replace(b"\n", b",\n")
         yield (b",\n" if opened else b"") + text
         opened = True

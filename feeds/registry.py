@@ -9,15 +9,16 @@ own ``feeds.py``; ``registry()`` collects them.
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import import_module
 from typing import Any
 
 from django.apps import apps
 from django.db import models
 from django.db.models import Expression, Q, QuerySet
+from django.utils.module_loading import autodiscover_modules
 
 from feeds import columns as kinds
 
@@ -116,16 +117,18 @@ def within(field: str, start: dt.datetime | None, end: dt.datetime | None) -> Q:
     return condition
 
 
-# Apps whose feeds.py declares a module-level FEEDS tuple.
-FEED_APPS = ("players", "payments", "games", "sports")
-
-
 @cache
 def registry() -> dict[str, Feed]:
+    """Every feed, by name: the ``FEEDS`` of each installed app's ``feeds.py``, in the
+    order of INSTALLED_APPS (then of each ``FEEDS``), which is the order the API's
+    document, the docs page and the README list them in."""
+    autodiscover_modules("feeds")
     found: dict[str, Feed] = {}
-    for label in FEED_APPS:
-        module = import_module(f"{apps.get_app_config(label).name}.feeds")
-        for feed in module.FEEDS:
+    for config in apps.get_app_configs():
+        # None for an app without feeds.py; another package's feeds module (as
+        # django.contrib.gis has, were it installed) declares no FEEDS.
+        module = sys.modules.get(f"{config.name}.feeds")
+        for feed in getattr(module, "FEEDS", ()):
             found[feed.name] = feed
     return found
 

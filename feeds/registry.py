@@ -33,9 +33,6 @@ class Column:
     source: str | Expression | None = None
     # A custom player field: imported into the player's custom values, not a model field.
     custom_field: bool = False
-    # When a backfill keeps the file's timestamps and the stamp is not a column of the
-    # file (game-actions' recorded_at), the stamp copies this column instead.
-    stamp_follows: str | None = None
 
     @property
     def field_name(self) -> str:

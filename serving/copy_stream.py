@@ -7,7 +7,7 @@ row) are joined into chunks of ``CHUNK_SIZE`` before they are yielded: one write
 row costs more than the database's formatting. The output is byte for byte that of
 ``renderers.py``; ``tests/serving/test_copy_stream.py`` compares them.
 
-Bounds (db_bounds.py): before the stream is returned, ``wait_for_table_locks`` checks in
+Bounds (lib/db_bounds.py): before the stream is returned, ``wait_for_table_locks`` checks in
 the view that its tables can be read (at once, or within ``lock_timeout`` in a waiting
 slot), so that a table locked by another session is a 503, not a 200 that breaks. The
 COPY itself runs under its own statement bound (its lock wait, in the rare case that a
@@ -72,7 +72,8 @@ def tune_for_streaming(cursor: object, *, index_ordered: bool) -> None:
     """Planner settings for a feed query, inside its transaction (SET LOCAL).
 
     - JIT off: it compiled the games query for half a second before the first row, for
-      an execution of 40 ms (bench/README.md).
+      an execution of 40 ms (measured when it was turned off; bench/run.py times psql's
+      COPY with ``jit = off`` too, to compare like with like).
     - No sort where the (stamp, id) index gives the order: for wide windows the planner
       may prefer a bitmap scan and a sort, which sends nothing until the sort is done.
     """

@@ -4,7 +4,7 @@ inside it is already visible. Never half-full. The reasoning is in docs/no-row-l
 - A window that ends in the future: 425 Too Early, ``Retry-After`` = seconds until it
   ends (by the stamping clock, the database's).
 - PostgreSQL: stamps are taken by triggers, after the writing transaction has an id and
-  while it holds a lock on the table (``db_stamping.py``). So any transaction that could
+  while it holds a lock on the table (``feeds/db_stamping.py``). So any transaction that could
   still commit a stamp earlier than ``to`` is one that (a) has a transaction id, (b)
   started before ``to``, and (c) holds a lock on one of the feed's tables. The request
   waits until none is left, polling, for at most ``FINALITY_MAX_WAIT`` seconds; then it

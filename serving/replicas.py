@@ -1,7 +1,7 @@
 """Feed answers read from PostgreSQL streaming replicas, never staler than the primary.
 
 ``DATABASE_REPLICA_URL`` (one or more, comma separated) makes database aliases
-``replica``, ``replica_2``, … (settings.py). Everything that writes (imports, pushes, the
+``replica``, ``replica_2``, … (intarget_export/settings.py). Everything that writes (imports, pushes, the
 admin, the pull log, the limits' counts) stays on ``default``, the primary; only the one
 read of a feed answer (``streaming.feed_body``) asks ``reading_alias`` where to read.
 

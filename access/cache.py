@@ -72,11 +72,11 @@ class DatabaseCache(DjangoDatabaseCache):
             return False
 
     def _encode(self, value: Any) -> str:
-        """Django's encoding of a value (db.py: pickle, then base64 text)."""
+        """Django's encoding of a value (django/core/cache/backends/db.py: pickle, then base64 text)."""
         return base64.b64encode(pickle.dumps(value, self.pickle_protocol)).decode("latin1")
 
     def _expiry(self, timeout: Any) -> dt.datetime:
-        """Django's expiry of an entry set now with ``timeout`` (db.py: whole seconds)."""
+        """Django's expiry of an entry set now with ``timeout`` (django/core/cache/backends/db.py: whole seconds)."""
         seconds = self.get_backend_timeout(timeout)
         expires = dt.datetime.max if seconds is None else dt.datetime.fromtimestamp(seconds, tz=dt.timezone.utc)
         return expires.replace(microsecond=0)

@@ -18,6 +18,7 @@ def _field_errors(feed: Feed) -> list[checks.CheckMessage]:
     names = {field.name for field in opts.get_fields()} | {
         getattr(field, "attname", field.name) for field in opts.get_fields()
     }
+    # A feed's own reader makes its rows (games: sessions), so its columns need not be fields.
     if feed.reader is None:
         for column in feed.columns:
             if column.field_name not in names:
@@ -58,9 +59,35 @@ def _field_errors(feed: Feed) -> list[checks.CheckMessage]:
     return errors
 
 
+def _ordering_errors(feed: Feed) -> list[checks.CheckMessage]:
+    """The streams tune a feed's query for the order its rows come in (an index's, or
+    one the database sorts): a feed's own reader must say which; without one, the rows
+    are rows_in_window's, in index order."""
+    if feed.reader is not None and feed.orders_own_rows is None:
+        return [
+            checks.Error(
+                f"feed {feed.name!r} has a reader of its own but does not say in which order its rows come",
+                hint="Set orders_own_rows=True if the reader sorts its rows in an order of its own, "
+                "False if they come in (window timestamp, id) order.",
+                id="intarget_export.E005",
+            )
+        ]
+    if feed.reader is None and feed.orders_own_rows:
+        return [
+            checks.Error(
+                f"feed {feed.name!r} says its rows come in an order of their own, but it has no reader: "
+                "they are read in (window timestamp, id) order",
+                hint="Remove orders_own_rows, or give the feed the reader that orders its rows.",
+                id="intarget_export.E006",
+            )
+        ]
+    return []
+
+
 @checks.register()
 def check_feeds(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
     errors: list[checks.CheckMessage] = []
     for feed in registry().values():
         errors.extend(_field_errors(feed))
+        errors.extend(_ordering_errors(feed))
     return errors

@@ -56,7 +56,7 @@ class Kind:
     """A column's value type. Subclasses override what differs from plain text.
 
     ``sql_text`` is the PostgreSQL form of ``cell`` and ``sql_json`` of ``json`` (the
-    COPY fast path, ``copy_stream.py``); tests compare both paths byte for byte. An
+    COPY fast path, ``serving/copy_stream.py``); tests compare both paths byte for byte. An
     empty string is an absent value in both.
     """
 

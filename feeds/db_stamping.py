@@ -3,7 +3,7 @@
 Every write path goes through them: the ORM, bulk upserts, ``import_feed``, the admin,
 and plain SQL written into the tables by other systems. On each inserted or updated row:
 
-1. ``pg_current_xact_id()`` first. The finality check (``finality.py``) waits for open
+1. ``pg_current_xact_id()`` first. The finality check (``serving/finality.py``) waits for open
    transactions *that have an id*; a trigger that read the clock before the transaction
    had one could stamp a row that the check cannot see (no-row-lost.md, race 2).
 2. ``clock_timestamp()``, the time of the write itself. ``now()`` is the transaction's

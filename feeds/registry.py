@@ -9,15 +9,16 @@ own ``feeds.py``; ``registry()`` collects them.
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import import_module
 from typing import Any
 
 from django.apps import apps
 from django.db import models
 from django.db.models import Expression, Q, QuerySet
+from django.utils.module_loading import autodiscover_modules
 
 from feeds import columns as kinds
 
@@ -32,9 +33,6 @@ class Column:
     source: str | Expression | None = None
     # A custom player field: imported into the player's custom values, not a model field.
     custom_field: bool = False
-    # When a backfill keeps the file's timestamps and the stamp is not a column of the
-    # file (game-actions' recorded_at), the stamp copies this column instead.
-    stamp_follows: str | None = None
 
     @property
     def field_name(self) -> str:
@@ -66,6 +64,12 @@ class Feed:
     stamp_follows: str | None = None
     # A feed whose rows are not plain model rows (games) supplies its own reader.
     reader: WindowReader | None = None
+    # Whether that reader's rows come in an order of its own (games: updated_at,
+    # session_id), which the database sorts, rather than in the (window timestamp, id)
+    # order an index gives. The streams tune the query for one or the other
+    # (serving/copy_stream.py). A feed with a reader says which (the system check
+    # intarget_export.E005); one without reads rows_in_window, index-ordered.
+    orders_own_rows: bool | None = None
     # Columns that exist only at run time (custom player fields).
     extra_columns: Callable[[], Sequence[Column]] | None = field(default=None, compare=False)
 
@@ -80,7 +84,7 @@ class Feed:
         return self.columns + tuple(self.extra_columns())
 
     def queryset(self, start: dt.datetime | None, end: dt.datetime | None) -> QuerySet:
-        """The window's rows in order: (stamp, id), or the feed's own reader's order."""
+        """The window's rows in order: (stamp, id), or its own reader's rows in theirs."""
         if self.reader is not None:
             return self.reader(start, end)
         return rows_in_window(self, start=start, end=end)
@@ -110,16 +114,18 @@ def within(field: str, start: dt.datetime | None, end: dt.datetime | None) -> Q:
     return condition
 
 
-# Apps whose feeds.py declares a module-level FEEDS tuple.
-FEED_APPS = ("players", "payments", "games", "sports")
-
-
 @cache
 def registry() -> dict[str, Feed]:
+    """Every feed, by name: the ``FEEDS`` of each installed app's ``feeds.py``, in the
+    order of INSTALLED_APPS (then of each ``FEEDS``), which is the order the API's
+    document, the docs page and the README list them in."""
+    autodiscover_modules("feeds")
     found: dict[str, Feed] = {}
-    for label in FEED_APPS:
-        module = import_module(f"{apps.get_app_config(label).name}.feeds")
-        for feed in module.FEEDS:
+    for config in apps.get_app_configs():
+        # None for an app without feeds.py; another package's feeds module (as
+        # django.contrib.gis has, were it installed) declares no FEEDS.
+        module = sys.modules.get(f"{config.name}.feeds")
+        for feed in getattr(module, "FEEDS", ()):
             found[feed.name] = feed
     return found
 

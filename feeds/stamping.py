@@ -8,7 +8,7 @@ One clock, the database's:
 - On SQLite (the embedded default, one machine), the stamp is the machine clock read
   *while holding the database's write lock*: every stamped write runs in an IMMEDIATE
   transaction, so stamps follow commit order and a reader that takes the lock sees every
-  row stamped before it (``finality.py``). Plain SQL written around the ORM is not
+  row stamped before it (``serving/finality.py``). Plain SQL written around the ORM is not
   stamped on SQLite.
 
 A stamp never moves a row backwards: the new value is the later of the clock and the old

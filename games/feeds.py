@@ -11,6 +11,7 @@ FEEDS = (
         window_field="created_at",
         id_field="session_id",
         reader=game_sessions_in_window,
+        orders_own_rows=True,  # by (updated_at, session_id): the selector's docstring
         importable=False,
         columns=(
             Column("player_id", k.ID, required=True),

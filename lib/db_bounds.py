@@ -15,7 +15,7 @@ at all (its processes stopped, its host frozen, a network that drops packets wit
 reset). While the service waits on the database for one answer, a deadline is armed;
 past it, the watchdog shuts the connection's socket down, and psycopg raises
 OperationalError in the waiting thread. Before the first byte of an answer that becomes
-a 503 with ``Retry-After`` (exceptions.py); mid-stream the transfer breaks.
+a 503 with ``Retry-After`` (api/exceptions.py); mid-stream the transfer breaks.
 
 SQLite's only wait is for the write lock: its busy timeout is the same lock bound.
 """
@@ -161,6 +161,6 @@ def bounded_execute(execute: Callable[..., Any], sql: str, params: Any, many: bo
 
 
 def install(sender: Any, connection: Any, **kwargs: Any) -> None:
-    """``connection_created`` receiver (apps.py): bound this connection's queries."""
+    """``connection_created`` receiver (intarget_export/apps.py): bound this connection's queries."""
     if connection.vendor == "postgresql" and bounded_execute not in connection.execute_wrappers:
         connection.execute_wrappers.append(bounded_execute)

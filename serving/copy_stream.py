@@ -7,7 +7,7 @@ row) are joined into chunks of ``CHUNK_SIZE`` before they are yielded: one write
 row costs more than the database's formatting. The output is byte for byte that of
 ``renderers.py``; ``tests/serving/test_copy_stream.py`` compares them.
 
-Bounds (db_bounds.py): before the stream is returned, ``wait_for_table_locks`` checks in
+Bounds (lib/db_bounds.py): before the stream is returned, ``wait_for_table_locks`` checks in
 the view that its tables can be read (at once, or within ``lock_timeout`` in a waiting
 slot), so that a table locked by another session is a 503, not a 200 that breaks. The
 COPY itself runs under its own statement bound (its lock wait, in the rare case that a
@@ -26,9 +26,10 @@ from django.db.models import Expression, F, Func, QuerySet, TextField, Value
 from feeds.registry import Column, Feed
 from feeds.window import Window
 from lib.db_bounds import set_stream_statement_timeout, stall_bound
-from serving.finality import WAITING, WindowInFlight
+from serving.finality import WindowInFlight
 from serving.renderers import CHUNK_SIZE, CSVRenderer, JSONRenderer
 from serving.tally import Tally
+from serving.waiting import WAITING
 
 # JSON rows hold no raw CR, LF (escaped by to_json) or control characters, so with these
 # never-used quote and delimiter characters COPY's CSV format writes them verbatim.
@@ -71,7 +72,8 @@ def tune_for_streaming(cursor: object, *, index_ordered: bool) -> None:
     """Planner settings for a feed query, inside its transaction (SET LOCAL).
 
     - JIT off: it compiled the games query for half a second before the first row, for
-      an execution of 40 ms (bench/README.md).
+      an execution of 40 ms (measured when it was turned off; bench/run.py times psql's
+      COPY with ``jit = off`` too, to compare like with like).
     - No sort where the (stamp, id) index gives the order: for wide windows the planner
       may prefer a bitmap scan and a sort, which sends nothing until the sort is done.
     """
@@ -82,8 +84,8 @@ def tune_for_streaming(cursor: object, *, index_ordered: bool) -> None:
 
 def _sql(feed: Feed, queryset: QuerySet, using: str) -> tuple[str, Sequence[object]]:
     sql, params = queryset.query.get_compiler(using).as_sql()
-    if feed.reader is not None:
-        # A reader's rows are sorted by the database (games: by updated_at, session_id).
+    if feed.orders_own_rows:
+        # These rows are sorted by the database (games: by updated_at, session_id).
         # Under a LIMIT, even ALL, PostgreSQL's planner formats the rows after the sort,
         # not before it (make_sort_input_target postpones costly output expressions only
         # when a limit is asked): the first row leaves once the rows are sorted, and the
@@ -153,7 +155,7 @@ def copy_csv(
 ) -> Iterator[bytes]:
     yield from CSVRenderer().stream(columns, [])  # the header line, exactly as the portable path
     sql, params = _sql(feed, feed.queryset(window.start, window.end).values_list(*_csv_expressions(columns)), using)
-    yield from _copy(sql, params, "FORMAT csv", index_ordered=feed.reader is None, tally=tally, using=using)
+    yield from _copy(sql, params, "FORMAT csv", index_ordered=not feed.orders_own_rows, tally=tally, using=using)
 
 
 def copy_json(
@@ -166,7 +168,7 @@ def copy_json(
     # COPY ends every row with LF; the array wants ",\n" between rows and "]" after the
     # last, so each chunk's final LF is held back until the next chunk or the end.
     opened = False
-    for chunk in _copy(sql, params, JSON_COPY_OPTIONS, index_ordered=feed.reader is None, tally=tally, using=using):
+    for chunk in _copy(sql, params, JSON_COPY_OPTIONS, index_ordered=not feed.orders_own_rows, tally=tally, using=using):
         text = chunk[:-1].replace(b"\n", b",\n")
         yield (b",\n" if opened else b"") + text
         opened = True

@@ -4,7 +4,7 @@ inside it is already visible. Never half-full. The reasoning is in docs/no-row-l
 - A window that ends in the future: 425 Too Early, ``Retry-After`` = seconds until it
   ends (by the stamping clock, the database's).
 - PostgreSQL: stamps are taken by triggers, after the writing transaction has an id and
-  while it holds a lock on the table (``db_stamping.py``). So any transaction that could
+  while it holds a lock on the table (``feeds/db_stamping.py``). So any transaction that could
   still commit a stamp earlier than ``to`` is one that (a) has a transaction id, (b)
   started before ``to``, and (c) holds a lock on one of the feed's tables. The request
   waits until none is left, polling, for at most ``FINALITY_MAX_WAIT`` seconds; then it
@@ -13,8 +13,8 @@ inside it is already visible. Never half-full. The reasoning is in docs/no-row-l
   for every writer in flight, and any later writer stamps after it.
 
 Waiting never starves the process: a request that finds writers open waits only if it
-gets one of ``FINALITY_MAX_WAITERS`` waiting slots (per process, fewer than its threads);
-without one it answers the same 503 at once. So the threads left over keep serving every
+gets one of ``FINALITY_MAX_WAITERS`` waiting slots (per process, fewer than its threads;
+waiting.py); without one it answers the same 503 at once. So the threads left over keep serving every
 other feed and key while one writer holds a table (tests/serving/test_waiting_starvation.py).
 
 Each such wait is announced by the ``finality_waited`` signal once it ends (the metrics
@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import logging
 import math
-import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -37,6 +36,7 @@ from rest_framework.exceptions import APIException
 
 from feeds.stamping import clock, sqlite_lock_wait
 from feeds.window import Window
+from serving.waiting import WAITING
 
 logger = logging.getLogger(__name__)
 
@@ -97,29 +97,6 @@ class WindowInFlight(WindowNotFinal):
     status_code = 503
     default_code = "window_in_flight"
 
-
-class _WaitingSlots:
-    """At most ``FINALITY_MAX_WAITERS`` requests of this process wait at once."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._waiting = 0
-
-    @contextmanager
-    def slot(self, refused: Exception) -> Iterator[None]:
-        """Hold a slot for the block; raise ``refused`` at once if none is free."""
-        with self._lock:
-            if self._waiting >= settings.FINALITY_MAX_WAITERS:
-                raise refused
-            self._waiting += 1
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._waiting -= 1
-
-
-WAITING = _WaitingSlots()
 
 # Sent when a request's wait for writers ends, with ``outcome``: "final" (the window
 # became final), "gave_up" (503 after FINALITY_MAX_WAIT, or the database failed while

@@ -1,7 +1,7 @@
 """Feed answers read from PostgreSQL streaming replicas, never staler than the primary.
 
 ``DATABASE_REPLICA_URL`` (one or more, comma separated) makes database aliases
-``replica``, ``replica_2``, … (settings.py). Everything that writes (imports, pushes, the
+``replica``, ``replica_2``, … (intarget_export/settings.py). Everything that writes (imports, pushes, the
 admin, the pull log, the limits' counts) stays on ``default``, the primary; only the one
 read of a feed answer (``streaming.feed_body``) asks ``reading_alias`` where to read.
 
@@ -15,10 +15,11 @@ has then applied every one of those commits. The COPY runs afterwards, in a tran
 of its own on that replica, so its snapshot is taken after the replay was seen there;
 replay only moves forward, so that snapshot includes every one of those commits.
 
-The wait is bounded by ``REPLICA_MAX_WAIT`` seconds and takes one of finality's waiting
-slots (so that a stuck replica never ties up every thread). Past the bound, or with no
-slot free, or when no replica answers, ``REPLICA_FALLBACK`` chooses: ``primary`` reads
-the primary (always current), ``unavailable`` answers 503 with ``Retry-After``. A replica
+The wait is bounded by ``REPLICA_MAX_WAIT`` seconds and takes one of the waiting slots
+finality takes (waiting.py), so that a stuck replica never ties up every thread. Past the
+bound, or with no slot free, or when no replica answers, ``REPLICA_FALLBACK`` chooses:
+``primary`` reads the primary (always current), ``unavailable`` answers 503 with
+``Retry-After``. A replica
 that is down (a short connect timeout, ``REPLICA_CONNECT_TIMEOUT``), paused or too far
 behind is skipped for that request, never read stale; one that is no replica at all
 (promoted, or a primary named by mistake) too.
@@ -37,7 +38,8 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.dispatch import Signal
 
-from serving.finality import WAITING, WindowInFlight
+from serving.finality import WindowInFlight
+from serving.waiting import WAITING
 
 logger = logging.getLogger(__name__)
 

@@ -64,7 +64,7 @@ def portable_body(feed: Feed, window: Window, renderer, columns=None, tally=None
             # declares it WITH HOLD and PostgreSQL computes the whole result first.
             with transaction.atomic():
                 with connection.cursor() as cursor:
-                    tune_for_streaming(cursor, index_ordered=feed.reader is None)
+                    tune_for_streaming(cursor, index_ordered=not feed.orders_own_rows)
                 yield from renderer.stream(columns, read(rows))
         else:
             # SQLite: an atomic block would take the write lock (IMMEDIATE mode) for the

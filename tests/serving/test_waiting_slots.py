@@ -1,6 +1,6 @@
 """A request that finds a window's writers open waits only in one of FINALITY_MAX_WAITERS
 slots of its process; without a free slot it answers the waiting's 503 at once, so that
-waiting requests never take every thread (serving/finality.py)."""
+waiting requests never take every thread (serving/waiting.py, serving/finality.py)."""
 
 import time
 

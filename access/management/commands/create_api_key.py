@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from access.services import api_key_issue
 from feeds.columns import TIMESTAMP_FORM, parse_timestamp
 
-# The option that carries each rule, for messages (services.py names rules by code).
+# The option that carries each rule, for messages (access/services.py names rules by code).
 OPTIONS = {"feeds": "--feeds", "networks": "--allow-ip", "expires_at": "--expires"}
 BAD_EXPIRY = "--expires: expected a UTC timestamp " + TIMESTAMP_FORM + ", got {value!r}"
 

@@ -28,6 +28,7 @@ from feeds.columns import Text
 from feeds.registry import Column, Feed
 from feeds.stamping import clock, preserve_timestamps
 from loading import staging
+from loading.plan import ColumnPlan
 from loading.read_ahead import read_ahead
 from loading.readers import MAX_FAULTS, CsvBlocks, Fault, ImportRefused, Lines, Record, read_stream
 
@@ -122,35 +123,34 @@ class FeedImporter:
             plan = self.plans[name]
             if plan is None:  # the window timestamp, stamped by the service
                 continue
-            parse, target, required, is_custom, must_be_past = plan
             if text is None:
-                if required:
+                if plan.required:
                     faults.append(Fault("a value is required", record.line_of(name), name, record.position))
                     continue
                 value = None
-            elif parse is None:  # free text: taken as it is, but for NUL
+            elif plan.parse is None:  # free text: taken as it is, but for NUL
                 if "\x00" in text:
                     faults.append(Fault("expected text without NUL characters", record.line_of(name), name, record.position))
                     continue
                 value = text
             else:
                 try:
-                    value = parse(text)
+                    value = plan.parse(text)
                 except ValueError as error:
                     faults.append(Fault(str(error), record.line_of(name), name, record.position))
                     continue
-                if must_be_past and value > self.latest_stamp:
+                if plan.must_be_past and value > self.latest_stamp:
                     message = f"{text} is in the future; a kept timestamp must be in the past"
                     faults.append(Fault(message, record.line_of(name), name, record.position))
                     continue
-            (custom if is_custom else fields)[target] = value
+            (custom if plan.custom else fields)[plan.target] = value
         if faults:
             raise ImportRefused.of(faults)
         if self.preserve and self.feed.stamp_follows and self.feed.window_field not in fields:
             fields[self.feed.window_field] = fields.get(self.feed.stamp_follows)
         return fields, custom
 
-    def _plan(self, column: Column) -> tuple | None:
+    def _plan(self, column: Column) -> ColumnPlan | None:
         """How a column's cells are read: worked out once, used for every record."""
         if column.name == self.stamp_column and not self.preserve:
             return None
@@ -159,7 +159,7 @@ class FeedImporter:
         kind = column.kind
         # Free text needs no parse call (a third of the cells of a typical file).
         parse = None if type(kind) is Text and not kind.choices and not kind.max_length else kind.parse
-        return parse, target, column.required, column.custom_field, must_be_past
+        return ColumnPlan(parse, target, column.required, column.custom_field, must_be_past)
 
     def run(self, header: list[str] | None, records: Iterator[Record], progress: OnProgress | None = None) -> int:
         if header is not None and (faults := self.column_faults(header)):
@@ -333,7 +333,7 @@ class FeedImporter:
         cells: list[str | None] = []
         for name in header:
             plan = self.plans[name]
-            cells.append(None if plan is None else staging.staged_text(fields.get(plan[1])))
+            cells.append(None if plan is None else staging.staged_text(fields.get(plan.target)))
         return cells
 
     def _direct_copy(self, header: list[str]) -> str | None:
@@ -341,7 +341,7 @@ class FeedImporter:
         when every column the table needs is in the file as it is: None otherwise."""
         opts = self.model._meta
         window_field = self.model.window_field  # type: ignore[attr-defined]
-        names = [self.columns[name].field_name if self.plans[name] is None else self.plans[name][1] for name in header]  # type: ignore[index]
+        names = [self.columns[name].field_name if self.plans[name] is None else self.plans[name].target for name in header]  # type: ignore[union-attr]
         if self.preserve and window_field not in names:
             return None  # kept stamps that come from another column, or a placeholder
         for field in opts.concrete_fields:
@@ -362,7 +362,7 @@ class FeedImporter:
         for i, name in enumerate(header):
             plan = self.plans[name]
             if plan is not None:
-                names.append(plan[1])
+                names.append(plan.target)
                 values.append(stage.convert(self.columns[name].kind, stage.cell(i)))
         if self.preserve and self.feed.stamp_follows and window_field not in names and self.feed.stamp_follows in names:
             names.append(window_field)

@@ -30,6 +30,7 @@ from django.db import transaction
 
 from feeds import columns as kinds
 from lib.db_bounds import set_stream_statement_timeout
+from loading.plan import ColumnPlan
 from loading.readers import MAX_FIELD_CHARS
 
 # A free cell: anything but what ends it, a quote, a line break or NUL (refused in text).
@@ -91,7 +92,7 @@ def _cell(kind: kinds.Kind | None, required: bool, before: dt.date | None) -> by
     return b'(?:%s|"%s")' % (bare, quoted)
 
 
-def line_pattern(plans: dict[str, tuple | None], kinds_of: dict[str, Any], header: list[str], before: dt.date | None) -> re.Pattern[bytes] | None:
+def line_pattern(plans: dict[str, ColumnPlan | None], kinds_of: dict[str, Any], header: list[str], before: dt.date | None) -> re.Pattern[bytes] | None:
     """The pattern of one good record of a CSV with ``header``, None when a column has no fast form.
 
     ``plans`` are the importer's plans (None: the column is not read); ``before``, when
@@ -105,10 +106,9 @@ def line_pattern(plans: dict[str, tuple | None], kinds_of: dict[str, Any], heade
             # straight into the table: the pattern takes only what the column can hold.
             cell = _cell(kinds_of[name], False, None) or _cell(None, False, None)
         else:
-            _, _, required, is_custom, must_be_past = plan
-            if is_custom:
+            if plan.custom:
                 return None  # merged into the JSON of custom values: the record-by-record path
-            cell = _cell(kinds_of[name], required, before if must_be_past else None)
+            cell = _cell(kinds_of[name], plan.required, before if plan.must_be_past else None)
         if cell is None:
             return None
         cells.append(cell)

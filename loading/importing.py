@@ -30,9 +30,9 @@ from feeds.stamping import clock, preserve_timestamps
 from loading import staging
 from loading.plan import ColumnPlan
 from loading.read_ahead import read_ahead
-from loading.readers import MAX_FAULTS, CsvBlocks, Fault, ImportRefused, Lines, Record, read_stream
+from loading.readers import MAX_FAULTS, CsvBlocks, Fault, ImportRefused, Lines, Record, read_json
 
-__all__ = ["MAX_FAULTS", "ImportRefused", "import_file", "import_stream", "read_records"]
+__all__ = ["MAX_FAULTS", "ImportRefused", "import_file", "import_stream"]
 
 BATCH_SIZE = 5000
 # Rows between two reports to a progress callback: often enough for a bar, rare enough
@@ -40,25 +40,6 @@ BATCH_SIZE = 5000
 PROGRESS_EVERY = 1000
 
 OnProgress = Callable[[int], None]  # told the number of records read so far
-
-
-def read_records(path: Path) -> tuple[list[str] | None, Iterator[Record]]:
-    """The file's header (CSV; None for JSON) and records; the file is closed once they are read."""
-    suffix = path.suffix.lower().lstrip(".")
-    if suffix not in ("csv", "json"):
-        raise ImportRefused(f"{path.name}: expected a .csv or .json file")
-    file = path.open("rb")
-    try:
-        header, records = read_stream(file, suffix)
-    except BaseException:
-        file.close()
-        raise
-
-    def closing() -> Iterator[Record]:
-        with file:
-            yield from records
-
-    return header, closing()
 
 
 # --- writing -------------------------------------------------------------------------
@@ -506,7 +487,9 @@ def import_stream(
     """Upsert every record of a binary ``stream`` of CSV or JSON (``format``); return how many were read."""
     if format == "csv":
         return _run_csv(feed, preserve, stream, progress)
-    return _run(feed, preserve, *read_stream(stream, format), progress)
+    if format == "json":
+        return _run(feed, preserve, None, read_json(stream), progress)
+    raise ImportRefused(f"expected csv or json, not {format!r}")
 
 
 def import_file(feed: Feed, path: Path, *, preserve: bool = False, progress: OnProgress | None = None) -> int:
@@ -515,10 +498,11 @@ def import_file(feed: Feed, path: Path, *, preserve: bool = False, progress: OnP
     ``progress``, when given, is told the number of records read every ``PROGRESS_EVERY``
     records and at the end.
     """
-    if path.suffix.lower() == ".csv":
-        with path.open("rb") as file:
-            return _run_csv(feed, preserve, file, progress)
-    return _run(feed, preserve, *read_records(path), progress)
+    format = path.suffix.lower().lstrip(".")
+    if format not in ("csv", "json"):
+        raise ImportRefused(f"{path.name}: expected a .csv or .json file")
+    with path.open("rb") as file:
+        return import_stream(feed, file, format, preserve=preserve, progress=progress)
 
 
 def _run_csv(feed: Feed, preserve: bool, stream: BinaryIO, progress: OnProgress | None) -> int:
@@ -533,9 +517,5 @@ def _run(
 ) -> int:
     importer = FeedImporter(feed, preserve=preserve)
     run = importer.run_staged if header is None and importer.staged_json() else importer.run
-    try:
-        with preserve_timestamps() if preserve else nullcontext():
-            return run(header, records, progress)  # type: ignore[arg-type]
-    finally:
-        # Reading may stop before the end (at MAX_FAULTS): close the file now, not at collection.
-        getattr(records, "close", lambda: None)()
+    with preserve_timestamps() if preserve else nullcontext():
+        return run(header, records, progress)  # type: ignore[arg-type]

@@ -16,7 +16,8 @@ from feeds.registry import registry
 from feeds.stamping import preserve_timestamps
 from loading import readers, staging
 from loading.importing import FeedImporter, import_stream
-from loading.readers import BLOCK_BYTES, ImportRefused, read_csv
+from loading.readers import BLOCK_BYTES, ImportRefused
+from tests.loading.csv_reading import read_csv
 
 pytestmark = pytest.mark.django_db
 

@@ -28,6 +28,7 @@ from feeds.columns import Text
 from feeds.registry import Column, Feed
 from feeds.stamping import clock, preserve_timestamps
 from loading import staging
+from loading.line_pattern import line_pattern
 from loading.plan import ColumnPlan
 from loading.read_ahead import read_ahead
 from loading.readers import MAX_FAULTS, CsvBlocks, Fault, ImportRefused, Lines, Record, read_json
@@ -230,7 +231,7 @@ class FeedImporter:
     def pattern(self, names: list[str]) -> re.Pattern[bytes] | None:
         before = self.latest_stamp.astimezone(dt.timezone.utc).date() if self.latest_stamp else None
         kinds_of = {name: column.kind for name, column in self.columns.items()}
-        return staging.line_pattern(self.plans, kinds_of, names, before)
+        return line_pattern(self.plans, kinds_of, names, before)
 
     def run_staged(self, header: list[str] | None, items: Iterator[Lines | Record], progress: OnProgress | None) -> int:
         """Stage the file's text in a table of text columns, then convert and upsert it.

@@ -21,10 +21,11 @@ from operator import itemgetter
 from typing import Any
 
 import psycopg
-from django.db import transaction
+from django.db import connection, transaction
 
 from feeds import columns as kinds
 from lib.db_bounds import set_stream_statement_timeout
+from loading.upsert import Upsert
 
 
 def staged_text(value: Any) -> str | None:
@@ -47,14 +48,33 @@ def csv_line(cells: list[str | None]) -> str:
     return ",".join('"' + cell.replace('"', '""') + '"' if cell is not None else "" for cell in cells) + "\n"
 
 
+def _literal(value: Any) -> str:
+    """A parameter as SQL text: None, a number, or a string (quotes doubled)."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return repr(value)
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    raise TypeError(f"no SQL literal for {type(value).__name__}")
+
+
+_EMPTY = _literal("")
+
+
+def open_stage(cursor: Any) -> Stage:
+    """The writer of an import on the connection's database: the one place that chooses it."""
+    return PostgresStage(cursor) if connection.vendor == "postgresql" else SqliteStage(cursor)
+
+
 class Stage:
     """The staging table of one import, on one database: written, then upserted from.
 
-    ``statement`` (the INSERT, SELECT list, key, ON CONFLICT and parameters of the
-    upsert) and ``direct`` (a COPY straight into the table, or None) are set before use.
+    ``statement`` (``loading/upsert.py``) and ``direct`` (a COPY straight into the table,
+    or None) are set by ``shape`` before use.
     """
 
-    statement: tuple[str, str, str, str, list[Any]]
+    statement: Upsert
     direct: str | None = None
     width = 0
 
@@ -64,7 +84,7 @@ class Stage:
     def __enter__(self) -> Stage:
         return self
 
-    def shape(self, width: int, statement: tuple[str, str, str, str, list[Any]], direct: str | None) -> None:
+    def shape(self, width: int, statement: Upsert, direct: str | None) -> None:
         """The columns of the records that follow (a CSV's header; a run of JSON objects' keys)."""
         if self.width:
             self.finish()
@@ -98,6 +118,14 @@ class Stage:
 
     def convert(self, kind: kinds.Kind, cell: str) -> str:
         """The SQL for the value of a staged cell's text (an empty cell is an absent value)."""
+        raise NotImplementedError
+
+    def custom_values(self, cells: list[tuple[str, str]]) -> str:
+        """The SQL of the custom values a new row is given: an object of (name, cell)."""
+        raise NotImplementedError
+
+    def custom_merge(self, table: str, cells: list[tuple[str, str]]) -> str:
+        """The SQL of a stored row's custom values with ``cells`` merged in; an empty cell clears a value."""
         raise NotImplementedError
 
     def finish(self) -> None:
@@ -233,19 +261,16 @@ class PostgresStage(Stage):
             return f"{text}::boolean"
         return text
 
+    def custom_values(self, cells: list[tuple[str, str]]) -> str:
+        # Text values (the kinds of custom fields parse to canonical text); an absent one is null.
+        names = ", ".join(_literal(name) for name, _ in cells)
+        return f"jsonb_object(ARRAY[{names}], ARRAY[{', '.join(f'NULLIF({cell}, {_EMPTY})' for _, cell in cells)}]::text[])"
+
+    def custom_merge(self, table: str, cells: list[tuple[str, str]]) -> str:
+        return f'jsonb_strip_nulls("{table}"."custom" || EXCLUDED."custom")'
+
 
 IMPORT_CACHE_KIB = 64 * 1024  # SQLite's page cache during an import: the indexes of 1M rows (a bound, not an allocation)
-
-
-def _literal(value: Any) -> str:
-    """A parameter as SQL text: None, a number, or a string (quotes doubled)."""
-    if value is None:
-        return "NULL"
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return repr(value)
-    if isinstance(value, str):
-        return "'" + value.replace("'", "''") + "'"
-    raise TypeError(f"no SQL literal for {type(value).__name__}")
 
 
 class SqliteStage(Stage):
@@ -260,8 +285,9 @@ class SqliteStage(Stage):
     def cell(self, index: int) -> str:
         # Numbered parameters for the cells it reads only: SQLite wants every one bound
         # to be used (an unread column, the stamp the service sets, is dropped from the rows).
-        self.naming.append(index)
-        return f"?{len(self.naming)}"
+        if index not in self.naming:
+            self.naming.append(index)
+        return f"?{self.naming.index(index) + 1}"
 
     def extra(self, index: int) -> str:
         return f"?{index + 1}"
@@ -319,3 +345,15 @@ class SqliteStage(Stage):
         if isinstance(kind, kinds._Flag):
             return f"CASE WHEN {text} IS NULL THEN NULL WHEN lower({cell}) IN ('true', 'yes', '1') THEN 1 ELSE 0 END"
         return text  # money as its plain text (MoneyField), dates and text as they are
+
+    def _object(self, cells: list[tuple[str, str]]) -> str:
+        return f"json_object({', '.join(f'{_literal(name)}, NULLIF({cell}, {_EMPTY})' for name, cell in cells)})"
+
+    def custom_values(self, cells: list[tuple[str, str]]) -> str:
+        # A merge patch onto nothing: the object without its absent (null) values.
+        return f"json_patch('{{}}', {self._object(cells)})"
+
+    def custom_merge(self, table: str, cells: list[tuple[str, str]]) -> str:
+        # The row's own cells, not EXCLUDED (whose absent values are gone): a null in the
+        # patch removes the stored value (RFC 7396), as jsonb_strip_nulls does on PostgreSQL.
+        return f'json_patch("{table}"."custom", {self._object(cells)})'

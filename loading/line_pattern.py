@@ -94,7 +94,7 @@ def line_pattern(plans: dict[str, ColumnPlan | None], kinds_of: dict[str, Any], 
             cell = _cell(kinds_of[name], False, None) or _cell(None, False, None)
         else:
             if plan.custom:
-                return None  # merged into the JSON of custom values: the record-by-record path
+                return None  # merged into the JSON of custom values: every record parsed in Python
             cell = _cell(kinds_of[name], plan.required, before if plan.must_be_past else None)
         if cell is None:
             return None

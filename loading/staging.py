@@ -232,15 +232,16 @@ class PostgresStage(Stage):
         cursor = self.cursor
         with cursor.copy(f"COPY import_staging ({self.cells}) FROM STDIN (FORMAT csv)") as copy:
             copy.write(data)
-        insert, selected, key, on_conflict, params = self.statement
+        up = self.statement
         try:
             with transaction.atomic():
-                cursor.execute(f"{insert} SELECT {selected} FROM import_staging {on_conflict}", params)
+                cursor.execute(f"{up.insert} SELECT {up.selected} FROM import_staging {up.on_conflict}", up.params)
         except psycopg.errors.CardinalityViolation:
             # An id given twice: keep the later record (rare, so not paid for by every chunk).
             cursor.execute(
-                f"{insert} SELECT DISTINCT ON ({key}) {selected} FROM import_staging ORDER BY {key}, n DESC {on_conflict}",
-                params,
+                f"{up.insert} SELECT DISTINCT ON ({up.key}) {up.selected} FROM import_staging "
+                f"ORDER BY {up.key}, n DESC {up.on_conflict}",
+                up.params,
             )
         cursor.execute("TRUNCATE import_staging")
 
@@ -305,12 +306,12 @@ class SqliteStage(Stage):
         self.cursor.execute(f"PRAGMA cache_size = {int(self.cache_size)}")
 
     def create(self) -> None:
-        insert, selected, _, on_conflict, extras = self.statement
+        up = self.statement
         # The parameters that are the same for every row (the stamp, defaults) as literals:
         # executemany then takes the csv reader's rows as they are.
-        literal = {f"?{self.width + 1 + j}": _literal(value) for j, value in enumerate(extras)}
-        selected = re.sub(r"\?\d+", lambda m: literal.get(m.group(), m.group()), selected)
-        self.sql = f"{insert} VALUES ({selected}) {on_conflict}"
+        literal = {f"?{self.width + 1 + j}": _literal(value) for j, value in enumerate(up.params)}
+        selected = re.sub(r"\?\d+", lambda m: literal.get(m.group(), m.group()), up.selected)
+        self.sql = f"{up.insert} VALUES ({selected}) {up.on_conflict}"
         used, self.naming = self.naming, []
         self.pick = None
         if used != list(range(self.width)):

@@ -59,6 +59,8 @@ def _literal(value: Any) -> str:
     raise TypeError(f"no SQL literal for {type(value).__name__}")
 
 
+# SQLite's default limit on a function's arguments is 127: 63 name/value pairs.
+PAIRS_PER_OBJECT = 63
 _EMPTY = _literal("")
 
 
@@ -347,14 +349,20 @@ class SqliteStage(Stage):
             return f"CASE WHEN {text} IS NULL THEN NULL WHEN lower({cell}) IN ('true', 'yes', '1') THEN 1 ELSE 0 END"
         return text  # money as its plain text (MoneyField), dates and text as they are
 
-    def _object(self, cells: list[tuple[str, str]]) -> str:
-        return f"json_object({', '.join(f'{_literal(name)}, NULLIF({cell}, {_EMPTY})' for name, cell in cells)})"
+    def _patched(self, base: str, cells: list[tuple[str, str]]) -> str:
+        """``base`` with the cells' values merged in (RFC 7396), a ``json_object`` of at
+        most PAIRS_PER_OBJECT pairs at a time: SQLite refuses a function of more than 127
+        arguments, and an operator may define any number of custom fields."""
+        for start in range(0, len(cells), PAIRS_PER_OBJECT):
+            pairs = ", ".join(f"{_literal(name)}, NULLIF({cell}, {_EMPTY})" for name, cell in cells[start:start + PAIRS_PER_OBJECT])
+            base = f"json_patch({base}, json_object({pairs}))"
+        return base
 
     def custom_values(self, cells: list[tuple[str, str]]) -> str:
         # A merge patch onto nothing: the object without its absent (null) values.
-        return f"json_patch('{{}}', {self._object(cells)})"
+        return self._patched("'{}'", cells)
 
     def custom_merge(self, table: str, cells: list[tuple[str, str]]) -> str:
         # The row's own cells, not EXCLUDED (whose absent values are gone): a null in the
         # patch removes the stored value (RFC 7396), as jsonb_strip_nulls does on PostgreSQL.
-        return f'json_patch("{table}"."custom", {self._object(cells)})'
+        return self._patched(f'"{table}"."custom"', cells)

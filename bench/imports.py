@@ -4,6 +4,7 @@
     .venv/bin/python bench/imports.py 200000 --pg       # PostgreSQL at 127.0.0.1:5432 (database intarget_bench_imports)
     .venv/bin/python bench/imports.py 40000 --formats json-minified --repeat 3
     .venv/bin/python bench/imports.py 1000000 --against-copy --repeat 3   # PostgreSQL's COPY, then SQLite
+    DATABASE_URL=postgresql://postgres@127.0.0.1:5432/mine .venv/bin/python bench/imports.py 200000 --pg  # database "mine"
 
 ``--against-copy`` measures, in one run and interleaved, ``import_feed`` of a transactions
 CSV into PostgreSQL against psql's ``\\copy … FROM`` of the same file into the same table
@@ -32,8 +33,13 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PG = os.getenv("BENCH_PG", "postgresql://postgres@127.0.0.1:5432")
-PG_DB = "intarget_bench_imports"
+# DATABASE_URL, when it names a PostgreSQL database, says which one to use (and drop and
+# create again): each worktree can measure on its own, not on a database another uses.
+_URL = os.getenv("DATABASE_URL", "")
+if _URL.startswith("postgresql://") and "/" in _URL.removeprefix("postgresql://"):
+    PG, PG_DB = _URL.rsplit("/", 1)
+else:
+    PG, PG_DB = os.getenv("BENCH_PG", "postgresql://postgres@127.0.0.1:5432"), "intarget_bench_imports"
 COLUMNS = ["id", "player_id", "amount", "currency", "type", "status", "payment_system", "dir", "created_at",
            "updated_at", "invoice_id", "wallet_id", "user_agent", "ip", "requisite", "comment"]
 

@@ -209,52 +209,6 @@ def _too_long(header: list[str] | None, pending: list[str]) -> str | None:
 _TOO_LONG = f"a value longer than {MAX_FIELD_CHARS} characters"
 
 
-def read_csv(stream: BinaryIO) -> tuple[list[str], Iterator[Record]]:
-    """The header line, then the records; the header is read before any record."""
-    pending: list[str] = []  # the lines of the record being read
-    reader = csv.reader(_csv_lines(stream, pending), strict=True)
-    too_long = _TOO_LONG
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise ImportRefused("the file is empty; expected a header line", line=1) from None
-    except csv.Error as error:
-        if "field limit" in str(error):
-            raise ImportRefused(too_long, line=1, column=_too_long(None, pending)) from None
-        raise ImportRefused(f"malformed header line: {error}", line=1) from None
-    if len(set(header)) != len(header):
-        duplicated = next(name for name in header if header.count(name) > 1)
-        raise ImportRefused("column named twice in the header", line=1, column=duplicated)
-    # csv enforces the limit itself, unless someone raised the process-wide setting.
-    check_lengths = csv.field_size_limit() > MAX_FIELD_CHARS
-    width = len(header)
-
-    def records() -> Iterator[Record]:
-        line = reader.line_num + 1
-        position = 1
-        pending.clear()
-        try:
-            for cells in reader:
-                if cells:  # csv yields [] for a blank line
-                    if len(cells) != width:
-                        message = f"expected {width} fields as in the header, found {len(cells)}"
-                        raise ImportRefused(message, line=line, record=position)
-                    if check_lengths:
-                        for name, cell in zip(header, cells):
-                            if len(cell) > MAX_FIELD_CHARS:
-                                raise ImportRefused(too_long, line=line, column=name, record=position)
-                    yield Record(line, {name: (cell if cell != "" else None) for name, cell in zip(header, cells)}, position)
-                    position += 1
-                line = reader.line_num + 1
-                pending.clear()
-        except csv.Error as error:
-            if "field limit" in str(error):
-                raise ImportRefused(too_long, line=line, column=_too_long(header, pending), record=position) from None
-            raise ImportRefused(f"malformed CSV: {error}", line=line, record=position) from None
-
-    return header, records()
-
-
 # --- CSV in blocks -------------------------------------------------------------------
 
 
@@ -303,9 +257,9 @@ class CsvBlocks:
 
     ``records(pattern)`` yields ``Lines`` for runs of lines that ``pattern`` (bytes, one
     record without its line end) matches, and a ``Record`` for anything else: those are
-    read one at a time by the same csv reader and line counting as ``read_csv``, so every
-    fault is named exactly as there (a bad byte, a quoted field spanning lines, a wrong
-    number of fields, a blank line). A CRLF file is read as LF; a file with a lone
+    read one at a time by a csv reader over the same line counting, so every fault is
+    named exactly as record by record (a bad byte, a quoted field spanning lines, a wrong
+    number of fields, a blank line); ``records(None)`` reads every record so. A CRLF file is read as LF; a file with a lone
     carriage return for a line end is read record by record from there on.
     """
 
@@ -740,12 +694,3 @@ def _newlines_before_value(source: str, column: str) -> int:
 def read_json(stream: BinaryIO) -> Iterator[Record]:
     """The records of a JSON array of flat objects; numbers are kept as their exact text."""
     return _JsonReader(stream).records()
-
-
-def read_stream(stream: BinaryIO, format: str) -> tuple[list[str] | None, Iterator[Record]]:
-    """The header (CSV; None for JSON, whose objects each name their columns) and the records."""
-    if format == "csv":
-        return read_csv(stream)
-    if format == "json":
-        return None, read_json(stream)
-    raise ImportRefused(f"expected csv or json, not {format!r}")

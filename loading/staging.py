@@ -1,14 +1,9 @@
 """The fast path of a CSV import: vouch for whole lines by one pattern, convert in SQL.
 
-Parsing every cell in Python costs more than the database's whole COPY. Instead, each
-column's kind is written once as a byte pattern that accepts only text its ``parse``
-accepts *and* the database reads to the same value (``line_pattern``): ``12.5`` for money,
-``2024-01-31 10:00:00`` for a timestamp, a choice, an id of at most 64 bytes, and so on.
-The lines a file's pattern matches (nearly all of a good file) go to the database as
-they were read, in large blocks; any other line is read and parsed record by record as
-before, so every fault keeps its message, line, column and position, and a record the
-pattern is merely too strict for (a 29 February, ``+`` as the separator, a non-ASCII id)
-is taken all the same. The database converts the text (``Stage.convert``): on
+Parsing every cell in Python costs more than the database's whole COPY. Instead, the
+lines a file's pattern (``loading/line_pattern.py``) matches, nearly all of a good file,
+go to the database as they were read, in large blocks; any other line is read and parsed
+record by record, so every fault keeps its message, line, column and position. The database converts the text (``Stage.convert``): on
 PostgreSQL by COPY straight into the table, or an upsert from a staging table where ids
 are stored already (``PostgresStage``); on SQLite by one upsert run for every line
 (``SqliteStage``).
@@ -26,94 +21,11 @@ from operator import itemgetter
 from typing import Any
 
 import psycopg
-from django.db import transaction
+from django.db import connection, transaction
 
 from feeds import columns as kinds
 from lib.db_bounds import set_stream_statement_timeout
-from loading.readers import MAX_FIELD_CHARS
-
-# A free cell: anything but what ends it, a quote, a line break or NUL (refused in text).
-_FREE = rb'[^",\r\n\x00]'
-_QUOTED = rb'(?:[^"\r\n\x00]|"")'  # inside quotes: a doubled quote is one character
-_DATE = (
-    rb"(?!0000)[0-9]{4}-(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])|(?:0[13-9]|1[0-2])-(?:29|30)|(?:0[13578]|1[02])-31)"
-)  # 29 February is left to the parser, which knows leap years
-_TIME = rb"(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]{1,6})?"
-_FLAG = rb"(?i:true|yes|1|false|no|0)"
-
-
-def _before(day: dt.date) -> bytes:
-    """A pattern for the dates YYYY-MM-DD earlier than ``day``, compared digit by digit."""
-    text = day.isoformat().encode()
-    options = []
-    for at in range(len(text)):
-        digit = text[at : at + 1]
-        if digit != b"-" and digit != b"0":
-            options.append(re.escape(text[:at]) + b"[0-" + bytes([digit[0] - 1]) + b"]")
-    return b"(?=" + b"|".join(options) + b")"
-
-
-def _value(kind: kinds.Kind, before: dt.date | None) -> bytes | None:
-    """What a non-empty cell of ``kind`` may be on the fast path; None: no fast path for it."""
-    if type(kind) is kinds.Text:
-        if kind.choices:
-            choices = [c for c in kind.choices if c and (not kind.max_length or len(c) <= kind.max_length)]
-            return b"(?:" + b"|".join(re.escape(c.encode()) for c in choices) + b")" if choices else None
-        return b"%s{1,%d}" % (_FREE, kind.max_length or MAX_FIELD_CHARS)
-    if type(kind) is kinds.Integer:
-        return rb"-?[0-9]{1,18}"
-    if type(kind) is kinds.Money:
-        # Plain decimal text as written (no sign but -, no leading zero): SQLite stores it as it is.
-        return rb"-?(?:0|[1-9][0-9]{0,%d})(?:\.[0-9]{1,%d})?" % (kind.max_digits - kind.decimal_places - 1, kind.decimal_places)
-    if type(kind) is kinds.Timestamp:
-        return (_before(before) if before else b"") + _DATE + b"[ T]" + _TIME
-    if type(kind) is kinds.Date:
-        return _DATE
-    if type(kind) in (kinds.FlagWord, kinds.FlagDigit):
-        return _FLAG
-    return None
-
-
-def _cell(kind: kinds.Kind | None, required: bool, before: dt.date | None) -> bytes | None:
-    """One cell, bare or in quotes; ``kind`` None: a column whose cells are not read."""
-    if kind is None:
-        return b'(?:%s{0,%d}|"%s{0,%d}")' % (_FREE, MAX_FIELD_CHARS, _QUOTED, MAX_FIELD_CHARS)
-    value = _value(kind, before)
-    if value is None:
-        return None
-    if type(kind) is kinds.Text and not kind.choices:
-        # Free text: quoted, a cell may hold a comma or a doubled quote.
-        count = kind.max_length or MAX_FIELD_CHARS
-        quoted = b"%s{%d,%d}" % (_QUOTED, 1 if required else 0, count)
-    else:
-        quoted = value if required else b"(?:%s)?" % value  # a value needs no quotes, but may have them
-    bare = value if required else b"(?:%s)?" % value
-    return b'(?:%s|"%s")' % (bare, quoted)
-
-
-def line_pattern(plans: dict[str, tuple | None], kinds_of: dict[str, Any], header: list[str], before: dt.date | None) -> re.Pattern[bytes] | None:
-    """The pattern of one good record of a CSV with ``header``, None when a column has no fast form.
-
-    ``plans`` are the importer's plans (None: the column is not read); ``before``, when
-    kept timestamps must be in the past, is a day they must come before to be vouched for.
-    """
-    cells = []
-    for name in header:
-        plan = plans[name]
-        if plan is None:
-            # Not read (the window timestamp the service stamps), but it may be COPYed
-            # straight into the table: the pattern takes only what the column can hold.
-            cell = _cell(kinds_of[name], False, None) or _cell(None, False, None)
-        else:
-            _, _, required, is_custom, must_be_past = plan
-            if is_custom:
-                return None  # merged into the JSON of custom values: the record-by-record path
-            cell = _cell(kinds_of[name], required, before if must_be_past else None)
-        if cell is None:
-            return None
-        cells.append(cell)
-    # A line of just \. (a one-column file) would end COPY's data: the rest would be lost.
-    return re.compile(rb"(?!\\\.\Z)" + b",".join(cells))
+from loading.upsert import Upsert
 
 
 def staged_text(value: Any) -> str | None:
@@ -136,14 +48,35 @@ def csv_line(cells: list[str | None]) -> str:
     return ",".join('"' + cell.replace('"', '""') + '"' if cell is not None else "" for cell in cells) + "\n"
 
 
+def _literal(value: Any) -> str:
+    """A parameter as SQL text: None, a number, or a string (quotes doubled)."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return repr(value)
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    raise TypeError(f"no SQL literal for {type(value).__name__}")
+
+
+# SQLite's default limit on a function's arguments is 127: 63 name/value pairs.
+PAIRS_PER_OBJECT = 63
+_EMPTY = _literal("")
+
+
+def open_stage(cursor: Any) -> Stage:
+    """The writer of an import on the connection's database: the one place that chooses it."""
+    return PostgresStage(cursor) if connection.vendor == "postgresql" else SqliteStage(cursor)
+
+
 class Stage:
     """The staging table of one import, on one database: written, then upserted from.
 
-    ``statement`` (the INSERT, SELECT list, key, ON CONFLICT and parameters of the
-    upsert) and ``direct`` (a COPY straight into the table, or None) are set before use.
+    ``statement`` (``loading/upsert.py``) and ``direct`` (a COPY straight into the table,
+    or None) are set by ``shape`` before use.
     """
 
-    statement: tuple[str, str, str, str, list[Any]]
+    statement: Upsert
     direct: str | None = None
     width = 0
 
@@ -153,7 +86,7 @@ class Stage:
     def __enter__(self) -> Stage:
         return self
 
-    def shape(self, width: int, statement: tuple[str, str, str, str, list[Any]], direct: str | None) -> None:
+    def shape(self, width: int, statement: Upsert, direct: str | None) -> None:
         """The columns of the records that follow (a CSV's header; a run of JSON objects' keys)."""
         if self.width:
             self.finish()
@@ -187,6 +120,14 @@ class Stage:
 
     def convert(self, kind: kinds.Kind, cell: str) -> str:
         """The SQL for the value of a staged cell's text (an empty cell is an absent value)."""
+        raise NotImplementedError
+
+    def custom_values(self, cells: list[tuple[str, str]]) -> str:
+        """The SQL of the custom values a new row is given: an object of (name, cell)."""
+        raise NotImplementedError
+
+    def custom_merge(self, table: str, cells: list[tuple[str, str]]) -> str:
+        """The SQL of a stored row's custom values with ``cells`` merged in; an empty cell clears a value."""
         raise NotImplementedError
 
     def finish(self) -> None:
@@ -293,15 +234,16 @@ class PostgresStage(Stage):
         cursor = self.cursor
         with cursor.copy(f"COPY import_staging ({self.cells}) FROM STDIN (FORMAT csv)") as copy:
             copy.write(data)
-        insert, selected, key, on_conflict, params = self.statement
+        up = self.statement
         try:
             with transaction.atomic():
-                cursor.execute(f"{insert} SELECT {selected} FROM import_staging {on_conflict}", params)
+                cursor.execute(f"{up.insert} SELECT {up.selected} FROM import_staging {up.on_conflict}", up.params)
         except psycopg.errors.CardinalityViolation:
             # An id given twice: keep the later record (rare, so not paid for by every chunk).
             cursor.execute(
-                f"{insert} SELECT DISTINCT ON ({key}) {selected} FROM import_staging ORDER BY {key}, n DESC {on_conflict}",
-                params,
+                f"{up.insert} SELECT DISTINCT ON ({up.key}) {up.selected} FROM import_staging "
+                f"ORDER BY {up.key}, n DESC {up.on_conflict}",
+                up.params,
             )
         cursor.execute("TRUNCATE import_staging")
 
@@ -322,19 +264,16 @@ class PostgresStage(Stage):
             return f"{text}::boolean"
         return text
 
+    def custom_values(self, cells: list[tuple[str, str]]) -> str:
+        # Text values (the kinds of custom fields parse to canonical text); an absent one is null.
+        names = ", ".join(_literal(name) for name, _ in cells)
+        return f"jsonb_object(ARRAY[{names}], ARRAY[{', '.join(f'NULLIF({cell}, {_EMPTY})' for _, cell in cells)}]::text[])"
+
+    def custom_merge(self, table: str, cells: list[tuple[str, str]]) -> str:
+        return f'jsonb_strip_nulls("{table}"."custom" || EXCLUDED."custom")'
+
 
 IMPORT_CACHE_KIB = 64 * 1024  # SQLite's page cache during an import: the indexes of 1M rows (a bound, not an allocation)
-
-
-def _literal(value: Any) -> str:
-    """A parameter as SQL text: None, a number, or a string (quotes doubled)."""
-    if value is None:
-        return "NULL"
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return repr(value)
-    if isinstance(value, str):
-        return "'" + value.replace("'", "''") + "'"
-    raise TypeError(f"no SQL literal for {type(value).__name__}")
 
 
 class SqliteStage(Stage):
@@ -349,8 +288,9 @@ class SqliteStage(Stage):
     def cell(self, index: int) -> str:
         # Numbered parameters for the cells it reads only: SQLite wants every one bound
         # to be used (an unread column, the stamp the service sets, is dropped from the rows).
-        self.naming.append(index)
-        return f"?{len(self.naming)}"
+        if index not in self.naming:
+            self.naming.append(index)
+        return f"?{self.naming.index(index) + 1}"
 
     def extra(self, index: int) -> str:
         return f"?{index + 1}"
@@ -368,12 +308,12 @@ class SqliteStage(Stage):
         self.cursor.execute(f"PRAGMA cache_size = {int(self.cache_size)}")
 
     def create(self) -> None:
-        insert, selected, _, on_conflict, extras = self.statement
+        up = self.statement
         # The parameters that are the same for every row (the stamp, defaults) as literals:
         # executemany then takes the csv reader's rows as they are.
-        literal = {f"?{self.width + 1 + j}": _literal(value) for j, value in enumerate(extras)}
-        selected = re.sub(r"\?\d+", lambda m: literal.get(m.group(), m.group()), selected)
-        self.sql = f"{insert} VALUES ({selected}) {on_conflict}"
+        literal = {f"?{self.width + 1 + j}": _literal(value) for j, value in enumerate(up.params)}
+        selected = re.sub(r"\?\d+", lambda m: literal.get(m.group(), m.group()), up.selected)
+        self.sql = f"{up.insert} VALUES ({selected}) {up.on_conflict}"
         used, self.naming = self.naming, []
         self.pick = None
         if used != list(range(self.width)):
@@ -408,3 +348,21 @@ class SqliteStage(Stage):
         if isinstance(kind, kinds._Flag):
             return f"CASE WHEN {text} IS NULL THEN NULL WHEN lower({cell}) IN ('true', 'yes', '1') THEN 1 ELSE 0 END"
         return text  # money as its plain text (MoneyField), dates and text as they are
+
+    def _patched(self, base: str, cells: list[tuple[str, str]]) -> str:
+        """``base`` with the cells' values merged in (RFC 7396), a ``json_object`` of at
+        most PAIRS_PER_OBJECT pairs at a time: SQLite refuses a function of more than 127
+        arguments, and an operator may define any number of custom fields."""
+        for start in range(0, len(cells), PAIRS_PER_OBJECT):
+            pairs = ", ".join(f"{_literal(name)}, NULLIF({cell}, {_EMPTY})" for name, cell in cells[start:start + PAIRS_PER_OBJECT])
+            base = f"json_patch({base}, json_object({pairs}))"
+        return base
+
+    def custom_values(self, cells: list[tuple[str, str]]) -> str:
+        # A merge patch onto nothing: the object without its absent (null) values.
+        return self._patched("'{}'", cells)
+
+    def custom_merge(self, table: str, cells: list[tuple[str, str]]) -> str:
+        # The row's own cells, not EXCLUDED (whose absent values are gone): a null in the
+        # patch removes the stored value (RFC 7396), as jsonb_strip_nulls does on PostgreSQL.
+        return self._patched(f'"{table}"."custom"', cells)

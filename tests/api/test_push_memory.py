@@ -19,7 +19,7 @@ pytestmark = pytest.mark.slow
 
 BODY_BYTES = 50 * 2**20
 HEADER = b"id,player_id,amount,currency,dir,created_at,comment\n"
-# Peak growth allowed: the readers' buffers and one batch of rows (importing.BATCH_SIZE)
+# Peak growth allowed: the readers' buffers and one chunk of staged lines (staging.CHUNK_BYTES)
 # as Python objects; a body held whole would add its 50 MiB and more.
 MAX_GROWTH = 24 * 2**20
 

@@ -780,3 +780,19 @@ def test_a_kept_timestamp_in_the_future_is_refused(tmp_path):
     assert_names(message, line=3, column="updated_at")
     assert "in the future" in message
     assert not Transaction.objects.exists()
+
+
+def test_a_file_with_more_custom_fields_than_a_database_function_takes_arguments_is_imported(tmp_path, db):
+    """SQLite's json_object takes at most 127 arguments; 150 custom fields are 300 of them."""
+    names = [f"field_{n:03d}" for n in range(150)]
+    for name in names:
+        custom_field_define(name=name, type="string")
+    header = "id,registered_at," + ",".join(names)
+    first = write(tmp_path, "first.csv", f"{header}\nu1,2020-01-01 00:00:00," + ",".join(f"v{n}" for n in range(150)) + "\n")
+    import_feed("users", first)
+    assert Player.objects.get(id="u1").custom == {name: f"v{n}" for n, name in enumerate(names)}
+    # Again, clearing every other value and changing the rest: the merge is chunked too.
+    cells = ",".join("" if n % 2 else f"w{n}" for n in range(150))
+    second = write(tmp_path, "second.csv", f"{header}\nu1,2020-01-01 00:00:00,{cells}\n")
+    import_feed("users", second)
+    assert Player.objects.get(id="u1").custom == {name: f"w{n}" for n, name in enumerate(names) if n % 2 == 0}

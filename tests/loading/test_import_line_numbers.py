@@ -10,7 +10,8 @@ import json
 
 import pytest
 
-from loading.readers import ImportRefused, read_csv, read_json
+from loading.readers import ImportRefused, read_json
+from tests.loading.csv_reading import read_csv
 from tests.support.imports import refused_import
 
 pytestmark = pytest.mark.django_db

@@ -2,21 +2,24 @@
 
 import_stream takes the lines one pattern vouches for as raw text into a staging table and
 converts them in SQL (loading/staging.py); every other line is parsed in
-Python. The same files go through ``FeedImporter.run`` (every cell parsed by its column's
-kind, the reference) and the rows, and the refusals, are compared.
+Python. The same files go through ``load`` record by record (every cell parsed by its
+column's kind, the reference) and the rows, and the refusals, are compared.
 """
 
 from __future__ import annotations
 
 import io
+from contextlib import nullcontext
 
 import pytest
 
 from feeds.registry import registry
 from feeds.stamping import preserve_timestamps
 from loading import readers, staging
-from loading.importing import FeedImporter, import_stream
-from loading.readers import BLOCK_BYTES, ImportRefused, read_csv
+from loading.importing import import_stream, load
+from loading.plan import Plan
+from loading.readers import BLOCK_BYTES, ImportRefused
+from tests.loading.csv_reading import read_csv
 
 pytestmark = pytest.mark.django_db
 
@@ -58,13 +61,11 @@ def stored(feed_name: str, without: tuple[str, ...] = ()) -> list[dict]:
 
 
 def by_record(feed_name: str, data: bytes, preserve: bool) -> int:
-    """The reference: every cell parsed in Python, rows written by batches."""
-    importer = FeedImporter(registry()[feed_name], preserve=preserve)
+    """The reference: every record read by the csv reader, every cell parsed in Python."""
+    plan = Plan(registry()[feed_name], preserve=preserve)
     header, records = read_csv(io.BytesIO(data))
-    if preserve:
-        with preserve_timestamps():
-            return importer.run(header, records)
-    return importer.run(header, records)
+    with preserve_timestamps() if preserve else nullcontext():
+        return load(plan, header, records)
 
 
 def both_ways(feed_name: str, data: bytes, preserve: bool = True, without: tuple[str, ...] = ()) -> tuple[list, list]:

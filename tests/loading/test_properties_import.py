@@ -14,7 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from loading.readers import _MEMBER, ImportRefused, _member, read_csv, read_json
+from loading.readers import _MEMBER, ImportRefused, _member, read_json
+from tests.loading.csv_reading import read_csv
 
 FAST = settings(max_examples=120, deadline=None, database=None)
 COLUMNS = ["id", "amount", "comment", "flag"]

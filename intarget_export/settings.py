@@ -163,12 +163,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         statement_timeout=DATABASE_STATEMENT_TIMEOUT,
     )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    from lib.private_files import private_database_file, private_folder
+    from lib.private_files import private_folder
 
-    # Every player's personal data: readable by the service's user alone (0700, 0600).
+    # Every player's personal data: readable by the service's user alone (0700; the
+    # database file 0600, as each connection opens: IntargetExportConfig.ready).
     private_folder(DATA_DIR)
-    if DATABASES["default"]["NAME"] not in ("", ":memory:"):
-        private_database_file(Path(DATABASES["default"]["NAME"]))
     DATABASES["default"]["OPTIONS"] = {
         # Writers queue for the lock instead of failing with "database is locked", for
         # at most the lock bound.

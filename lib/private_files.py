@@ -52,14 +52,8 @@ def write_private(path: Path, text: str) -> None:
 
 
 def private_database_file(path: Path) -> None:
-    """The SQLite database file, made empty and 0600 before SQLite opens it (SQLite would
-    make it 0644 less the umask; its -wal and -shm files take the database file's mode).
-    An empty file is a new database to SQLite. An existing file is left as it is."""
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
-    except FileExistsError:
-        return
-    try:
-        os.fchmod(fd, PRIVATE_FILE)
-    finally:
-        os.close(fd)
+    """The SQLite database file made 0600 (SQLite makes it 0644 less the umask). Called as
+    each connection opens, before anything is written to a new file; its -wal and -shm
+    files, made later, take the database file's mode."""
+    if path.is_file() and not path.is_symlink() and path.stat().st_mode & 0o777 != PRIVATE_FILE:
+        os.chmod(path, PRIVATE_FILE)

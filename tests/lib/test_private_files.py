@@ -48,6 +48,7 @@ def permissive_umask():
 def test_a_folder_made_is_0700_and_a_file_written_is_0600_under_umask_000(tmp_path, permissive_umask):
     folder = private_folder(tmp_path / "a" / "data")
     write_private(folder / "secret", "s\n")
+    (folder / "db.sqlite3").touch(0o666)
     private_database_file(folder / "db.sqlite3")
     assert mode(folder) == 0o700
     assert mode(folder / "secret") == 0o600

@@ -297,6 +297,14 @@ def test_custom_field_clashing_with_a_standard_column_is_refused(admin_client):
     assert not CustomField.objects.exists()
 
 
+@pytest.mark.parametrize("name", ["vip_level\n", "vip_level\r\n", " vip_level"])
+def test_custom_field_name_with_a_line_break_or_space_is_refused_not_trimmed(admin_client, name):
+    response = admin_client.post(url(CustomField, "add"), {"name": name, "type": "string"})
+    assert response.status_code == 200
+    assert "is not a valid field name" in str(response.context["adminform"].form.errors)
+    assert not CustomField.objects.exists()
+
+
 def test_custom_field_is_defined_from_the_admin(admin_client):
     response = admin_client.post(url(CustomField, "add"), {"name": "vip_level", "type": "integer"})
     assert response.status_code == 302

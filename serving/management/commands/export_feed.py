@@ -4,13 +4,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from rest_framework.exceptions import APIException, ValidationError
 
 from feeds.money import FORMS, NUMBER, STRING
 from feeds.registry import served_feeds
 from feeds.window import parse_window
 from lib.error_detail import first_message
+from lib.pipes import PipeableCommand
 from lib.private_files import private_temporary
 from lib.progress import Progress
 from serving.finality import ensure_final
@@ -21,7 +22,7 @@ from serving.tally import Tally
 RENDERERS = {"csv": CSVRenderer, "json": JSONRenderer}
 
 
-class Command(BaseCommand):
+class Command(PipeableCommand):
     help = "Write a feed's window exactly as GET /api/<feed> answers it, to stdout or a file."
 
     def add_arguments(self, parser: Any) -> None:

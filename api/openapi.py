@@ -66,7 +66,7 @@ ERROR_SCHEMA = {
     "required": ["error"],
     "additionalProperties": False,
 }
-# When each error status is answered: the README's status table, in the document.
+# When each error status is answered: docs/api.md's status table, in the document.
 ERRORS = {
     400: "`from`/`to` missing, unparsable, or `from` later than `to`; unknown `format` or `money`. "
     "`param` names the culprit.",

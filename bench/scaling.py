@@ -1,4 +1,4 @@
-"""Capacity figures for the README's "Scaling out": one instance's rows per second, and
+"""Capacity figures for docs/scaling.md ("Capacity"): one instance's rows per second, and
 how pulls on a replica change the primary's import throughput, in one run.
 
     .venv/bin/python bench/scaling.py                  # 1M-row window, 200k-row imports
@@ -18,7 +18,7 @@ DATABASE_REPLICA_URL (its final windows are read on the replica). Then:
    the replica; interleaved, REPEAT rounds, medians. The replica's rows read
    (pg_stat_database.tup_returned) show the replica pulls did reach it.
 
-The figures are printed; copy them into the README's "Scaling out" and bench/README.md.
+The figures are printed; copy them into docs/scaling.md ("Capacity") and bench/README.md.
 """
 
 from __future__ import annotations

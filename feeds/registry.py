@@ -1,7 +1,7 @@
 """The declarative description of every feed, and the registry that holds them.
 
 A ``Feed`` names its model, its columns in output order, its window timestamp and its
-row id. The API, ``export_feed``, ``import_feed``, the system checks and the README's
+row id. The API, ``export_feed``, ``import_feed``, the system checks and docs/feeds.md's
 column lists are all driven from these descriptions. Each app declares its feeds in its
 own ``feeds.py``; ``registry()`` collects them.
 """

@@ -19,7 +19,7 @@ GENERATED_KEY_SHARED = (
 
 @checks.register(checks.Tags.security, deploy=True)
 def check_secret_key_shared(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
-    """Everything else instances share goes through the database or the cache (README
+    """Everything else instances share goes through the database or the cache (docs/scaling.md,
     "Scaling out"); the secret key is the one setting that must be given alike to each."""
     from django.conf import settings
 

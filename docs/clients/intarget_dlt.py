@@ -46,7 +46,7 @@ DATE = {"data_type": "date"}
 # The window a row came from: the newest version of a row wins inside one load.
 WINDOW_END = {"_window_end": {"data_type": "timestamp", "timezone": False, "dedup_sort": "desc"}}
 
-# Primary key and column types of each feed (README, Feed reference). Columns not named
+# Primary key and column types of each feed (docs/feeds.md). Columns not named
 # here (users' custom fields) are typed by dlt from the JSON: money strings stay text.
 SCHEMAS = {
     "games": ("session_id", {

@@ -1,4 +1,4 @@
-"""Stateless instances behind one proxy (README "Scaling out", issue 10): two gunicorn
+"""Stateless instances behind one proxy (docs/scaling.md, issue 10): two gunicorn
 instances, each with a data folder of its own as on two machines, on one PostgreSQL
 database, behind the shipped deploy/nginx.conf with both in its upstream block (round
 robin). A key's rate limit and stream cap hold across both, a key revoked on one is
@@ -27,7 +27,7 @@ from tests.support.servers import Gunicorn, manage, new_key, shared_database_env
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
-# Every instance must sign admin sessions with the same key (README "Scaling out").
+# Every instance must sign admin sessions with the same key (docs/scaling.md).
 SECRET_KEY = "scale-out-tests-" + "s" * 40
 
 

@@ -17,7 +17,7 @@ RUN SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput -v0 \
     && useradd --system --uid 10001 --no-create-home app
 
 USER app
-# HTTP/1.0 feed answers are spooled to TMPDIR (intarget_export/spooling.py): give /tmp
+# HTTP/1.0 feed answers are spooled to TMPDIR (api/spooling.py): give /tmp
 # room for the largest window, or point TMPDIR at a volume.
 EXPOSE 8000
 CMD ["gunicorn", "-c", "gunicorn.conf.py", "intarget_export.wsgi:application"]

@@ -1,5 +1,5 @@
 """Keys in the admin: the same rules as ``create_api_key`` (validated by ``services.py``),
-the secret shown once at creation, revocation as an action."""
+the secret shown once, on the answer to the request that made it, revocation as an action."""
 
 from __future__ import annotations
 
@@ -7,22 +7,24 @@ from collections.abc import Sequence
 from typing import Any
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.cache import add_never_cache_headers
 
 from access import services
 from access.models import ApiKey, Direction
 from feeds.admin_base import ApiTextMixin
 from feeds.registry import registry
 
-SHOWN_ONCE = (
-    "API key for {name}: <code>{secret}</code> — copy it now: it is not stored and will not be shown again. "
-    "Send it as <code>Authorization: Bearer &lt;key&gt;</code>."
-)
+# The secret travels from save_model to response_add on the request that made the key
+# (the ModelAdmin is shared by every request), and never further: not in a message, which
+# would wait in the session table (and so in WAL and backups) until the next page.
+ISSUED_SECRET = "_issued_api_key_secret"
+ISSUED_TEMPLATE = "admin/access/apikey/issued.html"
 
 
 class StatusFilter(admin.SimpleListFilter):
@@ -127,11 +129,22 @@ class ApiKeyAdmin(ApiTextMixin, admin.ModelAdmin):
             expires_at=data["expires_at"],
             push=data["direction"] == Direction.PUSH,
         )
-        # The admin goes on with `obj` (log entry, redirect): make it the issued row.
+        # The admin goes on with `obj` (log entry, the answer): make it the issued row.
         obj.pk = issued.pk
         obj.refresh_from_db()
-        # Shown once: the message is consumed when displayed, and only the hash is kept.
-        self.message_user(request, format_html(SHOWN_ONCE, name=obj.name, secret=secret), messages.SUCCESS)
+        setattr(request, ISSUED_SECRET, secret)
+
+    def response_add(self, request: HttpRequest, obj: ApiKey, post_url_continue: Any = None) -> HttpResponse:
+        """The secret, once, as the answer to the POST that made it (no redirect to a page
+        that would need it stored meanwhile); never cached."""
+        secret = getattr(request, ISSUED_SECRET, None)
+        if secret is None:
+            return super().response_add(request, obj, post_url_continue)
+        context = {**self.admin_site.each_context(request), "opts": self.opts, "key": obj, "secret": secret}
+        context["title"] = f"API key for {obj.name}"
+        response = TemplateResponse(request, ISSUED_TEMPLATE, context)
+        add_never_cache_headers(response)
+        return response
 
     @admin.action(description="Revoke selected keys", permissions=["change"])
     def revoke_keys(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:

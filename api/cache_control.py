@@ -5,6 +5,10 @@ about to change (a 503 asks to come back shortly). Nothing under ``/api/`` may b
 a browser, a proxy or a CDN in front of the service. A middleware rather than the view,
 so that answers made before or outside the view (unknown paths, refused requests) get
 the header too.
+
+One exception: the OpenAPI document holds no row data and carries an ``ETag``, so it
+may be stored but is revalidated on every use (``no-cache``): a client asks with
+``If-None-Match`` and gets a ``304`` while the feeds' columns are unchanged.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponseBase
 
 API_PREFIX = "/api/"
+REVALIDATED = {"/api/schema", "/api/schema/"}
 
 
 class NoStoreForApiMiddleware:
@@ -23,5 +28,5 @@ class NoStoreForApiMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         response = self.get_response(request)
         if request.path_info.startswith(API_PREFIX) or request.path_info == API_PREFIX.rstrip("/"):
-            response["Cache-Control"] = "no-store"
+            response["Cache-Control"] = "no-cache" if request.path_info in REVALIDATED else "no-store"
         return response

@@ -14,7 +14,6 @@ sees the feeds empty in between.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import random
 from collections import Counter
 from collections.abc import Callable
@@ -43,6 +42,7 @@ from demo.factories import (
 from feeds.columns import CUSTOM_KINDS
 from feeds.stamping import preserve_timestamps
 from games.models import GameAction
+from lib.private_files import private_folder, write_private
 from payments.models import Transaction, Wallet
 from players.models import Contact, CustomField, Login, Player
 from players.services import custom_field_define
@@ -385,8 +385,5 @@ def demo_key_get_or_issue(*, data_dir: Path) -> tuple[str, bool]:
             key, secret = api_key_issue(name=DEMO_KEY_NAME)
         api_keys_revoke(keys=ApiKey.objects.filter(name=DEMO_KEY_NAME).exclude(pk=key.pk))
     if made:
-        data_dir.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as file:
-            file.write(secret + "\n")
+        write_private(private_folder(data_dir) / DEMO_KEY_FILE, secret + "\n")
     return secret, made

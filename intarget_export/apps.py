@@ -1,3 +1,6 @@
+from pathlib import Path
+from typing import Any
+
 from django.apps import AppConfig
 
 
@@ -16,9 +19,18 @@ class IntargetExportConfig(AppConfig):
         from lib.db_bounds import install as bound_database_waits
 
         connection_created.connect(bound_database_waits)
+        connection_created.connect(private_sqlite_file)
 
         # After the admin's autodiscovery (django.contrib.admin is the first app): every
         # admin list, whoever registered it, writes times and money as the API does.
         from intarget_export.admin import api_text_everywhere
 
         api_text_everywhere()
+
+
+def private_sqlite_file(sender: Any, connection: Any, **kwargs: Any) -> None:
+    """A SQLite database holds every player's personal data: 0600 whatever the umask."""
+    from lib.private_files import private_database_file
+
+    if connection.vendor == "sqlite" and not connection.is_in_memory_db():
+        private_database_file(Path(connection.settings_dict["NAME"]))

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import os
 import secrets
-import tempfile
 from pathlib import Path
+
+from lib.private_files import private_folder, private_temporary
 
 FILE_NAME = "secret_key"
 
@@ -21,7 +22,7 @@ def kept_secret_key(data_dir: Path) -> str:
     """The key stored in ``data_dir``, created there first if there is none."""
     path = data_dir / FILE_NAME
     if not path.exists():
-        data_dir.mkdir(parents=True, exist_ok=True)
+        private_folder(data_dir)
         _create(path)
     key = path.read_text().strip()
     if len(key) < 50:
@@ -33,7 +34,7 @@ def _create(path: Path) -> None:
     # Written whole to a private temporary file, then linked into place: link() fails if
     # the name exists, so of two processes starting at once exactly one key wins, and no
     # reader ever sees a half-written file (which a plain O_CREAT|O_EXCL open would allow).
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".secret_key.")  # mode 0600
+    fd, temporary = private_temporary(path.parent, FILE_NAME)  # mode 0600, whatever the umask
     try:
         with os.fdopen(fd, "w") as file:
             file.write(secrets.token_urlsafe(50) + "\n")

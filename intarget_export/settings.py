@@ -163,7 +163,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         statement_timeout=DATABASE_STATEMENT_TIMEOUT,
     )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    from lib.private_files import private_folder
+
+    # Every player's personal data: readable by the service's user alone (0700; the
+    # database file 0600, as each connection opens: IntargetExportConfig.ready).
+    private_folder(DATA_DIR)
     DATABASES["default"]["OPTIONS"] = {
         # Writers queue for the lock instead of failing with "database is locked", for
         # at most the lock bound.

@@ -210,4 +210,6 @@ class CustomFieldAdmin(ApiTextMixin, admin.ModelAdmin):
         formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
         if db_field.name == "name" and formfield is not None:
             formfield.help_text = "Becomes a column of the users feed; standard column names are refused."
+            # Refused as typed, as define_custom_field refuses it, not trimmed into another name.
+            formfield.strip = False
         return formfield

@@ -84,11 +84,12 @@ class Login(StampedModel):
         return f"login {self.id} of {self.player_id}"
 
 
-CUSTOM_FIELD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# The whole name, matched with fullmatch: a "$" anchor would let a final line break through.
+CUSTOM_FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def validate_custom_field_name(name: str) -> None:
-    if not CUSTOM_FIELD_NAME.match(name) or len(name) > ID_LENGTH:
+    if not CUSTOM_FIELD_NAME.fullmatch(name) or len(name) > ID_LENGTH:
         raise ValidationError(
             f"{name!r} is not a valid field name: use letters, digits and _, "
             f"not starting with a digit, at most {ID_LENGTH} characters"

@@ -88,7 +88,9 @@ def test_every_standard_users_column_is_refused_as_a_name():
     assert not CustomField.objects.exists()
 
 
-@pytest.mark.parametrize("name", ["1st_deposit", "has space", "with-dash", "dot.ted", "x" * 65, "ünïcode", "a,b", 'quo"te'])
+@pytest.mark.parametrize(
+    "name", ["1st_deposit", "has space", "with-dash", "dot.ted", "x" * 65, "ünïcode", "a,b", 'quo"te', "vip\n", "vip\r\n", " vip"]
+)
 def test_an_invalid_name_is_refused(name):
     with pytest.raises(CommandError):
         define(name, "string")

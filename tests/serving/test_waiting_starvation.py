@@ -1,8 +1,12 @@
 """Waiting never starves: while one writer holds a feed's table open, requests for that
-feed wait for it (or answer 503 at once), and an unrelated feed keeps answering fast.
+feed wait for it (or answer 503 at once), and an unrelated feed keeps answering.
 
-Measured against a real gunicorn with the shipped gunicorn.conf.py (threads and workers
-are the point), on PostgreSQL. Figures: ``-s`` prints them; docs/no-row-lost.md.
+Against a real gunicorn with the shipped gunicorn.conf.py (threads and workers are the
+point), on PostgreSQL. What is asserted cannot fail by chance on a loaded machine: every
+answer's status, and that only the held feed's requests ever waited (the finality-wait
+counter of /metrics equals their number). How fast the unrelated feed answered is a
+timing, measured by ``bench/starvation.py`` (its p99 target, 200 ms, is there), printed
+here with ``-s`` and written to ``STARVATION_REPORT`` when set.
 """
 
 from __future__ import annotations
@@ -24,7 +28,8 @@ from tests.support.servers import Gunicorn, migrate, new_key, service_env, share
 
 HOLD = float(os.getenv("STARVATION_HOLD", "20"))
 CLIENTS = 50
-P99_BOUND = 0.200
+# bench/starvation.py reads the figures of a run from this JSON file.
+REPORT = os.getenv("STARVATION_REPORT", "")
 
 # 50 pullers of the held feed in one process of their own, so that their threads do not
 # share a GIL with the measuring loop. Each asks again when Retry-After says, as InTarget
@@ -101,12 +106,29 @@ def measure(server: Gunicorn, key: str, held: str, hold: float) -> tuple[dict[st
         statuses.append(status)
     pulled = json.loads(pullers.communicate(timeout=120)[0])
     p50, p99 = percentile(latencies, 0.5), percentile(latencies, 0.99)
+    case = "no writer (control)" if CONTROL else "held writer"
     print(
-        f"\n{'no writer (control)' if CONTROL else 'held writer'} {hold:.0f} s, {CLIENTS} {'eager' if EAGER else 'polite'} pullers of users {pulled}; sport-events: "
+        f"\n{case} {hold:.0f} s, {CLIENTS} {'eager' if EAGER else 'polite'} pullers of users {pulled}; sport-events: "
         f"{len(latencies)} requests {dict(Counter(statuses))}, p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms, "
         f"max {max(latencies) * 1000:.1f} ms"
     )
+    if REPORT:
+        figures = {"hold": hold, "pulled": pulled, "requests": len(latencies), "statuses": dict(Counter(map(str, statuses))),
+                   "p50": p50, "p99": p99, "max": max(latencies)}
+        with open(REPORT, "a") as report:
+            report.write(json.dumps({"case": case, "eager": EAGER, **figures}) + "\n")
     return pulled, statuses, latencies
+
+
+def finality_waits(server: Gunicorn) -> int:
+    """Requests that waited for writers (or were refused a waiting slot), every worker's."""
+    status, _, body = server.request("GET", "/metrics")
+    assert status == 200
+    return int(sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in body.decode().splitlines()
+        if line.startswith("intarget_export_finality_waits_total{")
+    ))
 
 
 @pytest.mark.slow
@@ -127,10 +149,14 @@ def test_a_held_feed_does_not_slow_an_unrelated_feed(tmp_path):
             time.sleep(0.05)
         pulled, statuses, latencies = measure(server, key, f"/api/users?{window(end)}", HOLD)
         writer.rollback()
+        waited = finality_waits(server)
+    # The unrelated feed answered every time, while the writer held the other one open.
     assert set(statuses) == {200}
     # The held feed was never served while the writer was open: every answer a wait or a 503.
     assert set(pulled) <= ({"200"} if CONTROL else {"503"}), pulled
-    assert percentile(latencies, 0.99) < P99_BOUND
+    # Only the held feed's requests waited (each counted as it ended, before its answer):
+    # no request for the unrelated feed ever joined them.
+    assert waited == (0 if CONTROL else sum(pulled.values()))
 
 
 @pytest.mark.slow
@@ -151,7 +177,9 @@ def test_on_sqlite_a_held_write_lock_makes_every_feed_answer_503_within_the_fina
         time.sleep(1.2)
         pulled, statuses, latencies = measure(server, key, f"/api/users?{window(end)}", HOLD / 2)
         writer.rollback()
+        waited = finality_waits(server)
     assert set(pulled) <= {"503"}, pulled
     assert set(statuses) <= {503}
-    # Never longer than the finality bound (plus the first short try for the lock).
-    assert max(latencies) < 10 + 1.5
+    # Every answer, of either feed, went through the bounded wait (FINALITY_MAX_WAIT, or
+    # no slot at once), none around it: the bound itself is tests/operations/test_metrics.py's.
+    assert waited == sum(pulled.values()) + len(statuses)

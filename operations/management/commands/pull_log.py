@@ -1,15 +1,16 @@
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from feeds.columns import TIMESTAMP_FORM, format_timestamp, parse_timestamp
+from lib.pipes import PipeableCommand
 from operations.output import write_table
 from operations.selectors import pulls_listed
 
 HEADER = ["started_at", "key", "feed", "from", "to", "format", "status", "rows", "bytes", "duration_ms", "client", "complete"]
 
 
-class Command(BaseCommand):
+class Command(PipeableCommand):
     help = "Print the pull log, oldest first: every feed request of a key, once it ended."
 
     def add_arguments(self, parser: Any) -> None:

@@ -1,15 +1,14 @@
 from typing import Any
 
-from django.core.management.base import BaseCommand
-
 from feeds.columns import format_timestamp
+from lib.pipes import PipeableCommand
 from operations.output import write_table
 from operations.selectors import sync_gaps
 
 HEADER = ["key", "feed", "from", "to"]
 
 
-class Command(BaseCommand):
+class Command(PipeableCommand):
     help = "Print, per key and feed, the stretches of time no complete pull covered: rows InTarget never received."
 
     def add_arguments(self, parser: Any) -> None:

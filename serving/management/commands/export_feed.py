@@ -1,15 +1,18 @@
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from rest_framework.exceptions import APIException, ValidationError
 
 from feeds.money import FORMS, NUMBER, STRING
 from feeds.registry import served_feeds
 from feeds.window import parse_window
 from lib.error_detail import first_message
+from lib.pipes import PipeableCommand
+from lib.private_files import private_temporary
 from lib.progress import Progress
 from serving.finality import ensure_final
 from serving.renderers import CSVRenderer, JSONRenderer
@@ -19,7 +22,7 @@ from serving.tally import Tally
 RENDERERS = {"csv": CSVRenderer, "json": JSONRenderer}
 
 
-class Command(BaseCommand):
+class Command(PipeableCommand):
     help = "Write a feed's window exactly as GET /api/<feed> answers it, to stdout or a file."
 
     def add_arguments(self, parser: Any) -> None:
@@ -88,15 +91,16 @@ def write(chunks: Iterator[bytes], file: BinaryIO, tally: Tally, progress: Progr
 
 
 def write_file(chunks: Iterator[bytes], output: Path, tally: Tally, progress: Progress) -> None:
-    """Write under ``output.partial``, renamed only when complete: a failed export never
-    leaves a plausible file, nor a partial one."""
-    partial = output.with_name(output.name + ".partial")
+    """Write under a temporary name beside ``output``, renamed only when complete: a failed
+    export never leaves a plausible file, nor a partial one. The temporary file is created
+    exclusively, mode 0600 (lib/private_files.py): a symbolic link planted beside the
+    output is never written through, and no other user reads players' data meanwhile."""
     try:
-        file = partial.open("wb")
+        fd, partial = private_temporary(output.parent, output.name)
     except OSError as error:
         raise CommandError(f"--output {output}: cannot write there: {error.strerror}") from None
     try:
-        with file:
+        with os.fdopen(fd, "wb") as file:
             write(chunks, file, tally, progress)
         partial.replace(output)
     except BaseException as error:

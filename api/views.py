@@ -15,7 +15,8 @@ from access.limits import hold_until_sent
 from access.models import ApiKey
 from api import compression
 from api.answer_end import report_when_sent
-from api.parsers import EXPECTED, CSVPushParser, FeedNegotiation, JSONPushParser, PushBody
+from api.negotiation import EXPECTED, FeedNegotiation
+from api.parsers import CSVPushParser, JSONPushParser, PushBody
 from api.push_body import PushRequest
 from api.push_end import report_push_when_sent
 from api.pushing import push_rows
@@ -36,7 +37,7 @@ class FeedView(APIView):
     (spooled, then sent with its length, for HTTP/1.0: spooling.py).
     ``POST /api/<feed>``: a push of rows (pushing.py)."""
 
-    # CSV first: DRF picks the first renderer when the client states no preference.
+    # CSV first: the first renderer answers when the client states no preference (negotiation.py).
     renderer_classes = [CSVRenderer, JSONRenderer]
     parser_classes = [CSVPushParser, JSONPushParser]
     content_negotiation_class = FeedNegotiation
@@ -156,7 +157,5 @@ class FeedView(APIView):
         # database failed midway).
         self.tally = None
         # Errors are answered in JSON even when CSV was negotiated (or negotiation failed).
-        json = JSONRenderer()
-        self.request.accepted_renderer = json
-        self.request.accepted_media_type = json.media_type
+        self.request.accepted_renderer, self.request.accepted_media_type = FeedNegotiation.error_renderer()
         return super().handle_exception(exc)

@@ -6,7 +6,8 @@ metrics count them all. Its body is wrapped in a counter of bytes that also note
 whether it was sent to its end; its rows are counted at the source (``tally.py``:
 COPY's blocks, or the portable path's rows).
 When the server closes the answer (after its last byte, on a client gone away, or on an
-error) the signal is sent once with an ``EndedAnswer``. Whatever listens (the pull log
+error) the signal is sent once with an ``EndedAnswer`` (lib/when_sent.py: the order of
+what runs then). Whatever listens (the pull log
 and the metrics, in ``operations/``) runs after the answer was sent, so it can neither
 slow nor fail it; a receiver that raises is logged and the others still run.
 """
@@ -25,6 +26,7 @@ from django.http import HttpResponseBase
 from access.models import ApiKey
 from api.request_state import RequestState
 from feeds.window import Window
+from lib.when_sent import REPORT, when_sent
 
 logger = logging.getLogger(__name__)
 
@@ -88,12 +90,7 @@ def report_when_sent(response: HttpResponseBase, state: RequestState) -> HttpRes
             # Rendered by then (a DRF Response renders after the view).
             return len(response.content), True  # type: ignore[attr-defined]
 
-    reported = []
-
     def report() -> None:
-        if reported:  # once, even if the server closes the answer twice
-            return
-        reported.append(True)
         size, complete = sent()
         answer = EndedAnswer(
             key=state.key,
@@ -114,7 +111,6 @@ def report_when_sent(response: HttpResponseBase, state: RequestState) -> HttpRes
                     "after the answer of %s, %s failed: %s", state.feed, receiver.__qualname__, type(error).__name__
                 )
 
-    # Run by Django when the server closes the answer, after the body's own closer (the
-    # database work is over by then).
-    response._resource_closers.append(report)  # type: ignore[attr-defined]
-    return response
+    # Once, when the server closes the answer: after the body's own close (the database
+    # work is over by then), before the stream slot goes back (lib/when_sent.py).
+    return when_sent(response, REPORT, report)

@@ -14,6 +14,7 @@ from django.dispatch import Signal
 from django.http import HttpResponseBase
 
 from api.request_state import RequestState
+from lib.when_sent import REPORT, when_sent
 
 logger = logging.getLogger(__name__)
 
@@ -44,5 +45,5 @@ def report_push_when_sent(response: HttpResponseBase, state: RequestState) -> Ht
                     "after the push to %s, %s failed: %s", state.feed, receiver.__qualname__, type(error).__name__
                 )
 
-    response._resource_closers.append(report)  # type: ignore[attr-defined]
-    return response
+    # Once, when the server closes the answer (lib/when_sent.py: in what order).
+    return when_sent(response, REPORT, report)

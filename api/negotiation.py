@@ -58,7 +58,9 @@ class FeedNegotiation(DefaultContentNegotiation):
         return renderer, media_type
 
     def _pull_renderer(self, request: Any, renderers: list, format_suffix: str | None) -> tuple:
-        forced = format_suffix or request.query_params.get(self.settings.URL_FORMAT_OVERRIDE)
+        # Only the query parameter: the feeds' route takes no format suffix (``.json``,
+        # intarget_export/urls.py), so DRF's ``format_suffix`` is always None here.
+        forced = request.query_params.get(self.settings.URL_FORMAT_OVERRIDE)
         if not forced:
             return super().select_renderer(request, renderers, format_suffix)  # Accept; 406
         matching = [renderer for renderer in renderers if renderer.format == forced.lower()]

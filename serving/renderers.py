@@ -2,7 +2,9 @@
 
 The API's view lists them CSV first, so CSV is the default (which one answers is
 ``api/negotiation.py``'s choice); ``export_feed`` takes them by name. ``stream()`` is
-what feeds use; the ``render()`` of DRF's interface only serves small non-feed payloads.
+what feeds use. Only the JSON renderer has DRF's ``render()``, for the small answers that
+are not rows (errors, a push's ``{"rows": N}``): those are JSON whatever was negotiated,
+so the CSV renderer needs none.
 """
 
 from __future__ import annotations
@@ -33,7 +35,6 @@ class CSVRenderer(renderers.BaseRenderer):
 
     media_type = "text/csv"
     format = "csv"
-    charset = "utf-8"
 
     def stream(self, columns: Sequence[Column], rows: Iterable[Sequence[Any]]) -> Iterator[bytes]:
         buffer = io.StringIO()
@@ -61,15 +62,6 @@ class CSVRenderer(renderers.BaseRenderer):
             if ends[-1] >= CHUNK_SIZE:
                 yield drain()
         yield drain()
-
-    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
-        rows = data if isinstance(data, list) else [data]
-        names = list(rows[0]) if rows else []
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(names)
-        writer.writerows([row.get(name) for name in names] for row in rows)
-        return buffer.getvalue().encode()
 
 
 class JSONRenderer(renderers.JSONRenderer):

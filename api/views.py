@@ -16,8 +16,8 @@ from api.negotiation import EXPECTED, FeedNegotiation
 from api.parsers import CSVPushParser, JSONPushParser, PushBody
 from api.push_body import PushRequest
 from api.push_end import report_push_when_sent
-from api.request_state import RequestState
 from api.pushing import push_rows
+from api.request_state import RequestState
 from api.spooling import needs_spooling, spooled_response
 from feeds.registry import registry, served_feeds
 from feeds.window import parse_window

@@ -41,6 +41,7 @@ from rest_framework.throttling import BaseThrottle
 
 from access.leases import Lease, acquire
 from access.models import ApiKey
+from lib.when_sent import RELEASE, when_sent
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -191,11 +192,11 @@ def hold_until_sent(request: Request, response: HttpResponseBase) -> HttpRespons
     if lease is None:
         return response
     if response.streaming:
-        # The closers Django runs when the server closes the response (after its last
-        # byte, on a client gone away, or on an error): the same list it uses to close
-        # a streamed body or file. The body's own closer comes first, so the lease goes
-        # back once the database work has ended.
-        response._resource_closers.append(lease.release)  # type: ignore[attr-defined]
-    else:
-        lease.release()
+        # When the server closes the response (after its last byte, on a client gone
+        # away, or on an error), last: after the body's own close, so once the database
+        # work has ended, and after the answer's report (lib/when_sent.py).
+        return when_sent(response, RELEASE, lease.release)
+    # Made whole in memory: nothing of it is left to compute, and the next request of
+    # the key, sent as soon as this answer arrives, must find the slot free.
+    lease.release()
     return response

@@ -6,7 +6,8 @@ metrics count them all. Its body is wrapped in a counter of bytes that also note
 whether it was sent to its end; its rows are counted at the source (``tally.py``:
 COPY's blocks, or the portable path's rows).
 When the server closes the answer (after its last byte, on a client gone away, or on an
-error) the signal is sent once with an ``EndedAnswer``. Whatever listens (the pull log
+error) the signal is sent once with an ``EndedAnswer`` (lib/when_sent.py: the order of
+what runs then). Whatever listens (the pull log
 and the metrics, in ``operations/``) runs after the answer was sent, so it can neither
 slow nor fail it; a receiver that raises is logged and the others still run.
 """
@@ -15,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -24,8 +24,9 @@ from django.dispatch import Signal
 from django.http import HttpResponseBase
 
 from access.models import ApiKey
+from api.request_state import RequestState
 from feeds.window import Window
-from serving.tally import Tally
+from lib.when_sent import REPORT, when_sent
 
 logger = logging.getLogger(__name__)
 
@@ -69,21 +70,10 @@ class CountedBody:
         return chunk
 
 
-def report_when_sent(
-    response: HttpResponseBase,
-    *,
-    key: ApiKey | None,
-    feed: str,
-    client: str,
-    format: str,
-    started: tuple[dt.datetime, float],
-    window: Window | None,
-    tally: Tally | None,
-    method: str = "GET",
-) -> HttpResponseBase:
-    """Send ``answer_ended`` once ``response`` has ended. ``started``: the request's
-    start, as a UTC time and a monotonic clock reading."""
-    if method == "HEAD":
+def report_when_sent(response: HttpResponseBase, state: RequestState) -> HttpResponseBase:
+    """Send ``answer_ended`` once ``response`` has ended, with what ``state`` knows of
+    the request by then."""
+    if state.method == "HEAD":
 
         def sent() -> tuple[int, bool]:
             # Headers only: no body, so no window was received (sync_gaps must not count it).
@@ -100,31 +90,27 @@ def report_when_sent(
             # Rendered by then (a DRF Response renders after the view).
             return len(response.content), True  # type: ignore[attr-defined]
 
-    reported = []
-
     def report() -> None:
-        if reported:  # once, even if the server closes the answer twice
-            return
-        reported.append(True)
         size, complete = sent()
         answer = EndedAnswer(
-            key=key,
-            feed=feed,
-            client=client,
-            format=format,
+            key=state.key,
+            feed=state.feed,
+            client=state.client,
+            format=state.format,
             status=response.status_code,
-            started_at=started[0],
-            window=window,
-            rows=tally.rows if tally is not None else 0,
+            started_at=state.started_at,
+            window=state.window,
+            rows=state.tally.rows if state.tally is not None else 0,
             bytes=size,
-            duration_ms=round((time.monotonic() - started[1]) * 1000),
+            duration_ms=state.elapsed_ms(),
             complete=complete,
         )
         for receiver, error in answer_ended.send_robust(sender=EndedAnswer, answer=answer):
             if isinstance(error, Exception):
-                logger.warning("after the answer of %s, %s failed: %s", feed, receiver.__qualname__, type(error).__name__)
+                logger.warning(
+                    "after the answer of %s, %s failed: %s", state.feed, receiver.__qualname__, type(error).__name__
+                )
 
-    # Run by Django when the server closes the answer, after the body's own closer (the
-    # database work is over by then).
-    response._resource_closers.append(report)  # type: ignore[attr-defined]
-    return response
+    # Once, when the server closes the answer: after the body's own close (the database
+    # work is over by then), before the stream slot goes back (lib/when_sent.py).
+    return when_sent(response, REPORT, report)

@@ -23,7 +23,7 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse
 
-from api.parsers import EXPECTED
+from api.negotiation import EXPECTED
 from api.push_body import push_max_bytes
 from api.views import FeedView
 from feeds import columns as kinds
@@ -204,7 +204,7 @@ class FeedSchema(AutoSchema):
         operation = super().get_operation(*args, **kwargs)
         if operation is None:
             return None
-        # An empty value counts as absent (window.py, renderers.py): `format=` is CSV, and
+        # An empty value counts as absent (window.py, negotiation.py): `format=` is CSV, and
         # on feeds whose window is optional `from=&to=` is every row.
         for parameter in operation.get("parameters", []):
             if parameter["in"] == "query" and not parameter.get("required"):

@@ -8,11 +8,13 @@ sent once the answer has been sent, which the metrics hear (operations/metrics.p
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass
 
 from django.dispatch import Signal
 from django.http import HttpResponseBase
+
+from api.request_state import RequestState
+from lib.when_sent import REPORT, when_sent
 
 logger = logging.getLogger(__name__)
 
@@ -29,16 +31,19 @@ class EndedPush:
     duration_ms: int
 
 
-def report_push_when_sent(
-    response: HttpResponseBase, *, feed: str, started: float, rows: int, bytes: int
-) -> HttpResponseBase:
-    """Send ``push_ended`` once ``response`` has been sent; ``started``: a monotonic reading."""
+def report_push_when_sent(response: HttpResponseBase, state: RequestState) -> HttpResponseBase:
+    """Send ``push_ended`` once ``response`` has been sent, with what ``state`` knows of
+    the push by then."""
 
     def report() -> None:
-        push = EndedPush(feed, response.status_code, rows, bytes, round((time.monotonic() - started) * 1000))
+        # Rows count only when they were written: a refused push wrote nothing.
+        rows = state.pushed_rows if response.status_code == 200 else 0
+        push = EndedPush(state.feed, response.status_code, rows, state.pushed_bytes, state.elapsed_ms())
         for receiver, error in push_ended.send_robust(sender=EndedPush, push=push):
             if isinstance(error, Exception):
-                logger.warning("after the push to %s, %s failed: %s", feed, receiver.__qualname__, type(error).__name__)
+                logger.warning(
+                    "after the push to %s, %s failed: %s", state.feed, receiver.__qualname__, type(error).__name__
+                )
 
-    response._resource_closers.append(report)  # type: ignore[attr-defined]
-    return response
+    # Once, when the server closes the answer (lib/when_sent.py: in what order).
+    return when_sent(response, REPORT, report)

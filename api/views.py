@@ -1,24 +1,23 @@
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from django.http import Http404, HttpRequest, StreamingHttpResponse
-from django.utils import timezone
 from rest_framework.exceptions import MethodNotAllowed, UnsupportedMediaType
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from access.clients import client_address
 from access.limits import hold_until_sent
 from access.models import ApiKey
 from api import compression
 from api.answer_end import report_when_sent
-from api.parsers import EXPECTED, CSVPushParser, FeedNegotiation, JSONPushParser, PushBody
+from api.negotiation import EXPECTED, FeedNegotiation
+from api.parsers import CSVPushParser, JSONPushParser, PushBody
 from api.push_body import PushRequest
 from api.push_end import report_push_when_sent
 from api.pushing import push_rows
+from api.request_state import RequestState
 from api.spooling import needs_spooling, spooled_response
 from feeds.registry import registry, served_feeds
 from feeds.window import parse_window
@@ -36,19 +35,14 @@ class FeedView(APIView):
     (spooled, then sent with its length, for HTTP/1.0: spooling.py).
     ``POST /api/<feed>``: a push of rows (pushing.py)."""
 
-    # CSV first: DRF picks the first renderer when the client states no preference.
+    # CSV first: the first renderer answers when the client states no preference (negotiation.py).
     renderer_classes = [CSVRenderer, JSONRenderer]
     parser_classes = [CSVPushParser, JSONPushParser]
     content_negotiation_class = FeedNegotiation
     http_method_names = ["get", "head", "post"]
 
-    # What the pull log records of this request, besides its answer (finalize_response).
-    started: tuple = ()
-    served_format = ""
-    key: ApiKey | None = None
-    window = None
-    tally: Tally | None = None
-    pushed_rows = 0
+    # What the view learns of this request, for the end of its answer (request_state.py).
+    state: RequestState
 
     @property
     def allowed_methods(self) -> list[str]:
@@ -62,6 +56,11 @@ class FeedView(APIView):
             methods.append("POST")
         return methods
 
+    def setup(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
+        # Django's per-request set-up, before DRF's dispatch: the one place the state is made.
+        super().setup(request, *args, **kwargs)
+        self.state = RequestState.begin(request, feed=kwargs.get("feed_name", ""))
+
     def initialize_request(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Request:
         # DRF's, but for the request's class: a push body is read as a stream, with or
         # without a length (push_body.py).
@@ -73,20 +72,18 @@ class FeedView(APIView):
             parser_context=self.get_parser_context(request),
         )
 
-    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        self.started = (timezone.now(), time.monotonic())
-        super().initial(request, *args, **kwargs)
-
     def perform_authentication(self, request: Request) -> None:
         super().perform_authentication(request)
         # Kept here: reading request.auth later would authenticate again when this step
         # never ran or failed (content negotiation comes first), querying the database
         # from inside the error answer.
-        self.key = request.auth if isinstance(request.auth, ApiKey) else None
+        self.state.key = request.auth if isinstance(request.auth, ApiKey) else None
 
     def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:
         renderer, media_type = super().perform_content_negotiation(request, force)
-        self.served_format = self.served_format or renderer.format
+        # The first negotiation's format: DRF negotiates again (forced to the first
+        # renderer) only for an answer left without one.
+        self.state.format = self.state.format or renderer.format
         return renderer, media_type
 
     def get(self, request: Request, feed_name: str) -> StreamingHttpResponse:
@@ -97,14 +94,14 @@ class FeedView(APIView):
             raise MethodNotAllowed(request.method, detail=NOT_SERVED.format(name=feed_name, names=", ".join(feeds)))
         if feed is None:
             raise Http404(UNKNOWN_FEED.format(name=feed_name, names=", ".join(feeds)))
-        window = self.window = parse_window(request.query_params, optional=feed.window_optional)
+        window = self.state.window = parse_window(request.query_params, optional=feed.window_optional)
         ensure_final(window, feed.tables)
         renderer = request.accepted_renderer
         content_type = f"{renderer.media_type}; charset=utf-8"
         if request.method == "HEAD":
             return StreamingHttpResponse(iter(()), content_type=content_type)
-        self.tally = Tally()
-        body = compression.encoded(request, feed_body(feed, window, renderer, self.tally))
+        tally = self.state.tally = Tally()
+        body = compression.encoded(request, feed_body(feed, window, renderer, tally))
         if needs_spooling(request):
             # HTTP/1.0 has no chunks: only a length makes a cut-off body detectable.
             return spooled_response(body, content_type)
@@ -120,43 +117,26 @@ class FeedView(APIView):
         body = request.data  # the body unread: the parsers only pick its format
         if not isinstance(body, PushBody):  # no parser of ours took it
             raise UnsupportedMediaType(request.content_type, detail=EXPECTED)
-        self.pushed_rows = push_rows(feed, body)
-        return Response({"rows": self.pushed_rows})
+        rows = self.state.pushed_rows = push_rows(feed, body)
+        return Response({"rows": rows})
 
     def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
         # A push answer is never compressed (label only adds Vary to it).
         response = compression.label(request, super().finalize_response(request, response, *args, **kwargs))
         if request.method == "POST":
             # Not a pull: no window was received, so not in the pull log (push_end.py).
-            report_push_when_sent(
-                response,
-                feed=self.kwargs.get("feed_name", ""),
-                started=self.started[1] if self.started else time.monotonic(),
-                rows=self.pushed_rows if response.status_code == 200 else 0,
-                bytes=getattr(request, "pushed_bytes", 0),
-            )
+            self.state.pushed_bytes = getattr(request, "pushed_bytes", 0)
+            report_push_when_sent(response, self.state)
             return hold_until_sent(request, response)
         # The pull log (keyed answers) and the metrics (every answer) hear of it.
-        report_when_sent(
-            response,
-            key=self.key,
-            feed=self.kwargs.get("feed_name", ""),
-            client=client_address(request),
-            format=self.served_format,
-            started=self.started,
-            window=self.window,
-            tally=self.tally,
-            method=request.method,
-        )
+        report_when_sent(response, self.state)
         # The key's stream slot (API_MAX_STREAMS) is held until the body has been sent.
         return hold_until_sent(request, response)
 
     def handle_exception(self, exc: Exception) -> Any:
         # An error answer sends no rows, even if some were read (a spooled answer whose
         # database failed midway).
-        self.tally = None
+        self.state.tally = None
         # Errors are answered in JSON even when CSV was negotiated (or negotiation failed).
-        json = JSONRenderer()
-        self.request.accepted_renderer = json
-        self.request.accepted_media_type = json.media_type
+        self.request.accepted_renderer, self.request.accepted_media_type = FeedNegotiation.error_renderer()
         return super().handle_exception(exc)

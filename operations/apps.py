@@ -27,6 +27,9 @@ class OperationsConfig(AppConfig):
 
         # A mistyped METRICS_ALLOW stops the service at startup with its message.
         allowed_networks()
+        # Heard once the answer has been sent, after its body's close and before its stream
+        # slot goes back (lib/when_sent.py); a signal's receivers run in the order they were
+        # connected: the pull log, then the metrics.
         answer_ended.connect(record_pull, dispatch_uid="operations.pull_log")
         answer_ended.connect(count_answer, dispatch_uid="operations.metrics")
         finality_waited.connect(count_finality_wait, dispatch_uid="operations.metrics")

@@ -2,9 +2,11 @@
 requests waited for their windows to become final.
 
 Fed by signals, so that no metrics code sits in the feed machinery:
-``answer_ended`` (api/answer_end.py) at the end of every feed answer, and
-``finality_waited`` (serving/finality.py) at the end of every wait for writers,
-and ``replica_waited`` (serving/replicas.py) once a feed answer chose its database.
+``answer_ended`` (api/answer_end.py) once every feed answer has been sent, and
+``push_ended`` (api/push_end.py) once every push answer has (lib/when_sent.py: when
+that is), ``finality_waited`` (serving/finality.py) at the end of every wait for
+writers, and ``replica_waited`` (serving/replicas.py) once a feed answer chose its
+database.
 
 Under gunicorn each worker is a process of its own: prometheus-client's multiprocess
 mode (``PROMETHEUS_MULTIPROC_DIR``, set by gunicorn.conf.py before the workers fork)

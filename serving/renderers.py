@@ -1,8 +1,10 @@
 """CSV and JSON renderers that stream a feed's rows in large chunks.
 
-Listed CSV first in the view, so DRF's negotiation makes CSV the default and honours
-``?format=json`` or ``Accept: application/json``. ``stream()`` is what feeds use; the
-``render()`` of DRF's interface only serves small non-feed payloads.
+The API's view lists them CSV first, so CSV is the default (which one answers is
+``api/negotiation.py``'s choice); ``export_feed`` takes them by name. ``stream()`` is
+what feeds use. Only the JSON renderer has DRF's ``render()``, for the small answers that
+are not rows (errors, a push's ``{"rows": N}``): those are JSON whatever was negotiated,
+so the CSV renderer needs none.
 """
 
 from __future__ import annotations
@@ -14,17 +16,12 @@ from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
 from rest_framework import renderers
-from rest_framework.exceptions import ValidationError
-from rest_framework.negotiation import DefaultContentNegotiation
 
-from feeds.money import STRING, parse_money
 from feeds.registry import Column
 
 # Rows are joined into chunks of about this size before being handed to the server:
 # one write per row costs more than formatting the row.
 CHUNK_SIZE = 64 * 1024
-
-UNKNOWN_FORMAT = "format must be csv or json; got {value!r}"
 
 
 class CSVRenderer(renderers.BaseRenderer):
@@ -38,7 +35,6 @@ class CSVRenderer(renderers.BaseRenderer):
 
     media_type = "text/csv"
     format = "csv"
-    charset = "utf-8"
 
     def stream(self, columns: Sequence[Column], rows: Iterable[Sequence[Any]]) -> Iterator[bytes]:
         buffer = io.StringIO()
@@ -67,21 +63,13 @@ class CSVRenderer(renderers.BaseRenderer):
                 yield drain()
         yield drain()
 
-    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
-        rows = data if isinstance(data, list) else [data]
-        names = list(rows[0]) if rows else []
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(names)
-        writer.writerows([row.get(name) for name in names] for row in rows)
-        return buffer.getvalue().encode()
-
 
 class JSONRenderer(renderers.JSONRenderer):
     """One array of objects keyed by column name; values typed by their column kind."""
 
     charset = "utf-8"
-    # money=string (money.py): money columns as JSON strings; set by the negotiation.
+    # money=string (money.py): money columns as JSON strings; set by the API's negotiation
+    # (api/negotiation.py) or by export_feed's --money.
     money_as_strings = False
 
     @staticmethod
@@ -105,33 +93,3 @@ class JSONRenderer(renderers.JSONRenderer):
                 size = 0
         parts.append("[]" if separator == "[" else "]")
         yield "".join(parts).encode()
-
-
-class FeedContentNegotiation(DefaultContentNegotiation):
-    """``?format=`` forces its renderer, whatever Accept says (DRF would answer 406).
-
-    DRF answers an unknown ``?format=`` with 404; name the parameter with a 400 instead.
-    The ``money`` option of the JSON renderer is read here too, and refused by name when
-    unknown whatever the format (CSV accepts it and writes the same bytes).
-    """
-
-    def select_renderer(self, request: Any, renderers: list, format_suffix: str | None = None) -> tuple:
-        money = parse_money(request.query_params)
-        renderer, media_type = self._select_renderer(request, renderers, format_suffix)
-        if isinstance(renderer, JSONRenderer):
-            renderer.money_as_strings = money == STRING
-        return renderer, media_type
-
-    def _select_renderer(self, request: Any, renderers: list, format_suffix: str | None) -> tuple:
-        forced = format_suffix or request.query_params.get(self.settings.URL_FORMAT_OVERRIDE)
-        if forced:
-            renderer = self.filter_renderers(renderers, forced.lower())[0]
-            return renderer, renderer.media_type
-        return super().select_renderer(request, renderers, format_suffix)
-
-    def filter_renderers(self, renderers: list, format: str) -> list:
-        matching = [renderer for renderer in renderers if renderer.format == format]
-        if not matching:
-            raise ValidationError({self.settings.URL_FORMAT_OVERRIDE: [UNKNOWN_FORMAT.format(value=format)]})
-        return matching
-

@@ -3,15 +3,12 @@ body's own close, then the report (the pull log and the metrics hear of the answ
 then the key's stream slot goes back. Kept here, with the answers it orders, since the
 order is the API's (lib holds only the mechanism)."""
 
-import logging
 
 import pytest
-from django.http import HttpResponse, StreamingHttpResponse
 
 from access.leases import Lease
 from api import views
 from api.answer_end import answer_ended
-from lib.when_sent import RELEASE, REPORT, when_sent
 from tests.support.api import WINDOW
 
 pytestmark = pytest.mark.django_db
@@ -69,35 +66,3 @@ def test_an_answer_made_whole_in_memory_gives_its_slot_back_before_it_is_sent(cl
     assert response.status_code == 400
     # The test client closed it: the slot went back when the answer was made, not after.
     assert events == ["slot released", "reported 400, complete=True"]
-
-
-def test_the_steps_run_in_their_order_whatever_order_they_were_asked_in():
-    ran = []
-    response = StreamingHttpResponse(iter([b"x"]))
-    when_sent(response, RELEASE, lambda: ran.append("release"))
-    when_sent(response, REPORT, lambda: ran.append("report 1"))
-    when_sent(response, REPORT, lambda: ran.append("report 2"))
-    assert ran == []
-    response.close()
-    assert ran == ["report 1", "report 2", "release"]
-
-
-def test_a_step_that_fails_is_logged_by_type_and_the_next_still_run(caplog):
-    ran = []
-    response = HttpResponse(b"x")
-
-    def failing():
-        raise RuntimeError("postgresql://user:secret@db/feeds")
-
-    when_sent(response, REPORT, failing)
-    when_sent(response, RELEASE, lambda: ran.append("release"))
-    with caplog.at_level(logging.WARNING, logger="lib.when_sent"):
-        response.close()
-    assert ran == ["release"]
-    assert "its report step failed: RuntimeError" in caplog.text
-    assert "secret" not in caplog.text
-
-
-def test_an_unknown_step_is_refused():
-    with pytest.raises(ValueError, match="unknown step 'later'"):
-        when_sent(HttpResponse(), "later", lambda: None)

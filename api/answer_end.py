@@ -3,7 +3,7 @@
 The view hands every feed answer to ``report_when_sent``, keyless refusals (401)
 included, with ``key`` None for those: the pull log records only keyed answers, the
 metrics count them all. Its body is wrapped in a counter of bytes that also notes
-whether it was sent to its end; its rows are counted at the source (``tally.py``:
+whether it was sent to its end; its rows are counted at the source (``serving/tally.py``:
 COPY's blocks, or the portable path's rows).
 When the server closes the answer (after its last byte, on a client gone away, or on an
 error) the signal is sent once with an ``EndedAnswer`` (lib/when_sent.py: the order of

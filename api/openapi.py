@@ -1,4 +1,4 @@
-"""The OpenAPI 3 document of the feeds (``/api/schema``; ``api_docs.py`` serves it and its page).
+"""The OpenAPI 3 document of the feeds (``/api/schema``; ``api/docs.py`` serves it and its page).
 
 Built by drf-spectacular from the feed registry, the same descriptions the API serves
 from: one path per served feed, its columns in order, each typed by its column kind.
@@ -130,7 +130,7 @@ class ApiKeySchemes(OpenApiAuthenticationExtension):
 
 
 def column_schema(column: Column) -> dict[str, Any]:
-    """The JSON value of a column, as its kind writes it (columns.py)."""
+    """The JSON value of a column, as its kind writes it (feeds/columns.py)."""
     kind = column.kind
     schema: dict[str, Any]
     if isinstance(kind, kinds.Timestamp):
@@ -204,7 +204,7 @@ class FeedSchema(AutoSchema):
         operation = super().get_operation(*args, **kwargs)
         if operation is None:
             return None
-        # An empty value counts as absent (window.py, negotiation.py): `format=` is CSV, and
+        # An empty value counts as absent (feeds/window.py, api/negotiation.py): `format=` is CSV, and
         # on feeds whose window is optional `from=&to=` is every row.
         for parameter in operation.get("parameters", []):
             if parameter["in"] == "query" and not parameter.get("required"):

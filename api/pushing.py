@@ -4,7 +4,7 @@ The write is ``import_stream``'s, exactly as ``import_feed`` without
 ``--preserve-timestamps``: records read and checked by the same readers, upserted by id
 in one transaction, stamped by the service. So the transaction is an open writer of the
 feed's tables like any import, and a pull of a window it may still stamp into waits for
-it (finality.py). A refused body leaves nothing behind: the refusal names its faults as
+it (serving/finality.py). A refused body leaves nothing behind: the refusal names its faults as
 import_feed does, with ``line`` the CSV line or, for JSON, the object's 1-based place in
 the array (a request body has no lines an editor would show).
 """

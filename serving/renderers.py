@@ -68,7 +68,7 @@ class JSONRenderer(renderers.JSONRenderer):
     """One array of objects keyed by column name; values typed by their column kind."""
 
     charset = "utf-8"
-    # money=string (money.py): money columns as JSON strings; set by the API's negotiation
+    # money=string (feeds/money.py): money columns as JSON strings; set by the API's negotiation
     # (api/negotiation.py) or by export_feed's --money.
     money_as_strings = False
 

@@ -43,6 +43,8 @@ class EndedAnswer:
     status: int
     started_at: dt.datetime
     window: Window | None
+    sent_from: str  # `from` and `to` as the request carried them ("" when absent)
+    sent_to: str
     rows: int  # data rows sent (the CSV header not counted)
     bytes: int  # body bytes sent, as sent: compressed when the answer was (compression.py)
     duration_ms: int
@@ -100,6 +102,8 @@ def report_when_sent(response: HttpResponseBase, state: RequestState) -> HttpRes
             status=response.status_code,
             started_at=state.started_at,
             window=state.window,
+            sent_from=state.sent_from,
+            sent_to=state.sent_to,
             rows=state.tally.rows if state.tally is not None else 0,
             bytes=size,
             duration_ms=state.elapsed_ms(),

@@ -20,7 +20,7 @@ from operations.models import Console, Pull
 @admin.register(Pull)
 class PullAdmin(ApiTextMixin, admin.ModelAdmin):
     list_display = (
-        "started_at", "key_name", "feed", "window_from", "window_to", "format", "status", "rows", "bytes",
+        "started_at", "key_name", "feed", "shown_from", "shown_to", "format", "status", "rows", "bytes",
         "duration_ms", "client", "complete", "console_link",
     )
     list_filter = ("feed", "status", "complete", "key_name")
@@ -33,6 +33,15 @@ class PullAdmin(ApiTextMixin, admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    # The window's bounds when it was read, else what the request carried (Pull.from_text).
+    @admin.display(description="from", ordering="window_from")
+    def shown_from(self, pull: Pull) -> str:
+        return pull.from_text
+
+    @admin.display(description="to", ordering="window_to")
+    def shown_to(self, pull: Pull) -> str:
+        return pull.to_text
 
     @admin.display(description="console")
     def console_link(self, pull: Pull) -> str:

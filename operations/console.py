@@ -39,6 +39,8 @@ def window_text(pull: Pull | None) -> str:
     if pull is None:
         return "-"
     if pull.window_from is None and pull.window_to is None:
+        if pull.from_sent or pull.to_sent:  # a window refused: what the request carried
+            return f"{pull.from_sent or '…'} to {pull.to_sent or '…'} (as sent)"
         return "no window (everything)"
     return f"{api_time(pull.window_from) if pull.window_from else '…'} to {api_time(pull.window_to) if pull.window_to else '…'}"
 

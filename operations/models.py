@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.db import models
 
+from feeds.columns import format_timestamp
+
 
 class PullQuerySet(models.QuerySet):
     def complete_windows(self) -> PullQuerySet:
@@ -19,6 +21,10 @@ class Pull(models.Model):
     feed = models.CharField(max_length=64)
     window_from = models.DateTimeField("from", null=True, blank=True)
     window_to = models.DateTimeField("to", null=True, blank=True)
+    # `from` and `to` as the request carried them, as text, whatever the answer: a refused
+    # window (a 400) is logged as it was sent, not as nothing (operations.md section 8).
+    from_sent = models.CharField("from, as sent", max_length=64, blank=True, default="")
+    to_sent = models.CharField("to, as sent", max_length=64, blank=True, default="")
     format = models.CharField(max_length=8)
     status = models.PositiveSmallIntegerField()
     rows = models.BigIntegerField(default=0)
@@ -33,6 +39,16 @@ class Pull(models.Model):
         verbose_name = "pull"
         ordering = ["-started_at"]
         indexes = [models.Index(fields=["key_name", "feed", "started_at"], name="operations_pull_key_feed_idx")]
+
+    @property
+    def from_text(self) -> str:
+        """``from`` as the pull log shows it: the window's bound when it was read, else the
+        text the request carried ("" when it had none)."""
+        return format_timestamp(self.window_from) if self.window_from else self.from_sent
+
+    @property
+    def to_text(self) -> str:
+        return format_timestamp(self.window_to) if self.window_to else self.to_sent
 
     def __str__(self) -> str:
         return f"{self.key_name} {self.feed} {self.started_at:%Y-%m-%d %H:%M:%S} {self.status}"

@@ -48,6 +48,8 @@ def record_pull(sender: object, answer: EndedAnswer, **kwargs: object) -> None:
         feed=answer.feed[:64],
         window_from=window.start if window else None,
         window_to=window.end if window else None,
+        from_sent=answer.sent_from,
+        to_sent=answer.sent_to,
         format=answer.format,
         status=answer.status,
         rows=answer.rows,

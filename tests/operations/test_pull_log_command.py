@@ -59,3 +59,11 @@ def test_no_entries_is_the_header_alone():
 def test_a_bad_since_is_refused_by_name():
     with pytest.raises(CommandError, match="--since"):
         pull_log("--since", "yesterday")
+
+
+def test_a_refused_window_is_printed_as_the_request_sent_it():
+    PullFactory(
+        started_at=at("2026-12-01 10:00:00"), feed="transactions", window_from=None, window_to=None,
+        from_sent="2024-03-10 00:00:00", to_sent="", status=400, rows=0, bytes=90,
+    )
+    assert pull_log().splitlines()[1].startswith("2026-12-01 10:00:00,InTarget,transactions,2024-03-10 00:00:00,,csv,400,")

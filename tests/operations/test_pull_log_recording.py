@@ -111,3 +111,31 @@ def test_a_head_request_is_recorded_as_no_window_received():
     pull = Pull.objects.get()
     assert (pull.status, pull.rows, pull.bytes, pull.complete) == (200, 0, 0, False)
     assert not Pull.objects.complete_windows().exists()  # so sync_gaps never counts it
+
+
+@pytest.mark.parametrize(
+    "params, logged",
+    [
+        ({"from": "2024-03-10 00:00:00"}, ("2024-03-10 00:00:00", "")),
+        ({"from": "yesterday", "to": "2020-10-10 08:00:00"}, ("yesterday", "2020-10-10 08:00:00")),
+        ({"to": "2020-10-10 08:00:00.5"}, ("", "2020-10-10 08:00:00.5")),
+        ({"from": "x" * 5000, "to": ""}, ("x" * 64, "")),
+    ],
+    ids=["no-to", "bad-from", "fraction", "long"],
+)
+def test_a_refused_window_is_recorded_as_the_request_sent_it(params, logged):
+    """operations.md section 8: `from`/`to` are empty only when the request had none."""
+    _, secret = issue_key()
+    assert client(secret).get("/api/transactions", params).status_code == 400
+    pull = Pull.objects.get()
+    assert (pull.window_from, pull.window_to, pull.status) == (None, None, 400)
+    assert (pull.from_sent, pull.to_sent) == logged
+    assert (pull.from_text, pull.to_text) == logged
+
+
+def test_a_served_window_shows_its_bounds_as_read():
+    _, secret = issue_key()
+    sent(client(secret).get("/api/transactions", {"from": "2020-10-10T07:00:00Z", "to": "2020-10-10 08:00:00+00:00"}))
+    pull = Pull.objects.get()
+    assert (pull.from_sent, pull.to_sent) == ("2020-10-10T07:00:00Z", "2020-10-10 08:00:00+00:00")
+    assert (pull.from_text, pull.to_text) == ("2020-10-10 07:00:00", "2020-10-10 08:00:00")

@@ -11,6 +11,8 @@ class ApiConfig(AppConfig):
 
     def ready(self) -> None:
         from api.push_body import push_max_bytes
+        from api.spooling import spool_max_bytes
 
-        # A mistyped PUSH_MAX_BYTES stops the service at startup with its message.
+        # A mistyped PUSH_MAX_BYTES or SPOOL_MAX_BYTES stops the service at startup with its message.
         push_max_bytes()
+        spool_max_bytes()

@@ -18,20 +18,53 @@ gunicorn's ``sendfile``: the body goes through the counter of ``answer_end.py``,
 the pull log knows whether it was sent to its end. It has no name on disk (``TemporaryFile`` unlinks it at once), so its
 space is freed when the answer is closed, on error, and even when the worker is killed.
 It lives in ``TMPDIR`` (``tempfile.gettempdir()``), which needs room for the largest window.
+
+A spool is bounded: past ``SPOOL_MAX_BYTES`` (2 GiB by default), or when ``TMPDIR`` is
+full, spooling stops, the file is dropped, the window's query is ended, and the answer is
+a JSON 507 that says to ask over HTTP/1.1 (streamed, no spool) or for a smaller window.
 """
 
 from __future__ import annotations
 
+import errno
 import tempfile
 from collections.abc import Iterable
 
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.http import FileResponse, HttpRequest
+from rest_framework.exceptions import APIException
 
 from serving.renderers import CHUNK_SIZE
 
 # HTTP versions whose answers are framed by the connection's close alone.
 UNFRAMED = ("HTTP/1.0", "HTTP/0.9")
+
+BAD_MAX_BYTES = "SPOOL_MAX_BYTES must be a whole number of bytes, at least 1; got {value!r}"
+TOO_LARGE = (
+    "the answer is larger than {limit} bytes, the most this service spools for an HTTP/1.0 "
+    "client (SPOOL_MAX_BYTES); ask over HTTP/1.1, which streams it, or for a smaller window"
+)
+NO_ROOM = (
+    "there is no room left to spool the answer for an HTTP/1.0 client; ask over HTTP/1.1, "
+    "which streams it, or for a smaller window"
+)
+
+
+class SpoolRefused(APIException):
+    """The answer could not be spooled whole: 507, nothing of it sent."""
+
+    status_code = 507
+    default_code = "spool_limit"
+
+
+def spool_max_bytes() -> int:
+    """SPOOL_MAX_BYTES, checked (``ApiConfig.ready`` calls it, so a bad value stops the service)."""
+    value = settings.SPOOL_MAX_BYTES
+    if not isinstance(value, int) or value < 1:
+        raise ImproperlyConfigured(BAD_MAX_BYTES.format(value=value))
+    return value
 
 
 def needs_spooling(request: HttpRequest) -> bool:
@@ -55,13 +88,25 @@ def spooled_response(chunks: Iterable[bytes], content_type: str) -> FileResponse
     Database errors raised while spooling (psycopg's own, from COPY) are translated into
     Django's, so that the project's exception handler answers them as it does any other.
     """
+    limit = spool_max_bytes()
     spool = tempfile.TemporaryFile(prefix="intarget-spool-")
     try:
+        size = 0
         with connection.wrap_database_errors:
             for chunk in chunks:
-                spool.write(chunk)
+                size += len(chunk)
+                if size > limit:
+                    raise SpoolRefused(TOO_LARGE.format(limit=limit))
+                try:
+                    spool.write(chunk)
+                except OSError as error:
+                    if error.errno not in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
+                        raise
+                    raise SpoolRefused(NO_ROOM) from None
         spool.seek(0)
     except BaseException:
+        # The window's query ends now (its generator closed), and the file's space is freed.
+        getattr(chunks, "close", lambda: None)()
         spool.close()
         raise
     response = FileResponse(spool, content_type=content_type)

@@ -311,6 +311,9 @@ API_MAX_STREAMS = env_int("API_MAX_STREAMS", 4)
 # The largest push body (POST /api/<feed>), in bytes: a larger one answers 413
 # (api/push_body.py). deploy/nginx.conf's client_max_body_size must be above it.
 PUSH_MAX_BYTES = env_int("PUSH_MAX_BYTES", 50 * 2**20)
+# The largest answer spooled to TMPDIR for an HTTP/1.0 client before it is sent with its
+# length (api/spooling.py): past it the answer is refused (507), never a full disk.
+SPOOL_MAX_BYTES = env_int("SPOOL_MAX_BYTES", 2 * 2**30)
 
 # The shared cache holds the limits' counts and stream slots, so it must be shared by
 # every process: Redis when REDIS_URL is set; else, on PostgreSQL, the service's own

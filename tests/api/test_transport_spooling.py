@@ -4,6 +4,7 @@ The faults themselves (a database or a worker dying mid-answer, behind nginx or 
 in test_transport_faults.py; this module checks the answers' shape on both databases.
 """
 
+import errno
 import json
 import os
 import tempfile
@@ -14,9 +15,10 @@ import pytest
 from django.db import OperationalError, connection
 from django.http import FileResponse
 
-from api.spooling import spooled_response
+from api.spooling import SpoolRefused, spooled_response
 from tests.support.api import WINDOW, ids
 from tests.support.factories import TransactionFactory, at
+from tests.support.servers import run_manage, service_env
 
 pytestmark = pytest.mark.django_db
 
@@ -122,3 +124,47 @@ def test_any_other_error_while_spooling_releases_the_spool(spool_dir):
     with pytest.raises(ValueError):
         spooled_response(chunks(), "text/csv; charset=utf-8")
     assert open_files_in(spool_dir) == []
+
+
+def test_an_answer_past_spool_max_bytes_is_a_507_that_says_to_use_http_1_1(client_with_key, transactions, spool_dir, settings):
+    """issue 18, item 8: the spool is bounded; past it the file is dropped and the answer
+    is a JSON error naming the way out, never a full TMPDIR."""
+    settings.SPOOL_MAX_BYTES = 50_000  # the window's CSV is about 120 KB
+    response = client_with_key.get("/api/transactions", WINDOW, **HTTP_1_0)
+    assert response.status_code == 507
+    assert response["Content-Type"].startswith("application/json")
+    error = response.json()["error"]
+    assert "larger than 50000 bytes" in error and "HTTP/1.1" in error and "smaller window" in error
+    assert open_files_in(spool_dir) == []
+    assert list(spool_dir.iterdir()) == []
+    # The same window streamed over HTTP/1.1 is not bounded by it.
+    assert client_with_key.get("/api/transactions", WINDOW).status_code == 200
+
+
+def test_a_full_tmpdir_while_spooling_is_a_507_and_releases_the_spool(spool_dir, monkeypatch):
+    """The spool's second write finds the disk full (ENOSPC), as a small TMPDIR would."""
+    make_spool = tempfile.TemporaryFile
+
+    def spool_on_a_full_disk(*args, **kwargs):
+        spool = make_spool(*args, **kwargs)
+        write = spool.write
+
+        def write_until_full(data: bytes) -> int:
+            if spool.tell():
+                raise OSError(errno.ENOSPC, "No space left on device")
+            return write(data)
+
+        spool.write = write_until_full
+        return spool
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", spool_on_a_full_disk)
+    with pytest.raises(SpoolRefused, match="no room left to spool the answer"):
+        spooled_response(iter([b"id,amount\n", b"t1,1\n"]), "text/csv; charset=utf-8")
+    assert open_files_in(spool_dir) == []
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "two gigabytes"])
+def test_a_bad_spool_max_bytes_stops_the_service_by_name(tmp_path, value):
+    done = run_manage(service_env(tmp_path, SPOOL_MAX_BYTES=value), "check")
+    assert done.returncode != 0
+    assert "SPOOL_MAX_BYTES must be a whole number" in done.stderr

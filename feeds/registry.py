@@ -17,7 +17,7 @@ from typing import Any
 
 from django.apps import apps
 from django.db import models
-from django.db.models import Expression, Q, QuerySet
+from django.db.models import Expression, F, Func, Q, QuerySet, TextField
 from django.utils.module_loading import autodiscover_modules
 
 from feeds import columns as kinds
@@ -41,6 +41,15 @@ class Column:
     @property
     def expression(self) -> str | Expression:
         return self.source if self.source is not None else self.name
+
+    def selected(self, *, sqlite_text: bool = False) -> str | Expression:
+        """What a query selects for this column: its expression, or, with ``sqlite_text``
+        and a kind that says how (``Kind.sqlite_text``), its cell text written by SQLite."""
+        template = self.kind.sqlite_text if sqlite_text else None
+        if template is None:
+            return self.expression
+        source = F(self.expression) if isinstance(self.expression, str) else self.expression
+        return Func(source, template=template, output_field=TextField())
 
 
 # Reads a window: (start, end) -> queryset of value tuples in column order.
@@ -89,9 +98,12 @@ class Feed:
             return self.reader(start, end)
         return rows_in_window(self, start=start, end=end)
 
-    def rows(self, start: dt.datetime | None, end: dt.datetime | None, cols: Sequence[Column]) -> QuerySet:
-        """The window's rows as value tuples in ``cols`` order."""
-        return self.queryset(start, end).values_list(*(c.expression for c in cols))
+    def rows(
+        self, start: dt.datetime | None, end: dt.datetime | None, cols: Sequence[Column], *, sqlite_text: bool = False
+    ) -> QuerySet:
+        """The window's rows as value tuples in ``cols`` order (``sqlite_text``: the
+        columns SQLite can write as cell text come as that text, Column.selected)."""
+        return self.queryset(start, end).values_list(*(c.selected(sqlite_text=sqlite_text) for c in cols))
 
 
 def rows_in_window(feed: Feed, *, start: dt.datetime | None, end: dt.datetime | None) -> QuerySet:

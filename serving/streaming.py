@@ -58,7 +58,7 @@ def portable_body(feed: Feed, window: Window, renderer, columns=None, tally=None
             yield row
 
     def body() -> Iterator[bytes]:
-        rows = feed.rows(window.start, window.end, columns)
+        rows = feed.rows(window.start, window.end, columns, sqlite_text=connection.vendor == "sqlite")
         if connection.vendor == "postgresql":
             # Inside a transaction the server-side cursor streams; outside one, Django
             # declares it WITH HOLD and PostgreSQL computes the whole result first.

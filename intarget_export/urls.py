@@ -1,17 +1,10 @@
 from django.contrib import admin
-from django.urls import include, path, re_path
+from django.urls import include, path
 
-from api.docs import DocsView, SchemaView
-from api.views import FeedView
 from intarget_export.home import home
 
 urlpatterns = [
-    # Before the feeds' route, which would take "schema" and "docs" for feed names.
-    re_path(r"^api/schema/?$", SchemaView.as_view(), name="schema"),
-    re_path(r"^api/docs/?$", DocsView.as_view(), name="docs"),
-    # One route for every feed; the trailing slash is optional and never redirected,
-    # because a redirect would drop the puller's query string on some HTTP clients.
-    re_path(r"^api/(?P<feed_name>[A-Za-z0-9_-]+)/?$", FeedView.as_view(), name="feed"),
+    path("api/", include("api.urls")),  # the document, its page, the feeds
     path("admin/", admin.site.urls),
     path("", include("operations.urls")),  # /healthz, /readyz, /metrics
     path("", home, name="home"),

@@ -30,7 +30,7 @@ sys.path.insert(0, str(HERE))
 
 from tests.support import nginx  # noqa: E402
 from tests.support.pgcluster import PostgresCluster  # noqa: E402
-from tests.support.servers import Gunicorn, free_port, service_env  # noqa: E402
+from tests.support.servers import Gunicorn, service_env  # noqa: E402
 
 QUERY = "/api/transactions?from=2020-10-10+00:00:00&to=2020-10-11+00:00:00"
 
@@ -75,7 +75,7 @@ def main() -> None:
                 (args.rows, args.rows),
             )
             db.execute("ANALYZE payments_transaction")
-        gunicorn = Gunicorn(env, free_port(), folder / "gunicorn.log", cwd=args.tree)
+        gunicorn = Gunicorn(env, folder / "gunicorn.log", cwd=args.tree)
         servers.append(gunicorn)
         proxy = nginx.Nginx(folder / "nginx", gunicorn.port, shipped=True)
         servers.append(proxy)
@@ -86,7 +86,7 @@ def main() -> None:
             "shipped nginx, HTTP/1.0": (proxy.port, ("--http1.0",)),
         }
         if args.against:
-            other = Gunicorn(env, free_port(), folder / "other.log", cwd=args.against)
+            other = Gunicorn(env, folder / "other.log", cwd=args.against)
             servers.append(other)
             pairs = [(curl(gunicorn.port, key)[1], curl(other.port, key)[1]) for _ in range(args.runs)]
             ours, theirs = (statistics.median(times) for times in zip(*pairs))

@@ -23,8 +23,9 @@ class Pull(models.Model):
     window_to = models.DateTimeField("to", null=True, blank=True)
     # `from` and `to` as the request carried them, as text, whatever the answer: a refused
     # window (a 400) is logged as it was sent, not as nothing (operations.md section 8).
-    from_sent = models.CharField("from, as sent", max_length=64, blank=True, default="")
-    to_sent = models.CharField("to, as sent", max_length=64, blank=True, default="")
+    # A database default too: an instance not yet upgraded keeps writing its pulls.
+    from_sent = models.CharField("from, as sent", max_length=64, blank=True, default="", db_default="")
+    to_sent = models.CharField("to, as sent", max_length=64, blank=True, default="", db_default="")
     format = models.CharField(max_length=8)
     status = models.PositiveSmallIntegerField()
     rows = models.BigIntegerField(default=0)

@@ -140,14 +140,14 @@ class Gunicorn:
     ``overrides``; ready once it accepts connections. Its output (access log included)
     goes to ``log``, or nowhere. A context manager, or call ``stop()``."""
 
-    def __init__(self, env: dict[str, str], log: Path | None = None, **overrides: str):
+    def __init__(self, env: dict[str, str], log: Path | None = None, *, cwd: Path = ROOT, **overrides: str):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
         self._output = log.open("wb") if log else None
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "intarget_export.wsgi:application"],
-            cwd=ROOT,
+            cwd=cwd,  # another source tree's service (bench/transport.py --against)
             env={**env, **overrides, "BIND": f"127.0.0.1:{self.port}"},
             stdout=self._output or subprocess.DEVNULL,
             stderr=subprocess.STDOUT,

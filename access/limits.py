@@ -39,7 +39,7 @@ from rest_framework.exceptions import Throttled
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
-from access.leases import Lease, acquire
+from access.leases import Lease, counts_in_one_statement, acquire
 from access.models import ApiKey
 from lib.when_sent import RELEASE, when_sent
 
@@ -117,6 +117,16 @@ def admit_request(key: ApiKey, now: float) -> int | None:
     rate = rate_limit()
     width = rate.seconds / SLICES
     current = int(now // width)
+    if counts_in_one_statement():
+        # The whole window in one entry, counted in one statement (access/cache.py).
+        admitted, by_slice = shared_cache.admit_in_window(
+            f"access:rate:{key.pk}:{rate.seconds}", current, current - SLICES + 1, rate.count, timeout=rate.seconds * 2
+        )
+        if admitted:
+            return None
+        # As the sliced path below sees a refused request: counted in its slice, once.
+        counts = [by_slice.get(n, 0) + (n == current) for n in range(current - SLICES + 1, current + 2)]
+        return _retry_after(counts, current, width, now, rate)
     # The window's slices, then the next one: a request of another process may already
     # count there (its clock read a moment later). Of two requests racing for the last
     # place, each counts itself before it reads the others, so at least one sees the
@@ -128,6 +138,12 @@ def admit_request(key: ApiKey, now: float) -> int | None:
     if sum(counts) <= rate.count:
         return None
     _increment(names[-2], -1, timeout=rate.seconds * 2)
+    return _retry_after(counts, current, width, now, rate)
+
+
+def _retry_after(counts: list[int], current: int, width: float, now: float, rate: Rate) -> int:
+    """The whole seconds until a request refused with ``counts`` (the window's slices,
+    then the next one; this request counted in its own) would be admitted."""
     # Admitted again once enough of the oldest slices have left the window (the slice
     # at position j leaves it j + 1 slices from now); this request itself counts as one.
     waiting = sum(counts)

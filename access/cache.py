@@ -163,44 +163,7 @@ class DatabaseCache(DjangoDatabaseCache):
         in a later snapshot; one statement reads them all in its own, older one). Slices
         older than ``oldest`` are dropped as the entry is written.
         """
-        connection = connections[router.db_for_write(self.cache_model_class)]
-        table, cache_key, stored, expires = self._names(connection)
-        now = timezone.now()
-        live = f"(CASE WHEN {table}.{expires} < %(now)s THEN '{{}}'::jsonb ELSE {table}.{stored}::jsonb END)"
-        params = {
-            "key": self.make_and_validate_key(key, version=version),
-            "first": json.dumps({str(current): 1}),
-            "expires": self._expiry(timeout),
-            "now": now,
-            "current": str(current),
-            "oldest": oldest,
-            "newest": current + 1,
-            "limit": limit,
-        }
-        with connection.cursor() as cursor:
-            # Admitted: the row comes back, with this request counted. Refused: no row,
-            # nothing written.
-            cursor.execute(
-                f"INSERT INTO {table} ({cache_key}, {stored}, {expires}) VALUES (%(key)s, %(first)s, %(expires)s) "
-                f"ON CONFLICT ({cache_key}) DO UPDATE SET {expires} = EXCLUDED.{expires}, {stored} = ("
-                f"  SELECT jsonb_object_agg(slice, n)::text FROM ("
-                f"    SELECT slice, n::int + CASE WHEN slice = %(current)s THEN 1 ELSE 0 END AS n"
-                f"    FROM jsonb_each_text({live}) AS counts(slice, n) WHERE slice::bigint >= %(oldest)s"
-                f"    UNION ALL SELECT %(current)s, 1 WHERE NOT {live} ? %(current)s"
-                f"  ) AS kept) "
-                f"WHERE (SELECT coalesce(sum(n::int), 0) FROM jsonb_each_text({live}) AS counts(slice, n)"
-                f"       WHERE slice::bigint BETWEEN %(oldest)s AND %(newest)s) < %(limit)s "
-                f"RETURNING {stored}",
-                params,
-            )
-            row = cursor.fetchone()
-            admitted = row is not None
-            if not admitted:  # refused: the counts that refused it, for Retry-After
-                cursor.execute(
-                    f"SELECT {stored} FROM {table} WHERE {cache_key} = %(key)s AND {expires} >= %(now)s", params
-                )
-                row = cursor.fetchone()
-        counts = {} if row is None else {int(slice): n for slice, n in json.loads(row[0]).items()}
+        admitted, counts, _ = self.admit_and_take(key, current, oldest, limit, timeout, [], None, 0, version=version)
         return admitted, counts
 
     def take_slot(self, slots: list[str], value: Any, timeout: Any, version: int | None = None) -> str | None:
@@ -209,29 +172,11 @@ class DatabaseCache(DjangoDatabaseCache):
         process takes between this statement's read and its insert is tried again with
         the next free one, as ``add`` one by one would."""
         connection = connections[router.db_for_write(self.cache_model_class)]
-        table, cache_key, stored, expires = self._names(connection)
         made = {self.make_and_validate_key(slot, version=version): slot for slot in slots}
-        params = {"value": self._encode(value), "expires": self._expiry(timeout)}
         with connection.cursor() as cursor:
-            for _ in slots:
-                params["now"] = timezone.now().replace(microsecond=0)
-                params["slots"] = list(made)
-                # The free slot, then the insert (as add: an expired entry is replaced, a
-                # live one kept) that takes it: both come back, or only the first when
-                # another process took it in between.
-                cursor.execute(
-                    f"WITH free AS ("
-                    f"  SELECT slot FROM unnest(%(slots)s::text[]) WITH ORDINALITY AS s(slot, n)"
-                    f"  WHERE NOT EXISTS (SELECT 1 FROM {table} WHERE {cache_key} = s.slot AND {expires} >= %(now)s)"
-                    f"  ORDER BY n LIMIT 1"
-                    f"), taken AS ("
-                    f"  INSERT INTO {table} ({cache_key}, {stored}, {expires})"
-                    f"  SELECT slot, %(value)s, %(expires)s FROM free"
-                    f"  ON CONFLICT ({cache_key}) DO UPDATE SET {stored} = EXCLUDED.{stored}, {expires} = EXCLUDED.{expires}"
-                    f"  WHERE {table}.{expires} < %(now)s RETURNING {cache_key}"
-                    f") SELECT (SELECT slot FROM free), (SELECT {cache_key} FROM taken)",
-                    params,
-                )
+            while made:
+                params = self._slot_params(list(made), value, timeout)
+                cursor.execute(f"WITH {self._slot_ctes(connection, '')} {self._slot_outcome(connection)}", params)
                 free, taken = cursor.fetchone()
                 if free is None:
                     return None
@@ -239,6 +184,97 @@ class DatabaseCache(DjangoDatabaseCache):
                     return made[taken]
                 del made[free]  # taken by another: it is held now
         return None
+
+    def admit_and_take(
+        self, key: str, current: int, oldest: int, limit: int, timeout: int,
+        slots: list[str], value: Any, slot_timeout: Any, version: int | None = None,
+    ) -> tuple[bool, dict[int, int], str | None | bool]:
+        """``admit_in_window``, then, when admitted, ``take_slot`` of ``slots``, in one
+        statement (a request's two limits, in the order the throttles check them). The
+        third answer: the slot taken; None when every one is held (or not admitted);
+        False when the free slot seen was taken by another in between (``take_slot``
+        then tries the others)."""
+        connection = connections[router.db_for_write(self.cache_model_class)]
+        table, cache_key, stored, expires = self._names(connection)
+        live = f"(CASE WHEN {table}.{expires} < %(now)s THEN '{{}}'::jsonb ELSE {table}.{stored}::jsonb END)"
+        params = {
+            "key": self.make_and_validate_key(key, version=version),
+            "first": json.dumps({str(current): 1}),
+            "expires": self._expiry(timeout),
+            "now": timezone.now(),
+            "current": str(current),
+            "oldest": oldest,
+            "newest": current + 1,
+            "limit": limit,
+            **self._slot_params([self.make_and_validate_key(slot, version=version) for slot in slots], value, slot_timeout),
+        }
+        # Admitted: the row comes back, with this request counted. Refused: no row,
+        # nothing written, and no slot taken.
+        counted = (
+            f"INSERT INTO {table} ({cache_key}, {stored}, {expires}) VALUES (%(key)s, %(first)s, %(expires)s) "
+            f"ON CONFLICT ({cache_key}) DO UPDATE SET {expires} = EXCLUDED.{expires}, {stored} = ("
+            f"  SELECT jsonb_object_agg(slice, n)::text FROM ("
+            f"    SELECT slice, n::int + CASE WHEN slice = %(current)s THEN 1 ELSE 0 END AS n"
+            f"    FROM jsonb_each_text({live}) AS counts(slice, n) WHERE slice::bigint >= %(oldest)s"
+            f"    UNION ALL SELECT %(current)s, 1 WHERE NOT {live} ? %(current)s"
+            f"  ) AS kept) "
+            f"WHERE (SELECT coalesce(sum(n::int), 0) FROM jsonb_each_text({live}) AS counts(slice, n)"
+            f"       WHERE slice::bigint BETWEEN %(oldest)s AND %(newest)s) < %(limit)s "
+            f"RETURNING {stored}"
+        )
+        if slots:
+            ctes = self._slot_ctes(connection, "WHERE EXISTS (SELECT 1 FROM counted)")
+            sql = f"WITH counted AS ({counted}), {ctes} SELECT (SELECT {stored} FROM counted), o.* FROM ({self._slot_outcome(connection)}) AS o"
+        else:
+            sql = counted
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            row = cursor.fetchone()
+            admitted = row is not None and row[0] is not None
+            taken: str | None | bool = None
+            if admitted and slots:
+                free, made = row[1], row[2]
+                taken = False if made is None and free is not None else None
+                if made is not None:
+                    taken = slots[params["slots"].index(made)]
+            if not admitted:  # refused: the counts that refused it, for Retry-After
+                cursor.execute(
+                    f"SELECT {stored} FROM {table} WHERE {cache_key} = %(key)s AND {expires} >= %(now)s", params
+                )
+                row = cursor.fetchone()
+        counts = {} if row is None else {int(slice): n for slice, n in json.loads(row[0]).items()}
+        return admitted, counts, taken
+
+    def _slot_params(self, made: list[str], value: Any, timeout: Any) -> dict[str, Any]:
+        return {
+            "slots": made,
+            "value": self._encode(value),
+            "slot_expires": self._expiry(timeout),
+            "slot_now": timezone.now().replace(microsecond=0),  # as add's
+        }
+
+    def _slot_ctes(self, connection: Any, condition: str) -> str:
+        """The first free of ``%(slots)s``, then the insert (as ``add``: an expired entry
+        is replaced, a live one kept) that takes it, when ``condition`` holds."""
+        table, cache_key, stored, expires = self._names(connection)
+        return (
+            f"free AS ("
+            f"  SELECT slot FROM unnest(%(slots)s::text[]) WITH ORDINALITY AS s(slot, n)"
+            f"  WHERE NOT EXISTS (SELECT 1 FROM {table} WHERE {cache_key} = s.slot AND {expires} >= %(slot_now)s)"
+            f"  ORDER BY n LIMIT 1"
+            f"), taken AS ("
+            f"  INSERT INTO {table} ({cache_key}, {stored}, {expires})"
+            f"  SELECT slot, %(value)s, %(slot_expires)s FROM free {condition}"
+            f"  ON CONFLICT ({cache_key}) DO UPDATE SET {stored} = EXCLUDED.{stored}, {expires} = EXCLUDED.{expires}"
+            f"  WHERE {table}.{expires} < %(slot_now)s RETURNING {cache_key}"
+            f")"
+        )
+
+    def _slot_outcome(self, connection: Any) -> str:
+        """The slot found free and the slot taken: both, or only the first when another
+        process took it in between, or neither when every slot is held."""
+        _, cache_key, _, _ = self._names(connection)
+        return f"SELECT (SELECT slot FROM free), (SELECT {cache_key} FROM taken)"
 
     def delete_if(self, key: str, value: Any, version: int | None = None) -> bool:
         """Delete ``key`` only while it holds ``value``, in one statement: a slot given

@@ -49,16 +49,26 @@ class Lease:
 
 def acquire(name: str, slots: int) -> Lease | None:
     """One free slot of ``name``'s ``slots``, or None when all are held."""
-    names = [f"{name}:{n}" for n in range(slots)]
-    token = secrets.token_hex(8)
+    names, token = slot_names(name, slots), new_token()
     if counts_in_one_statement():  # access/cache.py: the first free slot taken in one statement
         taken = shared_cache.take_slot(names, token, LEASE_SECONDS)
     else:
         held = shared_cache.get_many(names)
         taken = next((slot for slot in names if slot not in held and shared_cache.add(slot, token, LEASE_SECONDS)), None)
-    if taken is None:
-        return None
-    lease = Lease(taken, token)
+    return None if taken is None else held_lease(taken, token)
+
+
+def slot_names(name: str, slots: int) -> list[str]:
+    return [f"{name}:{n}" for n in range(slots)]
+
+
+def new_token() -> str:
+    return secrets.token_hex(8)
+
+
+def held_lease(slot: str, token: str) -> Lease:
+    """The lease of ``slot``, just taken with ``token`` (added with LEASE_SECONDS), renewed from now on."""
+    lease = Lease(slot, token)
     _keeper.keep(lease)
     return lease
 

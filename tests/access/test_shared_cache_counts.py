@@ -148,3 +148,12 @@ def test_an_expired_slot_is_free_again():
         assert cache.take_slot(["slot:0"], "late", 10) == "slot:0"
         assert not cache.delete_if("slot:0", "dead")  # the dead holder's token no longer gives it back
         assert cache.get("slot:0") == "late"
+
+
+def test_a_request_counted_with_its_slot_takes_one_only_when_admitted():
+    slots = ["slot:0", "slot:1"]
+    assert cache.admit_and_take("w", 10, 1, 1, 60, slots, "a", 30) == (True, {10: 1}, "slot:0")
+    assert cache.admit_and_take("w", 10, 1, 1, 60, slots, "b", 30) == (False, {10: 1}, None)  # refused: no slot
+    assert cache.get("slot:1") is None
+    assert cache.admit_and_take("other", 10, 1, 5, 60, slots, "c", 30) == (True, {10: 1}, "slot:1")
+    assert cache.admit_and_take("other", 10, 1, 5, 60, slots, "d", 30) == (True, {10: 2}, None)  # counted, all held

@@ -28,7 +28,7 @@ from tests.support.factories import TransactionFactory, issue_key
 pytestmark = [pytest.mark.postgresql, pytest.mark.django_db(transaction=True)]
 
 # A warm one-minute pull (24 before issue 18, item 11).
-MAX_STATEMENTS = 11
+MAX_STATEMENTS = 10
 
 
 class CountingProxy:

@@ -27,7 +27,10 @@ from tests.support.factories import TransactionFactory, issue_key
 
 pytestmark = [pytest.mark.postgresql, pytest.mark.django_db(transaction=True)]
 
-# A warm one-minute pull (24 before issue 18, item 11).
+# A warm one-minute pull (24 before issue 18, item 11): the key's lookup; its rate count
+# with its stream slot; finality's first look (clock, privilege, writers); the lock
+# check (a DO block); BEGIN, the stream's settings, COPY, COMMIT; the pull log; the slot
+# given back.
 MAX_STATEMENTS = 10
 
 

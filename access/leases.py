@@ -35,7 +35,10 @@ class Lease:
         self.released = True
         _keeper.forget(self)
         try:
-            if shared_cache.get(self.slot) == self.token:
+            delete_if = getattr(shared_cache, "delete_if", None)
+            if delete_if is not None:  # access/cache.py: one conditional DELETE
+                delete_if(self.slot, self.token)
+            elif shared_cache.get(self.slot) == self.token:
                 shared_cache.delete(self.slot)
         except DatabaseError as error:
             logger.warning("stream slot not given back (it expires in %s s): %s", LEASE_SECONDS, type(error).__name__)
@@ -46,15 +49,36 @@ class Lease:
 
 def acquire(name: str, slots: int) -> Lease | None:
     """One free slot of ``name``'s ``slots``, or None when all are held."""
-    names = [f"{name}:{n}" for n in range(slots)]
-    held = shared_cache.get_many(names)
-    token = secrets.token_hex(8)
-    for slot in names:
-        if slot not in held and shared_cache.add(slot, token, LEASE_SECONDS):
-            lease = Lease(slot, token)
-            _keeper.keep(lease)
-            return lease
-    return None
+    names, token = slot_names(name, slots), new_token()
+    if counts_in_one_statement():  # access/cache.py: the first free slot taken in one statement
+        taken = shared_cache.take_slot(names, token, LEASE_SECONDS)
+    else:
+        held = shared_cache.get_many(names)
+        taken = next((slot for slot in names if slot not in held and shared_cache.add(slot, token, LEASE_SECONDS)), None)
+    return None if taken is None else held_lease(taken, token)
+
+
+def slot_names(name: str, slots: int) -> list[str]:
+    return [f"{name}:{n}" for n in range(slots)]
+
+
+def new_token() -> str:
+    return secrets.token_hex(8)
+
+
+def held_lease(slot: str, token: str) -> Lease:
+    """The lease of ``slot``, just taken with ``token`` (added with LEASE_SECONDS), renewed from now on."""
+    lease = Lease(slot, token)
+    _keeper.keep(lease)
+    return lease
+
+
+def counts_in_one_statement() -> bool:
+    """Whether the shared cache counts and takes slots in one statement each (the
+    service's DatabaseCache on PostgreSQL); Redis, diskcache and the others go through
+    Django's cache API."""
+    offered = getattr(shared_cache, "counts_in_one_statement", None)
+    return offered is not None and offered()
 
 
 class _Keeper:

@@ -39,7 +39,7 @@ from rest_framework.exceptions import Throttled
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
-from access.leases import Lease, acquire
+from access.leases import LEASE_SECONDS, Lease, acquire, counts_in_one_statement, held_lease, new_token, slot_names
 from access.models import ApiKey
 from lib.when_sent import RELEASE, when_sent
 
@@ -106,6 +106,11 @@ def _increment(name: str, delta: int, timeout: int) -> int:
 
 
 def admit_request(key: ApiKey, now: float) -> int | None:
+    """Count one request of ``key``: None when admitted, else the seconds to wait (``_admit``)."""
+    return _admit(key, now, take_slot=False)[0]
+
+
+def _admit(key: ApiKey, now: float, *, take_slot: bool) -> tuple[int | None, Lease | None | bool]:
     """Count one request of ``key`` if fewer than the rate's count were admitted in the
     last period; return None when admitted, else the whole seconds until one would be.
 
@@ -113,10 +118,27 @@ def admit_request(key: ApiKey, now: float) -> int | None:
     at any moment the requests admitted in the last period (to one slice's width) are at
     most the rate's count, whenever the period began. A refused request is not counted,
     so a client that keeps asking is admitted as soon as its oldest requests age out.
+
+    ``take_slot`` (only where the cache counts in one statement): an admitted request
+    also takes one of the key's stream slots in the same statement, as KeyStreamCap
+    would next; second in the answer: its lease, None when every slot is held, False
+    when the free one was taken by another in between (KeyStreamCap tries the others).
     """
     rate = rate_limit()
     width = rate.seconds / SLICES
     current = int(now // width)
+    if counts_in_one_statement():
+        # The whole window in one entry, counted in one statement (access/cache.py).
+        slots, token = (slot_names(_streams(key), max_streams()), new_token()) if take_slot else ([], None)
+        admitted, by_slice, taken = shared_cache.admit_and_take(
+            f"access:rate:{key.pk}:{rate.seconds}", current, current - SLICES + 1, rate.count, rate.seconds * 2,
+            slots, token, LEASE_SECONDS,
+        )
+        if admitted:
+            return None, held_lease(taken, token) if isinstance(taken, str) else taken
+        # As the sliced path below sees a refused request: counted in its slice, once.
+        counts = [by_slice.get(n, 0) + (n == current) for n in range(current - SLICES + 1, current + 2)]
+        return _retry_after(counts, current, width, now, rate), None
     # The window's slices, then the next one: a request of another process may already
     # count there (its clock read a moment later). Of two requests racing for the last
     # place, each counts itself before it reads the others, so at least one sees the
@@ -126,8 +148,14 @@ def admit_request(key: ApiKey, now: float) -> int | None:
     others = shared_cache.get_many([*names[:-2], names[-1]])
     counts = [others.get(name, 0) for name in names[:-2]] + [mine, others.get(names[-1], 0)]
     if sum(counts) <= rate.count:
-        return None
+        return None, False
     _increment(names[-2], -1, timeout=rate.seconds * 2)
+    return _retry_after(counts, current, width, now, rate), None
+
+
+def _retry_after(counts: list[int], current: int, width: float, now: float, rate: Rate) -> int:
+    """The whole seconds until a request refused with ``counts`` (the window's slices,
+    then the next one; this request counted in its own) would be admitted."""
     # Admitted again once enough of the oldest slices have left the window (the slice
     # at position j leaves it j + 1 slices from now); this request itself counts as one.
     waiting = sum(counts)
@@ -163,11 +191,31 @@ class KeyRateThrottle(BaseThrottle):
         key = request.auth
         if not isinstance(key, ApiKey):
             return True
-        wait = counted(request, "API_RATE_LIMIT", lambda: admit_request(key, time.time()))
-        if wait is not None and wait is not UNCOUNTED:
+        take_slot = counts_in_one_statement() and _stream_cap_follows(view)
+        admitted = counted(request, "API_RATE_LIMIT", lambda: _admit(key, time.time(), take_slot=take_slot))
+        if admitted is UNCOUNTED:
+            return True
+        wait, slot = admitted  # type: ignore[misc]
+        if wait is not None:
             rate = rate_limit()
             raise Throttled(wait=wait, detail=RATE_REACHED.format(count=rate.count, period=rate.period))
+        if take_slot:
+            request.stream_slot_taken = slot  # type: ignore[attr-defined]
         return True
+
+
+def _stream_cap_follows(view: Any) -> bool:
+    """Whether KeyStreamCap checks this request right after KeyRateThrottle: then the
+    rate count takes the stream slot in its own statement (one statement fewer a
+    request). Right after: a throttle between them that refused would leave the slot
+    taken, and renewed, with no response to give it back."""
+    kinds = [type(throttle) for throttle in view.get_throttles()]
+    return any(kinds[n : n + 2] == [KeyRateThrottle, KeyStreamCap] for n in range(len(kinds)))
+
+
+def _streams(key: ApiKey) -> str:
+    """The name of ``key``'s stream slots in the shared cache."""
+    return f"access:streams:{key.pk}"
 
 
 class KeyStreamCap(BaseThrottle):
@@ -178,7 +226,11 @@ class KeyStreamCap(BaseThrottle):
         key = request.auth
         if not isinstance(key, ApiKey):
             return True
-        lease = counted(request, "API_MAX_STREAMS", lambda: acquire(f"access:streams:{key.pk}", max_streams()))
+        # Taken already with the rate's count (KeyRateThrottle), unless the slot it found
+        # free was taken by another in between (False): then as without it.
+        lease = getattr(request, "stream_slot_taken", False)
+        if lease is False:
+            lease = counted(request, "API_MAX_STREAMS", lambda: acquire(_streams(key), max_streams()))
         if lease is None:
             raise Throttled(wait=STREAM_RETRY_AFTER, detail=STREAMS_FULL.format(count=max_streams()))
         if isinstance(lease, Lease):

@@ -18,14 +18,15 @@ read from the database under the stall bound.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from contextlib import ExitStack
+from contextlib import ExitStack, nullcontext
 
+from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, OperationalError, connections, transaction
 from django.db.models import Expression, F, Func, QuerySet, TextField, Value
 
 from feeds.registry import Column, Feed
 from feeds.window import Window
-from lib.db_bounds import set_stream_statement_timeout, stall_bound
+from lib.db_bounds import milliseconds, stall_bound
 from serving.finality import WindowInFlight
 from serving.renderers import CHUNK_SIZE, CSVRenderer, JSONRenderer
 from serving.tally import Tally
@@ -68,18 +69,27 @@ def _json_expression(columns: Sequence[Column]) -> Expression:
     return _JSONObject(*parts)
 
 
-def tune_for_streaming(cursor: object, *, index_ordered: bool) -> None:
-    """Planner settings for a feed query, inside its transaction (SET LOCAL).
+def tune_for_streaming(cursor: object, *, index_ordered: bool, stream_bound: bool = False) -> None:
+    """Planner settings for a feed query, inside its transaction (as SET LOCAL would).
 
     - JIT off: it compiled the games query for half a second before the first row, for
       an execution of 40 ms (measured when it was turned off; bench/run.py times psql's
       COPY with ``jit = off`` too, to compare like with like).
     - No sort where the (stamp, id) index gives the order: for wide windows the planner
       may prefer a bitmap scan and a sort, which sends nothing until the sort is done.
+    - ``stream_bound``: the stream's own statement bound instead of the service's, the
+      value ``lib.db_bounds.set_stream_statement_timeout`` sets.
+
+    All in one statement (``set_config(…, true)`` is ``SET LOCAL``): each is a round
+    trip, and a one-minute pull is a dozen statements in all (issue 18, item 11).
     """
-    cursor.execute("SET LOCAL jit = off")  # type: ignore[attr-defined]
+    values = {"jit": "off"}
     if index_ordered:
-        cursor.execute("SET LOCAL enable_sort = off")  # type: ignore[attr-defined]
+        values["enable_sort"] = "off"
+    if stream_bound:
+        values["statement_timeout"] = str(milliseconds(settings.DATABASE_STREAM_STATEMENT_TIMEOUT))
+    calls = ", ".join(["set_config(%s, %s, true)"] * len(values))
+    cursor.execute(f"SELECT {calls}", [part for item in values.items() for part in item])  # type: ignore[attr-defined]
 
 
 def _sql(feed: Feed, queryset: QuerySet, using: str) -> tuple[str, Sequence[object]]:
@@ -100,17 +110,27 @@ def wait_for_table_locks(tables: Sequence[str], using: str = DEFAULT_DB_ALIAS) -
     503 at once. Run in the view, before the answer starts: the stream's own transaction
     cannot be opened there, as an answer that is never read would leave it open.
     ``using``: the database the stream reads (a replica replays the primary's locks)."""
-    connection = connections[using]
-    names = ", ".join(connection.ops.quote_name(table) for table in tables)
     try:
-        with transaction.atomic(using=using), connection.cursor() as cursor:
-            cursor.execute(f"LOCK TABLE {names} IN ACCESS SHARE MODE NOWAIT")
+        _lock_tables(tables, using, nowait=True)
         return
     except OperationalError:  # lock_not_available: the transaction is rolled back
         pass
     locked = WindowInFlight(TABLE_LOCKED.format(tables=", ".join(tables)), wait=LOCKED_RETRY_AFTER)
-    with WAITING.slot(refused=locked), transaction.atomic(using=using), connection.cursor() as cursor:
-        cursor.execute(f"LOCK TABLE {names} IN ACCESS SHARE MODE")
+    with WAITING.slot(refused=locked):
+        _lock_tables(tables, using, nowait=False)
+
+
+def _lock_tables(tables: Sequence[str], using: str, *, nowait: bool) -> None:
+    """Take ``tables``' ACCESS SHARE lock and give it back, in one statement: LOCK TABLE
+    inside a DO block, which is a transaction of its own in autocommit (the lock is
+    held until its end, as in the BEGIN, LOCK, COMMIT it replaces; a top-level LOCK
+    TABLE needs a transaction block). Inside a caller's transaction, a savepoint, so
+    that a refusal does not abort that transaction."""
+    connection = connections[using]
+    names = ", ".join(connection.ops.quote_name(table) for table in tables)
+    savepoint = transaction.atomic(using=using) if connection.in_atomic_block else nullcontext()
+    with savepoint, connection.cursor() as cursor:
+        cursor.execute(f"DO $$ BEGIN LOCK TABLE {names} IN ACCESS SHARE MODE{' NOWAIT' if nowait else ''}; END $$")
 
 
 def _copy(
@@ -124,8 +144,7 @@ def _copy(
     # after reading_alias saw it replay far enough (replicas.py), so its snapshot has
     # every commit the window needs.
     with transaction.atomic(using=using), connection.cursor() as wrapper:
-        set_stream_statement_timeout(wrapper)
-        tune_for_streaming(wrapper, index_ordered=index_ordered)
+        tune_for_streaming(wrapper, index_ordered=index_ordered, stream_bound=True)
         cursor = wrapper.cursor  # psycopg's own cursor: Django's wrapper has no copy()
         with ExitStack() as stack:
             with stall_bound(connection):  # sending the COPY and its first answer

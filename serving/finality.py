@@ -82,6 +82,21 @@ SELECT current_user, rolsuper OR pg_has_role(current_user, 'pg_read_all_stats', 
 FROM pg_roles WHERE rolname = current_user
 """
 
+# The first look, in one statement (issue 18, item 11: it took three, and a fourth to
+# clear the snapshot): the clock, the privilege check and the first poll for writers.
+# Why the result is the one the three statements gave:
+# - The clock is statement_timestamp(): the database clock when the server received
+#   this statement, so before this statement reads pg_locks and pg_stat_activity, as
+#   clock_timestamp() in a statement of its own was before the poll (the order
+#   docs/no-row-lost.md relies on: a writer without an id when the poll looks stamps
+#   after it, hence after `now`). Read earlier, never later: `now` can only be older
+#   (a 425 a few microseconds sooner), never lets a window through sooner.
+# - The privilege does not depend on time or order; whether the poll's answer counts
+#   is decided on it in Python, as before.
+FIRST_LOOK_SQL = f"""
+SELECT statement_timestamp(), privilege.*, ({OPEN_WRITERS_SQL}) FROM ({CAN_SEE_WRITERS_SQL}) AS privilege
+"""
+
 
 class WindowNotFinal(APIException):
     status_code = 425
@@ -141,31 +156,44 @@ def _not_ended(window: Window, now: object) -> WindowNotFinal:
 
 
 def _wait_for_postgresql_writers(window: Window, tables: Sequence[str]) -> None:
-    # The clock first: a writer with no transaction id when the locks are read below
-    # stamps after that read, hence after `now`, hence at or after `end`.
-    now = clock()
-    if window.end > now:  # type: ignore[operator]
-        raise _not_ended(window, now)
     if not settings.FINALITY_WAIT_FOR_WRITERS:
+        now = clock()
+        if window.end > now:  # type: ignore[operator]
+            raise _not_ended(window, now)
         return
-    role = check_can_see_writers()
-    if role is not None:
-        raise WindowInFlight(NO_PRIVILEGE.format(role=role), wait=settings.FINALITY_RETRY_AFTER)
-    in_flight = WindowInFlight(
-        WRITERS_OPEN.format(end=f"{window.end:%Y-%m-%d %H:%M:%S}", tables=", ".join(tables)),
-        wait=settings.FINALITY_RETRY_AFTER,
-    )
+    params = {"end": window.end, "tables": list(tables)}
     with connection.cursor() as cursor:
 
-        def writers_open() -> bool:
+        def fresh_snapshot() -> None:
             # Inside a transaction PostgreSQL would keep answering from its first
-            # snapshot of pg_stat_activity; refresh it on every poll.
-            cursor.execute("SELECT pg_stat_clear_snapshot()")
-            cursor.execute(OPEN_WRITERS_SQL, {"end": window.end, "tables": list(tables)})
+            # snapshot of pg_stat_activity; refresh it before every poll. Outside one
+            # (autocommit, as requests run) every statement is a transaction of its own,
+            # whose end throws the snapshot away (what pg_stat_clear_snapshot() does):
+            # the statement would change nothing.
+            if connection.in_atomic_block or not connection.get_autocommit():
+                cursor.execute("SELECT pg_stat_clear_snapshot()")
+
+        def writers_open() -> bool:
+            fresh_snapshot()
+            cursor.execute(OPEN_WRITERS_SQL, params)
             return cursor.fetchone()[0]
 
-        if not writers_open():
+        # The clock first (in the same statement as the first poll, read before it):
+        # a writer with no transaction id when the locks are read stamps after that
+        # read, hence after `now`, hence at or after `end`.
+        fresh_snapshot()
+        cursor.execute(FIRST_LOOK_SQL, params)
+        now, role, can_see, open_at_first = cursor.fetchone()
+        if window.end > now:  # type: ignore[operator]
+            raise _not_ended(window, now)
+        if not can_see:
+            raise WindowInFlight(NO_PRIVILEGE.format(role=role), wait=settings.FINALITY_RETRY_AFTER)
+        if not open_at_first:
             return
+        in_flight = WindowInFlight(
+            WRITERS_OPEN.format(end=f"{window.end:%Y-%m-%d %H:%M:%S}", tables=", ".join(tables)),
+            wait=settings.FINALITY_RETRY_AFTER,
+        )
         with _waiting_for_writers(refused=in_flight):
             deadline = time.monotonic() + settings.FINALITY_MAX_WAIT
             while time.monotonic() < deadline:

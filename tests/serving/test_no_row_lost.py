@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from feeds import db_stamping
 from feeds.stamping import StampedModel
@@ -124,6 +124,33 @@ def test_a_writer_open_past_the_bound_gets_503_with_retry_after_never_a_partial_
     assert response["Retry-After"] == "7"
     assert "may still be in flight" in response.json()["error"]
     assert csv_ids(client_with_key.get("/api/transactions", window_until(end))) == ["committed", "in-flight"]
+
+
+@postgresql
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_each_poll_sees_writers_as_they_are_now():
+    """finality.py polls without pg_stat_clear_snapshot() when it runs in autocommit (as
+    requests do): each statement is then a transaction of its own, whose end drops the
+    snapshot of pg_stat_activity. Inside a transaction the snapshot stays, and it clears it."""
+    seen = "SELECT backend_xid IS NOT NULL FROM pg_stat_activity WHERE pid = %s"
+    with raw_connection() as writer, connection.cursor() as cursor:
+        pid = writer.info.backend_pid
+        cursor.execute(seen, [pid])
+        assert cursor.fetchone() == (False,)
+        writer.execute("SELECT pg_current_xact_id()")
+        cursor.execute(seen, [pid])
+        assert cursor.fetchone() == (True,)
+        writer.rollback()
+        with transaction.atomic():
+            cursor.execute(seen, [pid])
+            assert cursor.fetchone() == (False,)
+            writer.execute("SELECT pg_current_xact_id()")
+            cursor.execute(seen, [pid])
+            assert cursor.fetchone() == (False,)  # the transaction's first snapshot
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
+            cursor.execute(seen, [pid])
+            assert cursor.fetchone() == (True,)
+        writer.rollback()
 
 
 @postgresql

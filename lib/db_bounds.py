@@ -60,9 +60,14 @@ def postgresql_options(
     return merged
 
 
+def stream_statement_timeout() -> int:
+    """A stream's own statement bound, in milliseconds for ``statement_timeout`` (0: none)."""
+    return milliseconds(settings.DATABASE_STREAM_STATEMENT_TIMEOUT)
+
+
 def set_stream_statement_timeout(cursor: Any) -> None:
     """Inside a stream's transaction: its own statement bound instead of the service's."""
-    cursor.execute(f"SET LOCAL statement_timeout = {milliseconds(settings.DATABASE_STREAM_STATEMENT_TIMEOUT)}")
+    cursor.execute(f"SET LOCAL statement_timeout = {stream_statement_timeout()}")
 
 
 class Watchdog:

@@ -20,13 +20,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, nullcontext
 
-from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, OperationalError, connections, transaction
 from django.db.models import Expression, F, Func, QuerySet, TextField, Value
 
 from feeds.registry import Column, Feed
 from feeds.window import Window
-from lib.db_bounds import milliseconds, stall_bound
+from lib.db_bounds import stall_bound, stream_statement_timeout
 from serving.finality import WindowInFlight
 from serving.renderers import CHUNK_SIZE, CSVRenderer, JSONRenderer
 from serving.tally import Tally
@@ -77,8 +76,8 @@ def tune_for_streaming(cursor: object, *, index_ordered: bool, stream_bound: boo
       COPY with ``jit = off`` too, to compare like with like).
     - No sort where the (stamp, id) index gives the order: for wide windows the planner
       may prefer a bitmap scan and a sort, which sends nothing until the sort is done.
-    - ``stream_bound``: the stream's own statement bound instead of the service's, the
-      value ``lib.db_bounds.set_stream_statement_timeout`` sets.
+    - ``stream_bound``: the stream's own statement bound instead of the service's
+      (``lib.db_bounds.stream_statement_timeout``, as an import's stream sets it).
 
     All in one statement (``set_config(…, true)`` is ``SET LOCAL``): each is a round
     trip, and a one-minute pull is a dozen statements in all (issue 18, item 11).
@@ -87,7 +86,7 @@ def tune_for_streaming(cursor: object, *, index_ordered: bool, stream_bound: boo
     if index_ordered:
         values["enable_sort"] = "off"
     if stream_bound:
-        values["statement_timeout"] = str(milliseconds(settings.DATABASE_STREAM_STATEMENT_TIMEOUT))
+        values["statement_timeout"] = str(stream_statement_timeout())
     calls = ", ".join(["set_config(%s, %s, true)"] * len(values))
     cursor.execute(f"SELECT {calls}", [part for item in values.items() for part in item])  # type: ignore[attr-defined]
 

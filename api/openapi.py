@@ -78,6 +78,8 @@ ERRORS = {
     "retry after `Retry-After`.",
     503: "Rows of the window may still be in flight (a writer is still open), or the database is busy or "
     "unreachable; retry after `Retry-After`.",
+    507: "An HTTP/1.0 answer, spooled to be sent with its length, is larger than `SPOOL_MAX_BYTES`, or there is "
+    "no room left to spool it: ask over HTTP/1.1 (streamed, no spool) or for a smaller window.",
 }
 RETRY_AFTER = "Seconds to wait before asking again."
 

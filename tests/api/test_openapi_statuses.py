@@ -1,7 +1,7 @@
 """Every status a feed answers is in the document, with the body and headers it has.
 
 operations.md 9: 200 for text/csv and application/json; 400, 401, 403, 425, 429 and 503
-with the JSON error body. The live answers below are validated against the document's
+with the JSON error body, and 507 (an HTTP/1.0 answer past SPOOL_MAX_BYTES). The live answers below are validated against the document's
 own schema for their status, so the document cannot describe an error shape the API
 does not send.
 """
@@ -18,7 +18,7 @@ from tests.support.factories import issue_key
 
 pytestmark = pytest.mark.django_db
 
-ERRORS = ["400", "401", "403", "425", "429", "503"]
+ERRORS = ["400", "401", "403", "425", "429", "503", "507"]
 
 
 @pytest.fixture
@@ -93,6 +93,13 @@ def test_a_429_of_the_rate_limit_is_as_documented(doc, client_with_key):
     assert client_with_key.get("/api/wallets", WINDOW).status_code == 200
     response = client_with_key.get("/api/wallets", WINDOW)
     assert response.status_code == 429
+    assert_as_documented(doc, "wallets", response)
+
+
+@override_settings(SPOOL_MAX_BYTES=10)
+def test_a_507_of_the_spool_limit_is_as_documented(doc, client_with_key):
+    response = client_with_key.get("/api/wallets", WINDOW, SERVER_PROTOCOL="HTTP/1.0")
+    assert response.status_code == 507
     assert_as_documented(doc, "wallets", response)
 
 

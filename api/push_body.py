@@ -21,16 +21,14 @@ stream to the import's readers, which take it line by line (CSV) or block by blo
 from __future__ import annotations
 
 import io
-from functools import cache
 from typing import Any
 
-from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
 from rest_framework import exceptions
 from rest_framework.request import Request
 
-BAD_MAX_BYTES = "PUSH_MAX_BYTES must be a whole number of bytes, at least 1; got {value!r}"
+from lib.byte_limits import byte_limit
+
 TOO_LARGE = "the push body is larger than {limit} bytes, the most one push may send (PUSH_MAX_BYTES); split it"
 LENGTH_REQUIRED = "a push body needs a Content-Length (or chunked transfer through a server that ends it)"
 CUT_SHORT = "the push body ended after {got} of its {length} bytes (Content-Length); nothing was written"
@@ -40,16 +38,8 @@ READ_BYTES = 2**16
 
 
 def push_max_bytes() -> int:
-    """PUSH_MAX_BYTES, checked: ImproperlyConfigured when it is not a whole number ≥ 1
-    (access/configuration.py checks it when the service starts)."""
-    return _parse_max_bytes(str(settings.PUSH_MAX_BYTES).strip())
-
-
-@cache
-def _parse_max_bytes(value: str) -> int:
-    if not value.isdigit() or int(value) < 1:
-        raise ImproperlyConfigured(BAD_MAX_BYTES.format(value=value))
-    return int(value)
+    """PUSH_MAX_BYTES, checked (``ApiConfig.ready`` calls it, so a bad value stops the service)."""
+    return byte_limit("PUSH_MAX_BYTES")
 
 
 class BodyTooLarge(exceptions.APIException):

@@ -30,18 +30,16 @@ import errno
 import tempfile
 from collections.abc import Iterable
 
-from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.http import FileResponse, HttpRequest
 from rest_framework.exceptions import APIException
 
+from lib.byte_limits import byte_limit
 from serving.renderers import CHUNK_SIZE
 
 # HTTP versions whose answers are framed by the connection's close alone.
 UNFRAMED = ("HTTP/1.0", "HTTP/0.9")
 
-BAD_MAX_BYTES = "SPOOL_MAX_BYTES must be a whole number of bytes, at least 1; got {value!r}"
 TOO_LARGE = (
     "the answer is larger than {limit} bytes, the most this service spools for an HTTP/1.0 "
     "client (SPOOL_MAX_BYTES); ask over HTTP/1.1, which streams it, or for a smaller window"
@@ -61,10 +59,7 @@ class SpoolRefused(APIException):
 
 def spool_max_bytes() -> int:
     """SPOOL_MAX_BYTES, checked (``ApiConfig.ready`` calls it, so a bad value stops the service)."""
-    value = settings.SPOOL_MAX_BYTES
-    if not isinstance(value, int) or value < 1:
-        raise ImproperlyConfigured(BAD_MAX_BYTES.format(value=value))
-    return value
+    return byte_limit("SPOOL_MAX_BYTES")
 
 
 def needs_spooling(request: HttpRequest) -> bool:

@@ -60,8 +60,3 @@ def test_a_new_custom_field_makes_a_new_document_and_tag(builds):
     assert "vip_level" in json.dumps(json.loads(after.content)["components"]["schemas"]["UsersRow"])
     assert len(builds) == 2
 
-
-def test_feed_answers_stay_no_store(client_with_key):
-    from tests.support.api import WINDOW
-
-    assert client_with_key.get("/api/transactions", WINDOW)["Cache-Control"] == "no-store"

@@ -3,7 +3,9 @@
 Threaded workers: a stream of a year of history may run for minutes. With sync workers
 the request itself must answer the arbiter's heartbeat, and the default 30 s timeout
 killed long streams half-way; with gthread the heartbeat comes from the worker's main
-loop, so `timeout` only catches a worker that is truly stuck.
+loop, so `timeout` only catches a worker that is truly stuck. gunicorn's own gthread
+worker could hang for graceful_timeout on Ctrl-C (its quit handler deadlocked when
+re-entered): the worker is lib/gunicorn_worker.py's, gthread with a stop that works.
 
 In the shipped deployment gunicorn is reached only through nginx (deploy/nginx.conf):
 nginx absorbs slow clients (a slowloris holds an nginx connection, not one of the few
@@ -18,7 +20,9 @@ import tempfile
 import time
 
 bind = os.getenv("BIND", "127.0.0.1:8000")
-worker_class = "gthread"
+# Ctrl-C and SIGQUIT: a quick stop (answers in flight cut, visibly); SIGTERM: a graceful
+# one (answers in flight finish, up to graceful_timeout). docs/deployment.md#stopping.
+worker_class = "lib.gunicorn_worker.StoppableThreadWorker"
 workers = int(os.getenv("WEB_CONCURRENCY", "2"))
 threads = int(os.getenv("GUNICORN_THREADS", "4"))
 timeout = int(os.getenv("GUNICORN_TIMEOUT", "60"))

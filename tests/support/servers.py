@@ -8,6 +8,8 @@ manage.py commands, each in an environment of its own.
     key = new_key(env)
     with Gunicorn(env, tmp_path / "gunicorn.log", API_MAX_STREAMS="2") as server:
         status, headers, body = server.get("/api/users?…", key)
+        answer_as_a_browser(server.port, key)  # 16 requests at once, every one answered
+        server.signal(signal.SIGINT, group=True)  # Ctrl-C; then server.wait_stopped(60)
 
 The test run's own settings (DATABASE_URL, TEST_DATABASE_NAME, DEBUG, …) never leak into
 a service process: each test says what its server runs on.
@@ -27,6 +29,7 @@ import sys
 import tempfile
 import time
 import urllib.parse
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from django.db import connection
@@ -188,22 +191,87 @@ class Gunicorn:
     def get(self, path: str, key: str, timeout: float = 60) -> tuple[int, http.client.HTTPMessage, bytes]:
         return self.request("GET", path, {"Authorization": f"Bearer {key}"}, timeout=timeout)
 
+    def signal(self, signum: int, *, group: bool) -> None:
+        """``signum`` to the master alone (``kill PID``, docker stop) or to its whole process
+        group, master and workers at once (a terminal's Ctrl-C, systemd's KillMode=control-group)."""
+        if group:
+            os.killpg(self.process.pid, signum)
+        else:
+            self.process.send_signal(signum)
+
+    def wait_stopped(self, timeout: float) -> None:
+        """Until the master has exited and no process of its group is left (workers
+        included, whether the master waited for them or not); TimeoutError after
+        ``timeout`` seconds, with every process still there left for ``stop()`` to kill."""
+        deadline = time.monotonic() + timeout
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            raise TimeoutError(f"the gunicorn master is still running after {timeout} s") from None
+        while left := process_group_members(self.process.pid):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"processes {left} of gunicorn's group still run after {timeout} s")
+            time.sleep(0.05)
+
     def stop(self) -> None:
         """Kill master and workers at once. Not a graceful stop: it would wait for answers
         still in progress, whose transactions would then hold up the test database's
-        cleanup."""
-        if self.process.returncode is not None:
-            return  # stopped already
-        try:
-            os.killpg(self.process.pid, signal.SIGKILL)  # workers too, even if the master is gone
-        except ProcessLookupError:
-            pass
-        self.process.wait(15)
+        cleanup. After a stop by signal (``wait_stopped``), kills what may be left."""
+        if self.process.returncode is None or process_group_members(self.process.pid):
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)  # workers too, even if the master is gone
+            except ProcessLookupError:
+                pass
+            self.process.wait(15)
         if self._output:
             self._output.close()
 
 
+def process_group_members(pgid: int) -> list[int]:
+    """The live processes (not zombies) of process group ``pgid``, from /proc."""
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            # "pid (comm) state ppid pgrp …": comm may hold spaces and parentheses.
+            state, _ppid, pgrp = stat.read_text().rpartition(")")[2].split()[:3]
+        except (OSError, ValueError):
+            continue  # gone while listed
+        if int(pgrp) == pgid and state != "Z":
+            members.append(int(stat.parent.name))
+    return members
+
+
 ADMIN_LOGIN = "/admin/login/"
+
+# What a browser opening the service makes at once, and a client pulling feeds: every feed
+# that answers a pull (game-actions is only pushed) on a past, final window with a key,
+# the OpenAPI page, the admin's login page.
+BROWSING_WINDOW = "from=2020-10-10+00:00:00&to=2020-10-10+01:00:00"
+BROWSING_FEEDS = (
+    "users", "contacts", "logins", "transactions", "wallets", "games", "tournaments",
+    "sport-events", "bets", "bet-selections",
+)
+
+
+def answer_as_a_browser(port: int, key: str, count: int = 16) -> list[http.client.HTTPConnection]:
+    """``count`` requests at once, each on a connection of its own; returns once every one
+    is answered 200 in full, with the connections still open, idle and kept alive as a
+    browser keeps them (the caller closes them). The server's API_MAX_STREAMS must let
+    ``key`` have ``count`` answers in progress."""
+    paths = [f"/api/{feed}?{BROWSING_WINDOW}" for feed in BROWSING_FEEDS] + ["/api/docs", ADMIN_LOGIN]
+    paths = [paths[n % len(paths)] for n in range(count)]
+
+    def get(path: str) -> tuple[http.client.HTTPConnection, str, int]:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        conn.request("GET", path, headers={"Authorization": f"Bearer {key}"})
+        response = conn.getresponse()
+        response.read()
+        return conn, path, response.status
+
+    with ThreadPoolExecutor(count) as pool:
+        answers = list(pool.map(get, paths))
+    assert all(status == 200 for _, _, status in answers), [(path, status) for _, path, status in answers]
+    return [conn for conn, _, _ in answers]
 
 
 def admin_login_page(server: Gunicorn) -> tuple[int, dict[str, str], str]:

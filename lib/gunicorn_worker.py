@@ -8,8 +8,9 @@ top of the first, and a second ``ThreadPoolExecutor.shutdown`` waits forever for
 the first one holds. Ctrl-C sends exactly that: SIGINT reaches the whole process group,
 the master included, and the master then sends every worker SIGQUIT, while the first
 shutdown is waking the pool's threads. The worker hangs, and the master waits out
-graceful_timeout (300 s) before its SIGKILL ("Perhaps out of memory?"): half of the
-Ctrl-Cs after a browser's 16 requests, measured (issue 19).
+graceful_timeout (300 s) before its SIGKILL ("Perhaps out of memory?"). How often depends
+on timing: 2 Ctrl-Cs in 4 after a browser's 16 requests on the machine of issue 19, 1 in
+23 here (bench/README.md#stopping).
 
 Here a handler only records what was asked, which any number of signals, nested or not,
 can do without harm; the worker's main loop, woken at once through the signal wakeup
@@ -25,9 +26,10 @@ pipe, does the stopping, once, outside any handler:
 
 Why keep gthread rather than change the worker model: the sync worker answers the
 master's heartbeat from the request itself, so it killed long streams (gunicorn.conf.py);
-gevent and eventlet would monkey-patch psycopg and the threads the service starts
-(access/leases.py, loading/read_ahead.py); an ASGI server would mean running the WSGI
-application in a thread pool anyway. The fault is only in the stopping, and this is it.
+gevent and eventlet need every blocking call to cooperate, the database driver's and
+those of the threads the service starts (access/leases.py, loading/read_ahead.py); an
+ASGI server would run this WSGI application in a thread pool anyway. gthread serves well;
+only its stopping was at fault, and that is all this class changes.
 """
 
 from __future__ import annotations

@@ -5,20 +5,26 @@ whole group (systemd's KillMode=control-group) each end the master and every wor
 before graceful_timeout, three times in a row. A long stream in flight finishes after
 SIGTERM, is cut at once by Ctrl-C, and is cut by the master at graceful_timeout if it is
 still running then: cut visibly each time (no terminating chunk), never ended as if
-complete; and the server exits."""
+complete; and the server exits. And the cause of the hang, deterministic: a quit signal
+arriving while the worker's pool is shutting down is only recorded."""
 
 import http.client
+import json
 import signal
 import socket
 import sqlite3
+import threading
 import time
 
 import pytest
+from gunicorn.config import Config
+from gunicorn.glogging import Logger
 
-from tests.support.servers import Gunicorn, answer_as_a_browser, migrate, new_key, service_env
+from lib.gunicorn_worker import StoppableThreadWorker
+from tests.support.servers import Gunicorn, answer_as_a_browser, manage, migrate, new_key, service_env
 
 # 12 gunicorn starts of 2 workers each: about 80 s here.
-pytestmark = pytest.mark.slow
+slow = pytest.mark.slow
 
 # A worker that hangs is SIGKILLed by its master only after graceful_timeout: at 300 s (the
 # shipped default) a hang cannot pass the deadline, which only a hang can miss.
@@ -52,6 +58,7 @@ def served(tmp_path_factory):
     return env, key
 
 
+@slow
 @pytest.mark.parametrize(("signum", "group"), SIGNALS)
 def test_the_server_stops_at_once_after_answering_a_browser_three_times_in_a_row(served, tmp_path, signum, group):
     env, key = served
@@ -87,6 +94,12 @@ class Stream:
             self.connection.close()
 
 
+def pulls_of(env: dict[str, str], key_name: str) -> list[tuple[int, int, bool]]:
+    """The pull log of key ``key_name``: status, rows and whether the body was sent whole."""
+    pulls = json.loads(manage(env, "pull_log", "--key", key_name, "--format", "json"))
+    return [(pull["status"], pull["rows"], pull["complete"]) for pull in pulls]
+
+
 def wait_until_refused(port: int) -> None:
     """Until nothing accepts connections on ``port``: every worker has left its loop
     (the listening socket is closed once no process holds it), so stopping has begun."""
@@ -100,8 +113,10 @@ def wait_until_refused(port: int) -> None:
     raise TimeoutError(f"port {port} still accepts connections after {DEADLINE} s")
 
 
+@slow
 def test_a_stream_in_flight_at_sigterm_is_served_to_the_end_then_the_server_exits(served, tmp_path):
-    env, key = served
+    env, _ = served
+    key = new_key(env, "sigterm")
     log = tmp_path / "gunicorn.log"
     with Gunicorn(env, log, GUNICORN_GRACEFUL_TIMEOUT=GRACEFUL_TIMEOUT) as server:
         stream = Stream(server, key)
@@ -112,10 +127,13 @@ def test_a_stream_in_flight_at_sigterm_is_served_to_the_end_then_the_server_exit
     assert lines[-1] == b""  # complete records, and http.client saw the terminating chunk
     assert {line.split(b",")[0] for line in lines[1:-1]} == {f"t{n:07d}".encode() for n in range(ROWS)}
     assert server.process.returncode == 0, log.read_text()
+    assert pulls_of(env, "sigterm") == [(200, ROWS, True)]
 
 
+@slow
 def test_ctrl_c_cuts_a_stream_in_flight_visibly_and_the_server_exits_at_once(served, tmp_path):
-    env, key = served
+    env, _ = served
+    key = new_key(env, "ctrl-c")
     log = tmp_path / "gunicorn.log"
     with Gunicorn(env, log, GUNICORN_GRACEFUL_TIMEOUT=GRACEFUL_TIMEOUT) as server:
         stream = Stream(server, key)
@@ -124,8 +142,13 @@ def test_ctrl_c_cuts_a_stream_in_flight_visibly_and_the_server_exits_at_once(ser
         with pytest.raises((http.client.IncompleteRead, ConnectionError)):
             stream.read_to_the_end()
     assert server.process.returncode == 0, log.read_text()
+    # Ended by its own thread (not killed): recorded, as cut short.
+    [(status, rows, complete)] = pulls_of(env, "ctrl-c")
+    assert (status, complete) == (200, False)
+    assert rows < ROWS
 
 
+@slow
 def test_a_stream_still_running_at_graceful_timeout_is_cut_visibly_and_the_server_exits(served, tmp_path):
     env, key = served
     log = tmp_path / "gunicorn.log"
@@ -136,3 +159,31 @@ def test_a_stream_still_running_at_graceful_timeout_is_cut_visibly_and_the_serve
         with pytest.raises((http.client.IncompleteRead, ConnectionError)):
             stream.read_to_the_end()
     assert server.process.returncode == 0, log.read_text()
+
+
+@pytest.mark.engine_independent
+def test_a_quit_signal_during_the_pools_shutdown_is_recorded_never_deadlocked():
+    """What hung gunicorn's own gthread worker: Ctrl-C's SIGINT starts the stop, and the
+    master's SIGQUIT lands while ThreadPoolExecutor.shutdown holds its lock; the handler,
+    run again on top, waited for that lock in the same thread forever. Here the second
+    handler runs (in a thread of the test, to fail rather than hang) with the lock held."""
+    cfg = Config()
+    worker = StoppableThreadWorker(1, 0, [], None, 30, cfg, Logger(cfg))
+    worker.tpool = worker.get_thread_pool()
+    raised = []
+
+    def second_signal() -> None:
+        with worker.tpool._shutdown_lock:  # as the first handler's pool shutdown holds it
+            try:
+                worker.handle_quit(signal.SIGQUIT, None)
+                worker.handle_exit(signal.SIGTERM, None)
+            except BaseException as error:  # SystemExit too: a handler must not raise where it lands
+                raised.append(error)
+
+    handler = threading.Thread(target=second_signal, daemon=True)
+    handler.start()
+    handler.join(DEADLINE)
+    assert not handler.is_alive(), "the quit handler deadlocked on the pool's shutdown lock"
+    assert raised == []
+    assert (worker.alive, worker.quick) == (False, True)  # recorded, for the main loop to act on
+    worker.tpool.shutdown()

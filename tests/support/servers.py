@@ -200,18 +200,8 @@ class Gunicorn:
             self.process.send_signal(signum)
 
     def wait_stopped(self, timeout: float) -> None:
-        """Until the master has exited and no process of its group is left (workers
-        included, whether the master waited for them or not); TimeoutError after
-        ``timeout`` seconds, with every process still there left for ``stop()`` to kill."""
-        deadline = time.monotonic() + timeout
-        try:
-            self.process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            raise TimeoutError(f"the gunicorn master is still running after {timeout} s") from None
-        while left := process_group_members(self.process.pid):
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"processes {left} of gunicorn's group still run after {timeout} s")
-            time.sleep(0.05)
+        """``wait_stopped`` of the master: until it and every worker are gone."""
+        wait_stopped(self.process, timeout)
 
     def stop(self) -> None:
         """Kill master and workers at once. Not a graceful stop: it would wait for answers
@@ -225,6 +215,22 @@ class Gunicorn:
             self.process.wait(15)
         if self._output:
             self._output.close()
+
+
+def wait_stopped(leader: subprocess.Popen, timeout: float) -> None:
+    """Until ``leader``, started in a process group of its own (gunicorn's master), has
+    exited and no process of its group is left (its workers, whether it waited for them or
+    not); TimeoutError after ``timeout`` seconds, with every process still there left
+    running (for the caller to kill)."""
+    deadline = time.monotonic() + timeout
+    try:
+        leader.wait(timeout)
+    except subprocess.TimeoutExpired:
+        raise TimeoutError(f"process {leader.pid} still runs {timeout} s after it was told to stop") from None
+    while left := process_group_members(leader.pid):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"processes {left} of {leader.pid}'s group still run {timeout} s after it was told to stop")
+        time.sleep(0.05)
 
 
 def process_group_members(pgid: int) -> list[int]:

@@ -1,6 +1,7 @@
 """bin/demo, the README's first command, on a fresh data folder: it serves the demo on PORT,
-its curl lines answer rows, Ctrl-C stops it, and running it again gives fresh demo data in
-place of the old (not a second pile) with the same, single demo key."""
+its curl lines answer rows, Ctrl-C stops it (master and workers, at once, after a browser's
+16 requests: issue 19), and running it again gives fresh demo data in place of the old (not
+a second pile) with the same, single demo key."""
 
 import http.client
 import os
@@ -12,10 +13,17 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.servers import ROOT, free_port, manage, service_env, wait_for_port
+from tests.support.servers import (
+    ROOT, answer_as_a_browser, free_port, manage, service_env, wait_for_port, wait_stopped,
+)
 
 # Two full runs of the demo (migrate, collectstatic, seed, gunicorn): about 45 s here.
 pytestmark = pytest.mark.slow
+
+# A gunicorn worker that hangs on Ctrl-C is SIGKILLed by its master only after
+# graceful_timeout (300 s, bin/demo's): this deadline only a hang misses.
+STOP_DEADLINE = 30
+BROWSER = 16  # requests at once before the Ctrl-C, as a browser on the demo makes
 
 COUNTS = (
     "from access.models import ApiKey; from players.models import Player; "
@@ -52,9 +60,16 @@ class Demo:
             connection.close()
 
     def interrupt(self) -> int:
-        """Ctrl-C: SIGINT to the foreground process group."""
+        """Ctrl-C: SIGINT to the foreground process group; gunicorn's exit status once it
+        and every worker are gone (killed, and failing, after STOP_DEADLINE)."""
         os.killpg(self.process.pid, signal.SIGINT)
-        return self.process.wait(timeout=30)
+        try:
+            wait_stopped(self.process, STOP_DEADLINE)
+        except TimeoutError:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+            raise
+        return self.process.returncode
 
 
 def bearer_line_answers_rows(demo: Demo) -> bool:
@@ -70,16 +85,20 @@ def bearer_line_answers_rows(demo: Demo) -> bool:
 def env(tmp_path):
     # A fresh machine's view: no database, no secret key, no demo key yet.
     data = tmp_path / "data"
-    return service_env(data, PORT=str(free_port()))
+    return service_env(data, PORT=str(free_port()), API_MAX_STREAMS=str(BROWSER))  # BROWSER answers of the demo key at once
 
 
 def test_the_demo_serves_on_port_stops_on_ctrl_c_and_reruns_with_fresh_data_and_the_same_key(env, tmp_path):
     first = Demo(env, tmp_path / "first.log")
+    idle = []
     try:
         assert f"http://127.0.0.1:{env['PORT']}" in first.text
         assert bearer_line_answers_rows(first)
+        idle = answer_as_a_browser(first.port, first.key, BROWSER)  # connections left open, as a browser leaves them
     finally:
         status = first.interrupt()
+    for connection in idle:
+        connection.close()
     assert status == 0, first.log.read_text()[-2000:]
     with pytest.raises(OSError):
         http.client.HTTPConnection("127.0.0.1", first.port, timeout=2).connect()

@@ -7,10 +7,18 @@ from django.db import models
 from feeds.columns import format_timestamp
 
 
+# A pull served its body whole: answered 200 and sent to the end. ``complete`` alone is
+# not that: a refusal (403, 404…) sends its short JSON body to the end too. The one
+# definition, for the database (this) and for a pull in hand (``Pull.served_whole``).
+SERVED_WHOLE = models.Q(status=200, complete=True)
+
+
 class PullQuerySet(models.QuerySet):
     def complete_windows(self) -> PullQuerySet:
-        """The pulls that served a whole window: 200, sent to the end, with both bounds."""
-        return self.filter(status=200, complete=True, window_from__isnull=False, window_to__isnull=False)
+        """The pulls that served a whole window: served whole (``SERVED_WHOLE``), with
+        both bounds. They alone cover window time: the gaps, the console's rows per hour
+        and its holes all read them."""
+        return self.filter(SERVED_WHOLE, window_from__isnull=False, window_to__isnull=False)
 
 
 class Pull(models.Model):
@@ -40,6 +48,11 @@ class Pull(models.Model):
         verbose_name = "pull"
         ordering = ["-started_at"]
         indexes = [models.Index(fields=["key_name", "feed", "started_at"], name="operations_pull_key_feed_idx")]
+
+    @property
+    def served_whole(self) -> bool:
+        """``SERVED_WHOLE``, of this pull."""
+        return self.status == 200 and self.complete
 
     @property
     def from_text(self) -> str:

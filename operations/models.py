@@ -25,7 +25,9 @@ class Pull(models.Model):
     started_at = models.DateTimeField(db_index=True)
     # The key's name when it pulled (a key may be renamed or deleted later).
     key_name = models.CharField("key", max_length=100)
-    api_key = models.ForeignKey("access.ApiKey", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    api_key = models.ForeignKey(
+        "access.ApiKey", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="API key"
+    )
     feed = models.CharField(max_length=64)
     window_from = models.DateTimeField("from", null=True, blank=True)
     window_to = models.DateTimeField("to", null=True, blank=True)

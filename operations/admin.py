@@ -40,21 +40,26 @@ class ServedFilter(admin.SimpleListFilter):
 
 
 def duration_text(ms: int) -> str:
-    """``12 ms``, ``4.2 s``, ``3 min 05 s``: short enough for a list column."""
+    """``12 ms``, ``4.2 s``, ``3 min 05 s``: short enough for a list column (a number
+    and its unit never split over two lines)."""
     if ms < 1000:
-        return f"{ms} ms"
+        return f"{ms}\N{NO-BREAK SPACE}ms"
     if ms < 60_000:
-        return f"{ms / 1000:.1f} s"
+        return f"{ms / 1000:.1f}\N{NO-BREAK SPACE}s"
     minutes, seconds = divmod(round(ms / 1000), 60)
-    return f"{minutes} min {seconds:02d} s"
+    return f"{minutes}\N{NO-BREAK SPACE}min {seconds:02d}\N{NO-BREAK SPACE}s"
 
 
 def bytes_text(count: int) -> str:
     """``858 B``, ``12.4 kB``, ``3.1 MB`` (powers of 1000, as a transfer is counted)."""
     for unit, size in (("GB", 10**9), ("MB", 10**6), ("kB", 10**3)):
         if count >= size:
-            return f"{count / size:.1f} {unit}"
-    return f"{count} B"
+            return f"{count / size:.1f}\N{NO-BREAK SPACE}{unit}"
+    return f"{count}\N{NO-BREAK SPACE}B"
+
+
+def unbroken(text: str) -> str:
+    return text.replace(" ", "\N{NO-BREAK SPACE}")
 
 
 def breakable(text: str) -> SafeString:
@@ -92,8 +97,9 @@ class PullAdmin(ApiTextMixin, admin.ModelAdmin):
                                pull.from_sent or "…", pull.to_sent or "…")
         start, end = pull.from_text or "…", pull.to_text or "…"
         same_day = pull.window_from and pull.window_to and pull.window_from.date() == pull.window_to.date()
-        return format_html('<span class="window" title="from {} to {} UTC">{}<br>→ {}</span>',
-                           start, end, start, end[11:] if same_day else end)
+        # A time on one line: the date and the time never part.
+        return format_html('<span class="window" title="from {} to {} UTC">{}<br>→ {}</span>', start, end,
+                           unbroken(start), end[11:] if same_day else unbroken(end))
 
     @admin.display(description="bytes", ordering="bytes")
     def shown_bytes(self, pull: Pull) -> str:

@@ -10,7 +10,7 @@ What it draws, over the hours of window time (the time rows changed, which the p
 windows cover; not the time they were pulled):
 
 - a bar per hour for the rows served for it by complete pulls (a window spanning several
-  hours is spread over them by time: ``served_rows_per_hour`` says how);
+  hours is spread over them by time: ``served_in_range`` says how);
 - under the axis, a strip where complete windows covered the time: an hour covered that
   had no rows shows the strip and no bar, which is not a hole;
 - a red hatched band over each gap (``sync_gaps``: window time between pulls that no
@@ -51,7 +51,7 @@ class Size:
 
 
 FULL = Size(plot_width=720, plot_height=180, left=64, right=16, top=10, bottom=78, labelled=True, min_band=3)
-SMALL = Size(plot_width=240, plot_height=36, left=1, right=1, top=4, bottom=7, labelled=False, min_band=2)
+SMALL = Size(plot_width=240, plot_height=36, left=1, right=30, top=4, bottom=7, labelled=False, min_band=2)
 STRIP = 4  # the height of the covered strip, under the axis
 
 # Scoped to the chart: an inline SVG's <style> applies to the whole HTML page. Colours from
@@ -66,7 +66,7 @@ STYLE = mark_safe(
     "svg.rows-chart .covered{fill:#2e7d32}"
     "svg.rows-chart .gap-edge{stroke:#ba2121}"
     "svg.rows-chart .hatch-gap{stroke:#ba2121;stroke-width:2}"
-    "svg.rows-chart .hatch-unpulled{stroke:#999;stroke-width:1}"
+    "svg.rows-chart .hatch-unpulled{stroke:#b8b8b8;stroke-width:1}"
     "svg.rows-chart .gap-fill{fill:#ba2121;fill-opacity:.12}"
     "svg.rows-chart .now-band{fill:#f5c400;fill-opacity:.18}"
     "svg.rows-chart .now-line{stroke:#b08d00;stroke-dasharray:3 2}"
@@ -188,14 +188,14 @@ def rows_chart(timeline: Timeline, *, title: str, ident: str, size: Size = FULL)
     )
     unpulled = format_html_join(
         "",
-        '<rect class="unpulled" x="{}" y="{}" width="{}" height="{}" fill="url(#{}-hatch-unpulled)">'
-        "<title>Not pulled: {}{}</title></rect>",
+        '<rect class="unpulled" x="{0}" y="{2}" width="{1}" height="{3}" fill="url(#{4}-hatch-unpulled)">'
+        "<title>Not pulled: {5}{6}</title></rect>",
         (
             (*band(stretch.start, stretch.end), size.top, size.plot_height, ident,
              stretch_text(stretch.start, stretch.end),
-             " (before the first complete window)" if stretch.start == timeline.start and stretch.end < timeline.now
-             else " (after the latest complete window)" if stretch.start > timeline.start
-             else " (no complete window yet)")
+             " (after the latest complete window)" if stretch.start > timeline.start
+             else " (before the first complete window)" if stretch.end < timeline.now
+             else " (no complete window covers it)")
             for stretch in timeline.unpulled
         ),
     )
@@ -233,16 +233,16 @@ def rows_chart(timeline: Timeline, *, title: str, ident: str, size: Size = FULL)
     labels = mark_safe("")
     if size.labelled:
         labels = labelled_axes(timeline, size, top_value, y, x) + legend(ident, size.left, bottom + 58)
-    else:  # the small chart: only the top of its scale
-        labels = format_html('<text x="{}" y="{}" text-anchor="end" class="peak">{}/h</text>',
-                             width - 2, size.top + 8, rows_text(top_value))
+    else:  # the small chart: only the top of its scale, beside the plot
+        labels = format_html('<text x="{}" y="{}" class="peak">{}</text>', size.left + size.plot_width + 3,
+                             size.top + 8, f"{rows_text(top_value)}/h" if total else "0")
     return format_html(
         '<svg class="rows-chart {size_class}" role="img" aria-labelledby="{ident}-title {ident}-desc" '
         'viewBox="0 0 {width} {height}" width="100%" preserveAspectRatio="xMinYMin meet" '
         'xmlns="http://www.w3.org/2000/svg">'
         '<title id="{ident}-title">{title}</title><desc id="{ident}-desc">{description}</desc>'
         "<style>{style}</style>{defs}"
-        "{now_band}{unpulled}{gaps}{labels}{bars}{strip}{axes}"
+        '{now_band}{unpulled}{gaps}{labels}<g class="bars">{bars}</g>{strip}{axes}'
         "</svg>",
         size_class="full" if size.labelled else "small",
         ident=ident,
@@ -265,9 +265,9 @@ def rows_chart(timeline: Timeline, *, title: str, ident: str, size: Size = FULL)
 def patterns(ident: str) -> SafeString:
     return format_html(
         '<defs><pattern id="{0}-hatch-gap" width="6" height="6" patternUnits="userSpaceOnUse" '
-        'patternTransform="rotate(45)"><line class="hatch-gap" x1="0" y1="0" x2="0" y2="6"/></pattern>'
+        'patternTransform="rotate(45)"><line class="hatch-gap" x1="3" y1="0" x2="3" y2="6"/></pattern>'
         '<pattern id="{0}-hatch-unpulled" width="5" height="5" patternUnits="userSpaceOnUse" '
-        'patternTransform="rotate(-45)"><line class="hatch-unpulled" x1="0" y1="0" x2="0" y2="5"/></pattern></defs>',
+        'patternTransform="rotate(-45)"><line class="hatch-unpulled" x1="2.5" y1="0" x2="2.5" y2="5"/></pattern></defs>',
         ident,
     )
 
@@ -280,7 +280,7 @@ def labelled_axes(timeline: Timeline, size: Size, top_value: int, y, x) -> SafeS
         "",
         '<line x1="{}" x2="{}" y1="{}" y2="{}" class="grid"/>'
         '<text x="{}" y="{}" text-anchor="end" dominant-baseline="middle">{}</text>',
-        ((size.left, right, y(v), y(v), size.left - 6, y(v), f"{v:,}") for v in (0, top_value / 2, top_value)
+        ((size.left, right, y(v), y(v), size.left - 6, y(v), f"{int(v):,}") for v in (0, top_value / 2, top_value)
          if v == int(v)),
     )
     step = tick_step(len(timeline.hours))

@@ -112,6 +112,8 @@ def pull_line(pull: Pull) -> dict[str, Any]:
     return {
         "started_at": api_time(pull.started_at),
         "window": window_text(pull),
+        "from": api_time(pull.window_from),
+        "to": api_time(pull.window_to),
         "format": pull.format,
         "status": pull.status,
         "complete": pull.complete,

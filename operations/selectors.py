@@ -114,9 +114,18 @@ def as_float(expression: Any) -> ExpressionWrapper:
     return ExpressionWrapper(expression, output_field=FloatField())
 
 
-def served_rows_per_hour(
+@dataclass(frozen=True)
+class Served:
+    """What complete pulls served of one key and feed's window time in a range of hours."""
+
+    hours: dict[dt.datetime, float]  # rows per hour of window time, hours without rows absent
+    first: dt.datetime  # the earliest ``from`` of the windows that overlap the range
+    last: dt.datetime  # their latest ``to``
+
+
+def served_in_range(
     *, start: dt.datetime, end: dt.datetime, key: str | None = None, feed: str | None = None
-) -> dict[tuple[str, str], dict[dt.datetime, float]]:
+) -> dict[tuple[str, str], Served]:
     """Per key and feed, the rows served for each hour of WINDOW time in ``[start, end)``
     (whole UTC hours): the rows of the complete 200 pulls (``complete_windows``, the
     pulls that cover time, as in ``sync_gaps``) are put in the hours their window
@@ -125,12 +134,13 @@ def served_rows_per_hour(
     hour gets the share of its rows that the hour holds of the window's time (a window
     10:30-12:00 of 90 rows gives 10:00 30 rows and 11:00 60), since the log keeps a
     pull's row count, not each row's time. A window pulled twice counts twice: its rows
-    were served twice.
+    were served twice. Key and feeds without such a window in the range are absent.
 
     One grouped query, in the database, over the pulls whose window overlaps the range
-    (never the whole log): pulls are grouped by their window's first and last hour, and
-    each group brings the sums of its shares (first hour, each hour between, last hour),
-    so Python reads a row per group, not per pull. Hours without rows are absent."""
+    (the index on ``window_to`` finds them; never the whole log): pulls are grouped by
+    their window's first and last hour, and each group brings the sums of its shares
+    (of its first hour, of each hour between, of its last hour) and its bounds, so
+    Python reads a row per group, not per pull."""
     first_hour = TruncHour("window_from", tzinfo=UTC)
     last_hour = TruncHour("window_to", tzinfo=UTC)
     # Zero for an empty window ([t, t)), which lies within one hour: no share is needed.
@@ -147,46 +157,40 @@ def served_rows_per_hour(
             head=Sum(as_float(F("rows") * (3600.0 - Seconds(F("window_from"), first_hour)) / length)),
             each=Sum(as_float(F("rows") * 3600.0 / length)),
             tail=Sum(as_float(F("rows") * Seconds(F("window_to"), last_hour) / length)),
+            first=Min("window_from"),
+            last=Max("window_to"),
         )
     )
-    served: dict[tuple[str, str], dict[dt.datetime, float]] = defaultdict(lambda: defaultdict(float))
+    hours: dict[tuple[str, str], dict[dt.datetime, float]] = defaultdict(lambda: defaultdict(float))
+    bounds: dict[tuple[str, str], tuple[dt.datetime, dt.datetime]] = {}
     for group in groups:
-        hours = served[group["key_name"], group["feed"]]
+        pair = group["key_name"], group["feed"]
+        low, high = bounds.get(pair, (group["first"], group["last"]))
+        bounds[pair] = min(low, group["first"]), max(high, group["last"])
+        line = hours[pair]
         first, last = group["first_hour"], group["last_hour"]
         if first == last:
-            hours[first] += group["whole"]
+            line[first] += group["whole"]
             continue
-        hours[first] += group["head"]
+        line[first] += group["head"]
         # Only the hours of the range: a window of years costs no more than one of a day.
         hour = max(first + HOUR, start)
         while hour < min(last, end):
-            hours[hour] += group["each"]
+            line[hour] += group["each"]
             hour += HOUR
-        hours[last] += group["tail"]  # nothing when the window ends on the hour
+        line[last] += group["tail"]  # nothing when the window ends on the hour
     return {
-        pair: {hour: round(rows, 6) for hour, rows in hours.items() if start <= hour < end and rows}
-        for pair, hours in served.items()
+        pair: Served(
+            {hour: round(rows, 6) for hour, rows in hours[pair].items() if start <= hour < end and rows}, *bounds[pair]
+        )
+        for pair in bounds
     }
-
-
-def covered_spans(*, key: str | None = None, feed: str | None = None) -> dict[tuple[str, str], Span]:
-    """Per key and feed, from the earliest ``from`` to the latest ``to`` of its complete
-    200 pulls: the stretch ``sync_gaps`` looks for holes in. Before it the key had not
-    started; after it, nothing was pulled yet."""
-    spans = (
-        pulls_listed(key=key, feed=feed)
-        .complete_windows()
-        .order_by()
-        .values("key_name", "feed")
-        .annotate(first=Min("window_from"), last=Max("window_to"))
-    )
-    return {(row["key_name"], row["feed"]): Span(row["first"], row["last"]) for row in spans}
 
 
 @dataclass(frozen=True)
 class HourRows:
     hour: dt.datetime
-    # A float: a window spanning several hours gives each hour its share (served_rows_per_hour).
+    # A float: a window spanning several hours gives each hour its share (served_in_range).
     rows: float
 
 
@@ -201,8 +205,9 @@ class Timeline:
     """One key and feed's window time over the console's chart: the hours from ``start``
     to ``end`` (the current hour, not over at ``now``, last), the rows served for each,
     and what no complete pull covered in ``[start, now)``: the ``gaps`` of ``sync_gaps``
-    that reach into it (whole), and the time ``unpulled`` before its first window or
-    after its latest ``to`` (cut to it; all of it when it never completed a pull)."""
+    that reach into it (whole), and the time ``unpulled``, before its first complete
+    window or after its latest ``to`` (cut to it; all of it when no complete window
+    overlaps it)."""
 
     start: dt.datetime
     end: dt.datetime
@@ -222,33 +227,42 @@ def last_hours(hours: int, now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
     return end - hours * HOUR, end
 
 
-def cut(start: dt.datetime, end: dt.datetime, low: dt.datetime, high: dt.datetime) -> tuple[dt.datetime, dt.datetime] | None:
-    """``[start, end)`` within ``[low, high)``, or None when nothing of it is."""
-    start, end = max(start, low), min(end, high)
-    return (start, end) if start < end else None
+def overlaps(start: dt.datetime, end: dt.datetime, low: dt.datetime, high: dt.datetime) -> bool:
+    return start < high and low < end
 
 
 @dataclass(frozen=True)
 class Timelines:
     """The timelines of every key and feed over the same hours, read with one grouped
-    query for the rows and one for the spans (``timelines``); ``of`` cuts out one."""
+    query (``timelines``); ``of`` cuts out one."""
 
     start: dt.datetime
     end: dt.datetime
     now: dt.datetime
-    rows: dict[tuple[str, str], dict[dt.datetime, float]]
-    spans: dict[tuple[str, str], Span]
+    served: dict[tuple[str, str], Served]
     gaps: dict[tuple[str, str], list[Gap]]
 
     def of(self, key: str, feed: str) -> Timeline:
-        served = self.rows.get((key, feed), {})
+        served = self.served.get((key, feed))
+        rows = served.hours if served else {}
         count = round((self.end - self.start) / HOUR)
-        hours = tuple(HourRows(hour, served.get(hour, 0)) for hour in (self.start + n * HOUR for n in range(count)))
+        hours = tuple(HourRows(hour, rows.get(hour, 0)) for hour in (self.start + n * HOUR for n in range(count)))
         # Whole, not cut: the operator asks for the whole gap again.
-        gaps = tuple(gap for gap in self.gaps.get((key, feed), ()) if cut(gap.start, gap.end, self.start, self.now))
-        span = self.spans.get((key, feed))
-        bounds = [(self.start, self.now)] if span is None else [(self.start, span.start), (span.end, self.now)]
-        unpulled = tuple(Span(*stretch) for low, high in bounds if (stretch := cut(low, high, self.start, self.now)))
+        gaps = tuple(gap for gap in self.gaps.get((key, feed), ()) if overlaps(gap.start, gap.end, self.start, self.now))
+        if served is None:
+            # No complete window in the range, so no gap either (a gap ends where a window starts).
+            stretches = [(self.start, self.now)]
+        else:
+            stretches = [(served.last, self.now)]
+            # Before the first window of the range: not pulled, unless a gap (from an
+            # earlier window) is there, which then reaches to that first window.
+            if not any(overlaps(gap.start, gap.end, self.start, served.first) for gap in gaps):
+                stretches.insert(0, (self.start, served.first))
+        unpulled = tuple(
+            Span(max(low, self.start), min(high, self.now))
+            for low, high in stretches
+            if overlaps(low, high, self.start, self.now)
+        )
         return Timeline(self.start, self.end, self.now, hours, gaps, unpulled)
 
 
@@ -263,12 +277,8 @@ def timelines(
     by_line: dict[tuple[str, str], list[Gap]] = defaultdict(list)
     for gap in gaps:
         by_line[gap.key, gap.feed].append(gap)
-    return Timelines(
-        start, end, now,
-        served_rows_per_hour(start=start, end=end, key=key, feed=feed),
-        covered_spans(key=key, feed=feed),
-        dict(by_line),
-    )
+    return Timelines(start, end, now, served_in_range(start=start, end=end, key=key, feed=feed), dict(by_line))
+
 
 @dataclass(frozen=True)
 class KeyFeed:

@@ -14,7 +14,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from operations.chart import SMALL, rows_chart
-from operations.selectors import Gap, HourRows, Span, served_rows_per_hour, sync_gaps, timelines
+from operations.selectors import Gap, HourRows, Span, served_in_range, sync_gaps, timelines
 from tests.support.factories import PullFactory, at
 
 pytestmark = pytest.mark.django_db
@@ -28,7 +28,8 @@ def pulled(start: str, end: str, rows: int, key: str = "InTarget", feed: str = "
 
 
 def users_rows(**bounds) -> dict:
-    return served_rows_per_hour(**(bounds or DAY)).get(("InTarget", "users"), {})
+    served = served_in_range(**(bounds or DAY)).get(("InTarget", "users"))
+    return served.hours if served else {}
 
 
 def test_rows_go_to_the_hour_of_their_window_not_the_hour_they_were_pulled():
@@ -82,10 +83,23 @@ def test_the_rows_of_every_key_and_feed_are_read_by_one_grouped_query():
         pulled(f"2026-12-01 {hour:02d}:00:00", f"2026-12-01 {hour:02d}:30:00", 1)
         pulled(f"2026-12-01 {hour:02d}:30:00", f"2026-12-01 {hour + 1:02d}:30:00", 2, feed="bets")
     with CaptureQueriesContext(connection) as queries:
-        rows = served_rows_per_hour(**DAY)
+        served = served_in_range(**DAY)
     assert len(queries) == 1
     assert "GROUP BY" in queries[0]["sql"]
-    assert sum(rows["InTarget", "users"].values()) == 10 and sum(rows["InTarget", "bets"].values()) == 20
+    assert sum(served["InTarget", "users"].hours.values()) == 10 and sum(served["InTarget", "bets"].hours.values()) == 20
+    # With the bounds of the windows, which tell the time not pulled.
+    assert (served["InTarget", "bets"].first, served["InTarget", "bets"].last) == (
+        at("2026-12-01 00:30:00"), at("2026-12-01 10:30:00"))
+
+
+def test_a_timeline_is_one_query_whatever_the_number_of_lines():
+    for feed in ("users", "bets", "logins"):
+        pulled("2026-12-01 09:00:00", "2026-12-01 10:00:00", 1, feed=feed)
+    gaps = list(sync_gaps())
+    with CaptureQueriesContext(connection) as queries:
+        lines = timelines(hours=24, gaps=gaps, now=NOW)
+        charts = [lines.of("InTarget", feed) for feed in ("users", "bets", "logins", "wallets")]
+    assert len(queries) == 1 and len(charts) == 4
 
 
 def test_a_timeline_has_the_hours_of_the_range_its_gaps_and_the_time_not_pulled():
@@ -113,6 +127,22 @@ def test_a_line_never_pulled_is_unpulled_all_along():
     line = timelines(hours=24, gaps=[], now=NOW).of("Fresh key", "users")
     assert line.unpulled == (Span(at("2026-11-30 13:00:00"), NOW),)
     assert not line.gaps and not any(hour.rows for hour in line.hours)
+
+
+def test_time_before_the_range_s_first_window_is_a_gap_when_an_earlier_window_ended_before_it():
+    pulled("2026-11-30 08:00:00", "2026-11-30 09:00:00", 1)  # before the 24 hours
+    pulled("2026-12-01 06:00:00", "2026-12-01 12:00:00", 1)
+    line = timelines(hours=24, gaps=sync_gaps(), now=NOW).of("InTarget", "users")
+    assert line.gaps == (Gap("InTarget", "users", at("2026-11-30 09:00:00"), at("2026-12-01 06:00:00")),)
+    assert line.unpulled == (Span(at("2026-12-01 12:00:00"), NOW),)
+
+
+def test_a_line_that_stopped_pulling_before_the_range_is_unpulled_all_along():
+    pulled("2026-11-29 08:00:00", "2026-11-29 09:00:00", 1)
+    line = timelines(hours=24, gaps=sync_gaps(), now=NOW).of("InTarget", "users")
+    assert line.unpulled == (Span(at("2026-11-30 13:00:00"), NOW),)
+    chart = svg(line)
+    assert "(no complete window covers it)</title>" in chart
 
 
 def test_a_gap_before_the_range_is_not_on_the_chart():
@@ -150,6 +180,14 @@ def test_a_hole_is_a_red_hatched_band_with_its_window_to_ask_again_and_not_a_cov
     assert unpulled == [
         "Not pulled: 2026-12-01 07:00:00 to 2026-12-01 08:00:00 UTC (before the first complete window)",
         "Not pulled: 2026-12-01 12:00:00 to 2026-12-01 12:30:00 UTC (after the latest complete window)",
+    ]
+    # Where they are drawn: six hours over the 720 units of the plot, from x = 64, 120 each.
+    plot = chart.split('<g class="legend-')[0]
+    assert re.findall(r'<rect class="(gap-fill|unpulled)" x="([^"]+)" y="([^"]+)" width="([^"]+)" height="([^"]+)"',
+                      plot) == [
+        ("unpulled", "64.0", "10", "120.0", "180"),
+        ("unpulled", "664.0", "10", "60.0", "180"),
+        ("gap-fill", "304.0", "10", "40.0", "180"),
     ]
 
 
@@ -203,3 +241,17 @@ def test_the_small_chart_keeps_its_titles_and_leaves_the_legend_to_the_page():
         "2026-12-01 10:00–11:00 UTC: 3 rows served"
     ]
     assert "gap: never served" not in chart
+
+
+@pytest.mark.postgresql
+def test_the_chart_reads_the_windows_of_its_hours_through_an_index_not_the_whole_log():
+    with CaptureQueriesContext(connection) as queries:
+        served_in_range(**DAY)
+    sql = queries[0]["sql"]
+    with connection.cursor() as cursor:
+        # On an empty table a sequential scan always looks cheapest; forbid it to see
+        # whether an index can find the range at all.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {sql}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "operations_pull_window_to_idx" in plan, plan

@@ -69,10 +69,10 @@ def test_the_window_is_one_column_and_long_values_are_short_with_the_whole_in_a_
     assert cells[2] == f'<span title="{LONG_KEY}">{LONG_KEY[:31]}…</span>'
     assert cells[4] == (
         '<span class="window" title="from 2026-12-01 10:00:00 to 2026-12-01 11:00:00 UTC">'
-        "2026-12-01 10:00:00<br>→ 11:00:00</span>"
+        "2026-12-01\N{NO-BREAK SPACE}10:00:00<br>→ 11:00:00</span>"
     )
-    assert cells[8] == '<span title="12,345,678 bytes">12.3 MB</span>'
-    assert cells[9] == '<span title="125,400 ms">2 min 05 s</span>'
+    assert cells[8] == '<span title="12,345,678 bytes">12.3\N{NO-BREAK SPACE}MB</span>'
+    assert cells[9] == '<span title="125,400 ms">2\N{NO-BREAK SPACE}min 05\N{NO-BREAK SPACE}s</span>'
     assert cells[10] == "2001:<wbr>db8:<wbr>85a3:<wbr>:<wbr>8a2e:<wbr>370:<wbr>7334"
 
 
@@ -80,5 +80,5 @@ def test_a_window_over_midnight_keeps_both_dates_and_a_refused_one_shows_as_sent
     PullFactory(key_name="night", window_from=at("2026-11-30 23:00:00"), window_to=at("2026-12-01 01:00:00"))
     PullFactory(key_name="refused", status=400, window_from=None, window_to=None, from_sent="yesterday", to_sent="")
     lines = listed(admin_client)
-    assert "2026-11-30 23:00:00<br>→ 2026-12-01 01:00:00" in lines["night"][4]
+    assert "2026-11-30\N{NO-BREAK SPACE}23:00:00<br>→ 2026-12-01\N{NO-BREAK SPACE}01:00:00" in lines["night"][4]
     assert lines["refused"][4] == '<span title="as the request sent them">yesterday<br>→ … (as sent)</span>'

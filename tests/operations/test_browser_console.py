@@ -102,6 +102,10 @@ def test_an_operator_sees_the_gap_and_its_hole_on_the_first_page_and_every_list_
     env = service_with_static_files(tmp_path)
     manage(env, "seed_demo", "--players", "12")
     key = new_key(env, KEY, "--feeds", "users")
+    # A key with every rule long: its line in the key list, and on the console's first page
+    # a line per feed it opens, never pulled.
+    new_key(env, "InTarget staging puller (eu-central-1, fallback)", "--feeds", ",".join(served_feeds()),
+            "--allow-ip", "2001:db8:85a3::/48", "--allow-ip", "203.0.113.0/24", "--expires", "2099-12-31 23:59:59")
     manage({**env, "DJANGO_SUPERUSER_PASSWORD": PASSWORD}, "createsuperuser", "--noinput", "--username", OPERATOR,
            "--email", "operator@example.com")
 

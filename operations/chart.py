@@ -26,6 +26,7 @@ one on the index's lines, whose legend is drawn once above the table (``legend``
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.utils.html import format_html, format_html_join
@@ -272,7 +273,9 @@ def patterns(ident: str) -> SafeString:
     )
 
 
-def labelled_axes(timeline: Timeline, size: Size, top_value: int, y, x) -> SafeString:  # noqa: ANN001
+def labelled_axes(
+    timeline: Timeline, size: Size, top_value: int, y: Callable[[float], str], x: Callable[[dt.datetime], float]
+) -> SafeString:
     """The full chart's scales: rows at 0, half and the top; a label every few hours."""
     right = size.left + size.plot_width
     bottom = size.top + size.plot_height

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import (
-    Count, ExpressionWrapper, F, FloatField, Func, Max, Min, QuerySet, Sum, Value, Window,
+    Count, ExpressionWrapper, F, FloatField, Max, Min, QuerySet, Sum, Value, Window,
 )
 from django.db.models.expressions import RowRange
 from django.db.models.functions import NullIf, TruncHour
@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from access.models import ApiKey, Direction
 from feeds.registry import served_feeds
+from lib.seconds import Seconds
 from operations.models import SERVED_WHOLE, Pull
 
 
@@ -89,25 +90,6 @@ FAILED = ~SERVED_WHOLE
 
 HOUR = dt.timedelta(hours=1)
 UTC = dt.timezone.utc
-
-
-class Seconds(Func):
-    """``Seconds(a, b)``: the seconds from ``b`` to ``a`` (a float), two times in SQL.
-
-    PostgreSQL subtracts the epochs. SQLite has no interval type: it subtracts the two
-    times' julianday() (days, a float, exact to well under a millisecond in this era);
-    not strftime('%s'), whose % signs break Django's query logging under DEBUG."""
-
-    arity = 2
-    output_field = FloatField()
-    arg_joiner = ") - EXTRACT(EPOCH FROM "
-    template = "(EXTRACT(EPOCH FROM %(expressions)s))::double precision"
-
-    def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
-        return super().as_sql(
-            compiler, connection, template="((julianday(%(expressions)s)) * 86400.0)", arg_joiner=") - julianday(",
-            **extra_context,
-        )
 
 
 def as_float(expression: Any) -> ExpressionWrapper:

@@ -44,13 +44,36 @@ class StatusFilter(admin.SimpleListFilter):
         return queryset
 
 
+# How a feed may be used, by the directions whose keys may open it (services.feeds_for).
+FEED_USES = {
+    (True, True): "pulled or pushed",
+    (True, False): "pulled only",
+    (False, True): "pushed only",
+}
+FEEDS_HELP = (
+    "The feeds this key opens. A pull key (InTarget reads) may open the feeds marked "
+    "“pulled”, a push key (the product sends rows) those marked “pushed”; "
+    "a feed of the other direction is refused. None selected: every feed of the key's direction."
+)
+
+
+def feed_choices() -> list[tuple[str, str]]:
+    """Every feed, in the registry's order, labelled with the directions that may open it."""
+    pulled, pushed = set(services.feeds_for(Direction.PULL)), set(services.feeds_for(Direction.PUSH))
+    return [
+        (name, f"{name} — {FEED_USES[name in pulled, name in pushed]}")
+        for name in registry()
+        if name in pulled or name in pushed
+    ]
+
+
 class ApiKeyForm(forms.ModelForm):
     direction = forms.ChoiceField(choices=Direction.choices, initial=Direction.PULL, required=False)
     feeds = forms.MultipleChoiceField(
-        choices=[(name, name) for name in registry()],
+        choices=feed_choices,  # a callable: read when a form is made, once the feeds are known
         widget=forms.CheckboxSelectMultiple,
         required=False,
-        help_text="None selected: every feed of the key's direction.",
+        help_text=FEEDS_HELP,
     )
     allowed_networks = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3, "cols": 40}),

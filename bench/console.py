@@ -54,10 +54,22 @@ def main() -> None:
     if not Pull.objects.filter(key_name="InTarget").exists():
         make_pulls()
     print(f"{Pull.objects.count():,} pulls")
+    gaps = list(selectors.sync_gaps())
     reads = {
-        "index (every key and feed, gap counts)": lambda: selectors.pulled_feeds(),
+        "index: every key and feed, its gaps and last pulls": lambda: selectors.pulled_feeds(),
+        **{
+            f"index: rows per hour of window time, every key and feed, {hours} h": (
+                lambda hours=hours: selectors.timelines(hours=hours, gaps=gaps)
+            )
+            for hours in (24, 168, 720)
+        },
         "page: gaps of one key and feed": lambda: list(selectors.sync_gaps(key="InTarget", feed="users")),
-        "page: rows per hour, 7 days": lambda: selectors.rows_per_hour(key="InTarget", feed="users", hours=168),
+        **{
+            f"page: rows per hour of window time, {hours} h": (
+                lambda hours=hours: selectors.timelines(hours=hours, gaps=gaps, key="InTarget", feed="users")
+            )
+            for hours in (24, 168, 720)
+        },
         "page: last whole window": lambda: selectors.last_window(key="InTarget", feed="users"),
     }
     for name, read in reads.items():

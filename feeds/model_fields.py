@@ -41,12 +41,12 @@ class ExternalIdField(models.CharField):
         return super().db_type(connection)
 
 
-def external_id(**kwargs: Any) -> ExternalIdField:
-    return ExternalIdField(max_length=ID_LENGTH, **kwargs)
+def external_id(verbose_name: str | None = None, **kwargs: Any) -> ExternalIdField:
+    return ExternalIdField(verbose_name, max_length=ID_LENGTH, **kwargs)
 
 
-def optional_text() -> models.TextField:
-    return models.TextField(null=True, blank=True)
+def optional_text(verbose_name: str | None = None) -> models.TextField:
+    return models.TextField(verbose_name, null=True, blank=True)
 
 
 class MoneyField(models.DecimalField):

@@ -25,7 +25,7 @@ class GameAction(StampedModel):
 
     ACTIONS = ("bet", "win")
 
-    id = external_id(primary_key=True)
+    id = external_id("ID", primary_key=True)
     session_id = external_id()
     player = loose_reference("players.Player", related_name="game_actions")
     game_code = optional_text()
@@ -35,7 +35,7 @@ class GameAction(StampedModel):
     action = models.CharField(max_length=3, choices=as_choices(ACTIONS))
     amount = money()
     balance_type = models.CharField(max_length=16, choices=as_choices(BALANCE_KINDS), null=True, blank=True)
-    ip = optional_text()
+    ip = optional_text("IP address")
     user_agent = optional_text()
     ref_code = optional_text()
     created_at = models.DateTimeField()
@@ -77,7 +77,7 @@ class GameSession(models.Model):
     game_vendor = optional_text()
     currency = models.CharField(max_length=16)
     balance_type = models.CharField(max_length=16, choices=as_choices(BALANCE_KINDS), null=True, blank=True)
-    ip = optional_text()
+    ip = optional_text("IP address")
     user_agent = optional_text()
     ref_code = optional_text()
     bet_count = models.IntegerField()

@@ -2,19 +2,25 @@
 
 Two admin pages (routed and permission-checked by ``ConsoleAdmin`` in ``admin.py``):
 
-- the index: every key and feed, with its last pull, failures and gaps;
-- a page per key and feed: the last pull (window, status, time), the last whole window
-  InTarget received, the gaps (``sync_gaps``), the recent failures, and a chart of rows
-  sent per hour over the last ``CHART_DAYS`` days.
+- the index: a line per key and feed with its state, the last whole window InTarget
+  received, its gaps (the latest few, each with the ``from=…&to=…`` to ask for it
+  again) and a small chart of rows served per hour of window time, holes shown;
+- a page per key and feed: the last pull, the last whole window, every gap (with the
+  query and the ``export_feed`` command that serve it again), the recent failures and
+  the full chart.
 
+Both charts cover the last 24 hours, or ``?range=7d`` / ``30d`` (``RangeForm``; another
+value is answered 400 with the default range and a message saying what is allowed).
 The reads are selectors (``operations/selectors.py``); this module only arranges them.
 Every time is written as the API writes it (``YYYY-MM-DD HH:MM:SS UTC``).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.contrib.admin.utils import quote
 from django.http import HttpRequest, HttpResponse
@@ -22,12 +28,69 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from feeds.admin_base import api_time, changelist_url
+from feeds.columns import format_timestamp
 from operations import selectors
-from operations.chart import rows_chart
+from operations.chart import FULL, SMALL, ask_again, legend_svg, rows_chart
 from operations.models import Pull
 
-CHART_DAYS = 7
+# The chart's ranges, by the value of ?range=; the first is the default.
+RANGES = {"24h": (24, "last 24 hours"), "7d": (24 * 7, "last 7 days"), "30d": (24 * 30, "last 30 days")}
+DEFAULT_RANGE = "24h"
+BAD_RANGE = "range must be one of {choices}, not {value!r}: showing the {default}."
+# Gaps an index line lists (the latest); the rest are on its page.
+GAPS_SHOWN = 3
 FAILURES_SHOWN = 20
+
+
+class RangeForm(forms.Form):
+    range = forms.ChoiceField(choices=[(name, words) for name, (_, words) in RANGES.items()], required=False)
+
+
+@dataclass(frozen=True)
+class ChartRange:
+    name: str
+    hours: int
+    words: str
+    error: str | None  # the answer to a bad ?range=, shown above the page
+
+
+def chart_range(request: HttpRequest) -> ChartRange:
+    form = RangeForm(request.GET)
+    if form.is_valid():
+        name = form.cleaned_data["range"] or DEFAULT_RANGE
+        return ChartRange(name, *RANGES[name], error=None)
+    error = BAD_RANGE.format(choices=", ".join(RANGES), value=request.GET.get("range"), default=RANGES[DEFAULT_RANGE][1])
+    return ChartRange(DEFAULT_RANGE, *RANGES[DEFAULT_RANGE], error=error)
+
+
+def range_links(request: HttpRequest, chosen: ChartRange) -> list[dict[str, Any]]:
+    return [
+        {"name": name, "words": words, "url": f"{request.path}?range={name}", "current": name == chosen.name}
+        for name, (_, words) in RANGES.items()
+    ]
+
+
+@dataclass(frozen=True)
+class State:
+    """A line's state, decided in one place (``line_state``): a word, a CSS class, and
+    what it rests on. Expectations ("up", "late") are decided here too once they exist."""
+
+    word: str
+    css: str
+    detail: str
+
+
+def line_state(last: Pull | None) -> State:
+    """From the latest pull of a key and feed: none; served whole (``Pull.served_whole``);
+    or refused, failed or cut off. The time of that pull is in the detail: "pulling" says
+    how the last pull went, not that one is due (expectations will say that)."""
+    if last is None:
+        return State("never pulled", "never", "no pull in the log")
+    when = api_time(last.started_at)
+    if last.served_whole:
+        return State("pulling", "pulling", f"last pull {when}, served whole")
+    how = "cut off before the end" if last.status == 200 else f"answered {last.status}"
+    return State("failing", "failing", f"last pull {when}, {how}")
 
 
 def page_url(key: str, feed: str) -> str:
@@ -49,6 +112,8 @@ def pull_line(pull: Pull) -> dict[str, Any]:
     return {
         "started_at": api_time(pull.started_at),
         "window": window_text(pull),
+        "from": api_time(pull.window_from),
+        "to": api_time(pull.window_to),
         "format": pull.format,
         "status": pull.status,
         "complete": pull.complete,
@@ -59,48 +124,84 @@ def pull_line(pull: Pull) -> dict[str, Any]:
     }
 
 
+def gap_line(gap: selectors.Gap) -> dict[str, Any]:
+    start, end = format_timestamp(gap.start), format_timestamp(gap.end)
+    return {
+        "from": f"{start} UTC",
+        "to": f"{end} UTC",
+        "length": gap.end - gap.start,
+        "query": ask_again(gap.start, gap.end),
+        "command": f'export_feed {gap.feed} --from "{start}" --to "{end}"',
+    }
+
+
+def chart_title(key: str, feed: str, chosen: ChartRange) -> str:
+    return f"Rows served to {key} from {feed} per hour of window time, {chosen.words} (UTC)"
+
+
 def index(model_admin: admin.ModelAdmin, request: HttpRequest) -> HttpResponse:
-    lines = [
-        {
-            "key": line.key,
-            "feed": line.feed,
-            "url": page_url(line.key, line.feed),
-            "last": pull_line(line.last) if line.last else None,
-            "pulls": line.pulls,
-            "failures": line.failures,
-            "gaps": line.gaps,
-        }
-        for line in selectors.pulled_feeds()
-    ]
+    chosen = chart_range(request)
+    feeds = selectors.pulled_feeds()
+    timelines = selectors.timelines(hours=chosen.hours, gaps=(gap for line in feeds for gap in line.gaps))
+    lines = []
+    for n, line in enumerate(feeds):
+        url = page_url(line.key, line.feed)
+        lines.append(
+            {
+                "key": line.key,
+                "feed": line.feed,
+                "url": url,
+                "state": line_state(line.last),
+                "last": pull_line(line.last) if line.last else None,
+                "pulls": line.pulls,
+                "failures": line.failures,
+                "last_whole": pull_line(line.last_whole) if line.last_whole else None,
+                # The latest first: the ones an operator has not asked for again yet.
+                "gaps": [gap_line(gap) for gap in reversed(line.gaps[-GAPS_SHOWN:])],
+                "more_gaps": max(len(line.gaps) - GAPS_SHOWN, 0),
+                "gaps_url": f"{url}#gaps",
+                "chart": rows_chart(
+                    timelines.of(line.key, line.feed),
+                    title=chart_title(line.key, line.feed, chosen),
+                    ident=f"chart-{n}",
+                    size=SMALL,
+                ),
+            }
+        )
     context = {
         **model_admin.admin_site.each_context(request),
         "opts": model_admin.model._meta,
         "title": "Operator's console",
         "lines": lines,
+        "range": chosen,
+        "ranges": range_links(request, chosen),
+        "legend": legend_svg("legend"),
+        "gaps_shown": GAPS_SHOWN,
         "pull_log_url": changelist_url(Pull),
     }
-    return TemplateResponse(request, "admin/operations/console/index.html", context)
+    return TemplateResponse(request, "admin/operations/console/index.html", context, status=400 if chosen.error else 200)
 
 
 def page(model_admin: admin.ModelAdmin, request: HttpRequest, key: str, feed: str) -> HttpResponse:
+    chosen = chart_range(request)
     last = selectors.pulls_listed(key=key, feed=feed).last()
-    hours = selectors.rows_per_hour(key=key, feed=feed, hours=24 * CHART_DAYS)
+    gaps = list(selectors.sync_gaps(key=key, feed=feed))
+    timeline = selectors.timelines(hours=chosen.hours, gaps=gaps, key=key, feed=feed).of(key, feed)
     context = {
         **model_admin.admin_site.each_context(request),
         "opts": model_admin.model._meta,
         "title": f"{key} · {feed}",
         "key": key,
         "feed": feed,
+        "state": line_state(last),
         "last": pull_line(last) if last else None,
         "last_window": window_text(selectors.last_window(key=key, feed=feed)),
-        "gaps": [
-            {"from": api_time(gap.start), "to": api_time(gap.end), "length": gap.end - gap.start}
-            for gap in selectors.sync_gaps(key=key, feed=feed)
-        ],
+        "gaps": [gap_line(gap) for gap in gaps],
         "failures": [pull_line(pull) for pull in selectors.recent_failures(key=key, feed=feed, limit=FAILURES_SHOWN)],
         "failures_shown": FAILURES_SHOWN,
-        "chart": rows_chart(hours, f"Rows sent to {key} from {feed} per hour, last {CHART_DAYS} days (UTC)"),
-        "chart_days": CHART_DAYS,
+        "range": chosen,
+        "ranges": range_links(request, chosen),
+        "chart": rows_chart(timeline, title=chart_title(key, feed, chosen), ident="chart", size=FULL),
         "pull_log_url": changelist_url(Pull, key_name=key, feed=feed),
     }
-    return TemplateResponse(request, "admin/operations/console/page.html", context)
+    return TemplateResponse(request, "admin/operations/console/page.html", context, status=400 if chosen.error else 200)

@@ -7,17 +7,27 @@ from django.db import models
 from feeds.columns import format_timestamp
 
 
+# A pull served its body whole: answered 200 and sent to the end. ``complete`` alone is
+# not that: a refusal (403, 404…) sends its short JSON body to the end too. The one
+# definition, for the database (this) and for a pull in hand (``Pull.served_whole``).
+SERVED_WHOLE = models.Q(status=200, complete=True)
+
+
 class PullQuerySet(models.QuerySet):
     def complete_windows(self) -> PullQuerySet:
-        """The pulls that served a whole window: 200, sent to the end, with both bounds."""
-        return self.filter(status=200, complete=True, window_from__isnull=False, window_to__isnull=False)
+        """The pulls that served a whole window: served whole (``SERVED_WHOLE``), with
+        both bounds. They alone cover window time: the gaps, the console's rows per hour
+        and its holes all read them."""
+        return self.filter(SERVED_WHOLE, window_from__isnull=False, window_to__isnull=False)
 
 
 class Pull(models.Model):
     started_at = models.DateTimeField(db_index=True)
     # The key's name when it pulled (a key may be renamed or deleted later).
     key_name = models.CharField("key", max_length=100)
-    api_key = models.ForeignKey("access.ApiKey", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    api_key = models.ForeignKey(
+        "access.ApiKey", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="API key"
+    )
     feed = models.CharField(max_length=64)
     window_from = models.DateTimeField("from", null=True, blank=True)
     window_to = models.DateTimeField("to", null=True, blank=True)
@@ -39,7 +49,17 @@ class Pull(models.Model):
     class Meta:
         verbose_name = "pull"
         ordering = ["-started_at"]
-        indexes = [models.Index(fields=["key_name", "feed", "started_at"], name="operations_pull_key_feed_idx")]
+        indexes = [
+            models.Index(fields=["key_name", "feed", "started_at"], name="operations_pull_key_feed_idx"),
+            # The console's chart reads the windows that reach into its last hours
+            # (selectors.served_in_range), not the whole log.
+            models.Index(fields=["window_to"], name="operations_pull_window_to_idx"),
+        ]
+
+    @property
+    def served_whole(self) -> bool:
+        """``SERVED_WHOLE``, of this pull."""
+        return self.status == 200 and self.complete
 
     @property
     def from_text(self) -> str:

@@ -1,20 +1,29 @@
-"""Reading the pull log: entries, the gaps InTarget never received, and what the\noperator's console shows (rows per hour, the last window, recent failures)."""
+"""Reading the pull log: entries, the gaps InTarget never received, and what the
+operator's console shows (rows served per hour of window time and what no pull covered,
+the last window, recent failures).
+
+What "covered" means is decided once, by ``PullQuerySet.complete_windows`` (a complete
+200 pull with both bounds): the gaps, the chart's rows and its holes all read it."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
-from collections.abc import Iterator
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
-from django.db.models import Count, F, Max, Q, QuerySet, Sum, Window
+from django.db.models import (
+    Count, ExpressionWrapper, F, FloatField, Max, Min, QuerySet, Sum, Value, Window,
+)
 from django.db.models.expressions import RowRange
-from django.db.models.functions import TruncHour
+from django.db.models.functions import NullIf, TruncHour
 from django.utils import timezone
 
 from access.models import ApiKey, Direction
 from feeds.registry import served_feeds
-from operations.models import Pull
+from lib.seconds import Seconds
+from operations.models import SERVED_WHOLE, Pull
 
 
 def pulls_listed(*, key: str | None = None, feed: str | None = None, since: dt.datetime | None = None) -> QuerySet[Pull]:
@@ -77,34 +86,180 @@ def sync_gaps(*, key: str | None = None, feed: str | None = None) -> Iterator[Ga
         yield pending
 
 # Pulls that went wrong: refused or failed (any status but 200), or cut off mid-body.
-FAILED = ~Q(status=200) | Q(complete=False)
+FAILED = ~SERVED_WHOLE
+
+HOUR = dt.timedelta(hours=1)
+UTC = dt.timezone.utc
+
+
+def as_float(expression: Any) -> ExpressionWrapper:
+    return ExpressionWrapper(expression, output_field=FloatField())
+
+
+@dataclass(frozen=True)
+class Served:
+    """What complete pulls served of one key and feed's window time in a range of hours."""
+
+    hours: dict[dt.datetime, float]  # rows per hour of window time, hours without rows absent
+    first: dt.datetime  # the earliest ``from`` of the windows that overlap the range
+    last: dt.datetime  # their latest ``to``
+
+
+def served_in_range(
+    *, start: dt.datetime, end: dt.datetime, key: str | None = None, feed: str | None = None
+) -> dict[tuple[str, str], Served]:
+    """Per key and feed, the rows served for each hour of WINDOW time in ``[start, end)``
+    (whole UTC hours): the rows of the complete 200 pulls (``complete_windows``, the
+    pulls that cover time, as in ``sync_gaps``) are put in the hours their window
+    covers, not in the hour they were pulled. A window within one hour gives that hour
+    all its rows. A window spanning several hours is spread evenly over its length: each
+    hour gets the share of its rows that the hour holds of the window's time (a window
+    10:30-12:00 of 90 rows gives 10:00 30 rows and 11:00 60), since the log keeps a
+    pull's row count, not each row's time. A window pulled twice counts twice: its rows
+    were served twice. Key and feeds without such a window in the range are absent.
+
+    One grouped query, in the database, over the pulls whose window overlaps the range
+    (the index on ``window_to`` finds them; never the whole log): pulls are grouped by
+    their window's first and last hour, and each group brings the sums of its shares
+    (of its first hour, of each hour between, of its last hour) and its bounds, so
+    Python reads a row per group, not per pull."""
+    first_hour = TruncHour("window_from", tzinfo=UTC)
+    last_hour = TruncHour("window_to", tzinfo=UTC)
+    # Zero for an empty window ([t, t)), which lies within one hour: no share is needed.
+    length = NullIf(Seconds(F("window_to"), F("window_from")), Value(0.0))
+    groups = (
+        pulls_listed(key=key, feed=feed)
+        .complete_windows()
+        .filter(window_from__lt=end, window_to__gt=start)
+        .order_by()
+        .annotate(first_hour=first_hour, last_hour=last_hour)
+        .values("key_name", "feed", "first_hour", "last_hour")
+        .annotate(
+            whole=Sum("rows"),
+            head=Sum(as_float(F("rows") * (3600.0 - Seconds(F("window_from"), first_hour)) / length)),
+            each=Sum(as_float(F("rows") * 3600.0 / length)),
+            tail=Sum(as_float(F("rows") * Seconds(F("window_to"), last_hour) / length)),
+            first=Min("window_from"),
+            last=Max("window_to"),
+        )
+    )
+    hours: dict[tuple[str, str], dict[dt.datetime, float]] = defaultdict(lambda: defaultdict(float))
+    bounds: dict[tuple[str, str], tuple[dt.datetime, dt.datetime]] = {}
+    for group in groups:
+        pair = group["key_name"], group["feed"]
+        low, high = bounds.get(pair, (group["first"], group["last"]))
+        bounds[pair] = min(low, group["first"]), max(high, group["last"])
+        line = hours[pair]
+        first, last = group["first_hour"], group["last_hour"]
+        if first == last:
+            line[first] += group["whole"]
+            continue
+        line[first] += group["head"]
+        # Only the hours of the range: a window of years costs no more than one of a day.
+        hour = max(first + HOUR, start)
+        while hour < min(last, end):
+            line[hour] += group["each"]
+            hour += HOUR
+        line[last] += group["tail"]  # nothing when the window ends on the hour
+    return {
+        pair: Served(
+            {hour: round(rows, 6) for hour, rows in hours[pair].items() if start <= hour < end and rows}, *bounds[pair]
+        )
+        for pair in bounds
+    }
 
 
 @dataclass(frozen=True)
 class HourRows:
     hour: dt.datetime
-    rows: int
+    # A float: a window spanning several hours gives each hour its share (served_in_range).
+    rows: float
 
 
-def rows_per_hour(*, key: str, feed: str, hours: int, now: dt.datetime | None = None) -> list[HourRows]:
-    """Data rows sent to ``key`` from ``feed`` in each of the last ``hours`` whole hours
-    (UTC, the current one last), zero where nothing was sent. Every pull counts, whatever
-    its status: these are rows that went out. The database does the grouping (TruncHour
-    is SQL on SQLite and PostgreSQL alike), so the page reads one row per hour, not one
-    per pull."""
+@dataclass(frozen=True)
+class Span:
+    start: dt.datetime
+    end: dt.datetime
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """One key and feed's window time over the console's chart: the hours from ``start``
+    to ``end`` (the current hour, not over at ``now``, last), the rows served for each,
+    and what no complete pull covered in ``[start, now)``: the ``gaps`` of ``sync_gaps``
+    that reach into it (whole), and the time ``unpulled``, before its first complete
+    window or after its latest ``to`` (cut to it; all of it when no complete window
+    overlaps it)."""
+
+    start: dt.datetime
+    end: dt.datetime
+    now: dt.datetime
+    hours: tuple[HourRows, ...]
+    gaps: tuple[Gap, ...]
+    unpulled: tuple[Span, ...]
+
+    @property
+    def current_hour(self) -> dt.datetime:
+        return self.end - HOUR
+
+
+def last_hours(hours: int, now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    """The ``hours`` whole UTC hours that end with the current one: (first hour, end of the current hour)."""
+    end = now.astimezone(UTC).replace(minute=0, second=0, microsecond=0) + HOUR
+    return end - hours * HOUR, end
+
+
+def overlaps(start: dt.datetime, end: dt.datetime, low: dt.datetime, high: dt.datetime) -> bool:
+    return start < high and low < end
+
+
+@dataclass(frozen=True)
+class Timelines:
+    """The timelines of every key and feed over the same hours, read with one grouped
+    query (``timelines``); ``of`` cuts out one."""
+
+    start: dt.datetime
+    end: dt.datetime
+    now: dt.datetime
+    served: dict[tuple[str, str], Served]
+    gaps: dict[tuple[str, str], list[Gap]]
+
+    def of(self, key: str, feed: str) -> Timeline:
+        served = self.served.get((key, feed))
+        rows = served.hours if served else {}
+        count = round((self.end - self.start) / HOUR)
+        hours = tuple(HourRows(hour, rows.get(hour, 0)) for hour in (self.start + n * HOUR for n in range(count)))
+        # Whole, not cut: the operator asks for the whole gap again.
+        gaps = tuple(gap for gap in self.gaps.get((key, feed), ()) if overlaps(gap.start, gap.end, self.start, self.now))
+        if served is None:
+            # No complete window in the range, so no gap either (a gap ends where a window starts).
+            stretches = [(self.start, self.now)]
+        else:
+            stretches = [(served.last, self.now)]
+            # Before the first window of the range: not pulled, unless a gap (from an
+            # earlier window) is there, which then reaches to that first window.
+            if not any(overlaps(gap.start, gap.end, self.start, served.first) for gap in gaps):
+                stretches.insert(0, (self.start, served.first))
+        unpulled = tuple(
+            Span(max(low, self.start), min(high, self.now))
+            for low, high in stretches
+            if overlaps(low, high, self.start, self.now)
+        )
+        return Timeline(self.start, self.end, self.now, hours, gaps, unpulled)
+
+
+def timelines(
+    *, hours: int, gaps: Iterable[Gap], key: str | None = None, feed: str | None = None, now: dt.datetime | None = None
+) -> Timelines:
+    """The last ``hours`` whole hours (the current one last) of every key and feed, or of
+    ``key`` and ``feed``; ``gaps`` are ``sync_gaps``' for the same (read once by the page,
+    which lists them too)."""
     now = now or timezone.now()
-    last = now.astimezone(dt.timezone.utc).replace(minute=0, second=0, microsecond=0)
-    first = last - dt.timedelta(hours=hours - 1)
-    sums = (
-        Pull.objects.filter(key_name=key, feed=feed, started_at__gte=first)
-        .annotate(hour=TruncHour("started_at", tzinfo=dt.timezone.utc))
-        .values("hour")
-        .annotate(sent=Sum("rows"))
-        .order_by("hour")
-        .values_list("hour", "sent")
-    )
-    sent = {hour: total for hour, total in sums}
-    return [HourRows(hour, sent.get(hour, 0)) for hour in (first + dt.timedelta(hours=n) for n in range(hours))]
+    start, end = last_hours(hours, now)
+    by_line: dict[tuple[str, str], list[Gap]] = defaultdict(list)
+    for gap in gaps:
+        by_line[gap.key, gap.feed].append(gap)
+    return Timelines(start, end, now, served_in_range(start=start, end=end, key=key, feed=feed), dict(by_line))
 
 
 @dataclass(frozen=True)
@@ -113,31 +268,45 @@ class KeyFeed:
 
     key: str
     feed: str
-    last: Pull | None
+    last: Pull | None  # the latest pull, whatever its answer
+    last_whole: Pull | None  # the latest complete 200 pull with a window (last_window)
     pulls: int
     failures: int
-    gaps: int
+    gaps: tuple[Gap, ...]  # sync_gaps', oldest first
 
 
 def pulled_feeds() -> list[KeyFeed]:
     """Every key and feed that has pulls in the log, and every feed an active pull key
-    opens (listed with no pulls yet: InTarget has not started), ordered by key, feed."""
+    opens (listed with no pulls yet: InTarget has not started), ordered by key, feed.
+    The counts are one grouped query, the gaps one pass of ``sync_gaps``; the latest
+    pulls are two reads per line down the (key, feed, started_at) index."""
     counts = {
         (row["key_name"], row["feed"]): row
         for row in Pull.objects.order_by()
         .values("key_name", "feed")
-        .annotate(pulls=Count("id"), failures=Count("id", filter=FAILED), last_at=Max("started_at"))
+        .annotate(pulls=Count("id"), failures=Count("id", filter=FAILED))
     }
     pairs = set(counts)
     served = list(served_feeds())
     for name, feeds in ApiKey.objects.active().filter(direction=Direction.PULL).values_list("name", "feeds"):
         pairs.update((name, feed) for feed in (feeds or served) if feed in served)
-    gaps = Counter((gap.key, gap.feed) for gap in sync_gaps())
+    gaps: dict[tuple[str, str], list[Gap]] = defaultdict(list)
+    for gap in sync_gaps():
+        gaps[gap.key, gap.feed].append(gap)
     lines = []
     for key, feed in sorted(pairs):
         row = counts.get((key, feed))
-        last = pulls_listed(key=key, feed=feed).last() if row else None
-        lines.append(KeyFeed(key, feed, last, row["pulls"] if row else 0, row["failures"] if row else 0, gaps[key, feed]))
+        lines.append(
+            KeyFeed(
+                key,
+                feed,
+                last=pulls_listed(key=key, feed=feed).last() if row else None,
+                last_whole=last_window(key=key, feed=feed) if row else None,
+                pulls=row["pulls"] if row else 0,
+                failures=row["failures"] if row else 0,
+                gaps=tuple(gaps[key, feed]),
+            )
+        )
     return lines
 
 

@@ -20,7 +20,7 @@ class Transaction(StampedModel):
     STATUSES = ("New", "Process", "Success", "Fail")
     DIRECTIONS = ("IN", "OUT")
 
-    id = external_id(primary_key=True)
+    id = external_id("ID", primary_key=True)
     player = loose_reference("players.Player", related_name="transactions")
     amount = money()
     currency = models.CharField(max_length=16)
@@ -33,7 +33,7 @@ class Transaction(StampedModel):
     invoice_id = optional_text()
     wallet_id = optional_text()
     user_agent = optional_text()
-    ip = optional_text()
+    ip = optional_text("IP address")
     requisite = optional_text()
     comment = optional_text()
 
@@ -45,7 +45,7 @@ class Transaction(StampedModel):
 
 
 class Wallet(StampedModel):
-    id = external_id(primary_key=True)
+    id = external_id("ID", primary_key=True)
     player = loose_reference("players.Player", related_name="wallets")
     type = models.CharField(max_length=16, choices=as_choices(BALANCE_KINDS))
     balance = money()

@@ -10,13 +10,13 @@ from players.users_columns import USERS_STANDARD_COLUMNS
 
 
 class Player(StampedModel):
-    id = external_id(primary_key=True)
+    id = external_id("ID", primary_key=True)
     first_name = optional_text()
     last_name = optional_text()
     gender = optional_text()
     country = optional_text()
     city = optional_text()
-    ip = optional_text()
+    ip = optional_text("IP address")
     birthday = models.DateField(null=True, blank=True)
     registered_at = models.DateTimeField()
     ref_code = optional_text()
@@ -66,9 +66,9 @@ class Contact(StampedModel):
 class Login(StampedModel):
     window_field = "created_at"
 
-    id = external_id(primary_key=True)
+    id = external_id("ID", primary_key=True)
     player = loose_reference(Player, related_name="logins")
-    ip = optional_text()
+    ip = optional_text("IP address")
     created_at = models.DateTimeField()
     ref_code = optional_text()
     traffic_source = optional_text()

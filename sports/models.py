@@ -12,7 +12,7 @@ from feeds.stamping import StampedModel
 
 
 class Tournament(StampedModel):
-    id = external_id(primary_key=True)
+    id = external_id("ID", primary_key=True)
     name = models.TextField()
     sport_id = optional_text()
     sport_name = optional_text()
@@ -29,7 +29,7 @@ class Tournament(StampedModel):
 
 
 class SportEvent(StampedModel):
-    id = external_id(primary_key=True)
+    id = external_id("ID", primary_key=True)
     tournament = loose_reference(Tournament, related_name="events")
     title = models.TextField()
     status = models.TextField()
@@ -46,7 +46,7 @@ class SportEvent(StampedModel):
 
 
 class Bet(StampedModel):
-    id = external_id(primary_key=True)
+    id = external_id("ID", primary_key=True)
     player = loose_reference("players.Player", related_name="bets")
     status = optional_text()
     type = models.TextField()
@@ -68,7 +68,7 @@ class Bet(StampedModel):
 class BetSelection(StampedModel):
     window_field = "updated_at"
 
-    id = external_id(primary_key=True)
+    id = external_id("ID", primary_key=True)
     bet = loose_reference(Bet, related_name="selections")
     event = loose_reference(SportEvent, related_name="selections")
     ratio = money(max_digits=20, null=True, blank=True)

@@ -89,10 +89,11 @@ def assert_quiet_success(done: subprocess.CompletedProcess) -> None:
         ["prune_pull_log"],
         ["demo_key"],
         ["seed_demo", "--players", "1"],
+        ["define_custom_field", "vip_level", "integer"],
     ],
     ids=[
         "export_feed", "export_feed-json", "export_feed-everything", "pull_log", "pull_log-json", "sync_gaps",
-        "sync_gaps-json", "describe_feeds", "prune_pull_log", "demo_key", "seed_demo",
+        "sync_gaps-json", "describe_feeds", "prune_pull_log", "demo_key", "seed_demo", "define_custom_field",
     ],
 )
 def test_a_listing_whose_reader_went_away_ends_quietly_with_status_0(env, command):
@@ -163,3 +164,20 @@ def test_inside_call_command_a_closed_stream_stays_an_error():
 
     with pytest.raises(BrokenPipeError):
         call_command("describe_feeds", stdout=Closed())
+
+
+def test_every_command_of_the_service_is_pipeable():
+    """A new command (expect_pulls, delete_rows, …) gets the same ending from its base."""
+    from importlib import import_module
+    from pathlib import Path
+
+    from django.core.management import get_commands, load_command_class
+
+    from lib.pipes import PipeableCommand
+
+    ours = {
+        name: app for name, app in get_commands().items()
+        if app != "django.core" and Path(import_module(app).__file__).resolve().is_relative_to(ROOT)
+    }
+    assert {"pull_log", "export_feed", "import_feed", "create_api_key", "define_custom_field"} <= set(ours)
+    assert [name for name, app in ours.items() if not isinstance(load_command_class(app, name), PipeableCommand)] == []

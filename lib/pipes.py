@@ -13,12 +13,15 @@ as the exception unwinds, not at exit on a closed connection. Work done before t
 write that failed stays done (an import committed, a key revoked); a command that must
 not keep its work when its output was lost writes that output inside its transaction
 (``create_api_key``). Only a command run from the command line ends quietly; inside
-``call_command`` in a longer-lived process a closed stream stays an exception.
+``call_command`` in a longer-lived process a closed stream stays an exception. And only
+when it is stdout that broke: a BrokenPipeError from anything else (a socket to a
+webhook) is a failure like any other.
 """
 
 from __future__ import annotations
 
 import os
+import select
 import sys
 from typing import Any
 
@@ -35,9 +38,22 @@ class PipeableCommand(BaseCommand):
             # apart from a failure (at exit Python would print an error and exit 120).
             sys.stdout.flush()
         except BrokenPipeError:
+            if not stdout_broken():
+                raise
             reader_gone()
             return None
         return output
+
+
+def stdout_broken() -> bool:
+    """Whether stdout's reader is gone: its pipe (or socket) reports an error to poll(),
+    asked without writing a byte."""
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(events & (select.POLLERR | select.POLLHUP) for _, events in poller.poll(0))
+    except (OSError, ValueError):  # no file descriptor (a replaced sys.stdout)
+        return False
 
 
 def reader_gone() -> None:

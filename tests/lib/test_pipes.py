@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from tests.support.servers import ROOT, manage, shared_database_env
+from tests.support.servers import ROOT, manage, service_env, shared_database_env
 
 WINDOW = ["--from", "2020-10-10", "--to", "2020-10-11"]
 # Enough lines that the command is still writing when ``head -1`` has gone: many times
@@ -181,3 +181,26 @@ def test_every_command_of_the_service_is_pipeable():
     }
     assert {"pull_log", "export_feed", "import_feed", "create_api_key", "define_custom_field"} <= set(ours)
     assert [name for name, app in ours.items() if not isinstance(load_command_class(app, name), PipeableCommand)] == []
+
+
+RAISES_BROKEN_PIPE = """
+import django
+django.setup()
+from lib.pipes import PipeableCommand
+
+class Command(PipeableCommand):
+    def handle(self, *args, **options):
+        self.stdout.write("before")
+        raise BrokenPipeError(32, "Broken pipe")  # as a socket to a webhook would
+
+Command().run_from_argv(["manage.py", "webhook"])
+"""
+
+
+def test_a_broken_pipe_that_is_not_stdout_is_a_failure(tmp_path):
+    """Only stdout's reader going away ends a command quietly: a delivery that failed on
+    a closed socket must not read as success."""
+    env = {**service_env(tmp_path), "DJANGO_SETTINGS_MODULE": "intarget_export.settings"}
+    done = subprocess.run([sys.executable, "-c", RAISES_BROKEN_PIPE], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert done.returncode != 0
+    assert "BrokenPipeError" in done.stderr

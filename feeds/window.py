@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from rest_framework.exceptions import ValidationError
@@ -47,8 +47,17 @@ class Window:
         return self.start is not None and self.start == self.end
 
 
-def parse_window(params: Mapping[str, str], *, optional: bool = False) -> Window:
-    """Parse ``from`` and ``to``; raise ValidationError keyed by the offending parameter."""
+def parse_window(
+    params: Mapping[str, str],
+    *,
+    optional: bool = False,
+    bound: Callable[[str, str], dt.datetime] | None = None,
+) -> Window:
+    """Parse ``from`` and ``to``; raise ValidationError keyed by the offending parameter.
+
+    ``bound`` parses each bound given, ``parse_bound`` unless a caller takes more forms
+    (``export_feed``: a date alone, ``now``; feeds/command_times.py); which bounds are
+    required and their order are decided here for both."""
     raw = {param: (params.get(param) or "").strip() for param in ("from", "to")}
     if optional and not raw["from"] and not raw["to"]:
         return Window(None, None)
@@ -57,7 +66,7 @@ def parse_window(params: Mapping[str, str], *, optional: bool = False) -> Window
         if not value:
             message = HALF_GIVEN if optional else MISSING.format(param=param)
             raise ValidationError({param: [message]})
-        bounds[param] = parse_bound(param, value)
+        bounds[param] = (bound or parse_bound)(param, value)
     if bounds["from"] > bounds["to"]:
         raise ValidationError({"from": [INVERTED.format(start=raw["from"], end=raw["to"])]})
     return Window(bounds["from"], bounds["to"])

@@ -387,6 +387,12 @@ SPECTACULAR_SETTINGS = {
 # STATIC_ROOT: a checkout or image where collectstatic never ran (or ran before a
 # dependency shipped new files) still serves the docs page's and the admin's files.
 WHITENOISE_USE_FINDERS = True
+# `manage.py test` runs the pytest suite, as bin/test does (Django's runner finds no test
+# in it and would say OK).
+TEST_RUNNER = "lib.test_runner.PytestRunner"
+# Files a browser asks for at the site's root (/favicon.ico), served by WhiteNoise as they
+# are, with no redirect.
+WHITENOISE_ROOT = BASE_DIR / "intarget_export" / "public"
 
 # Probes and metrics (operations/probes.py, operations/metrics.py; operations.md section 9).
 # /metrics answers only these client networks (the client address of TRUSTED_PROXIES);

@@ -41,8 +41,15 @@ def test_already_revoked_keys_are_not_counted_again():
     assert not ApiKey.objects.active().exists()
 
 
-def test_no_active_key_of_that_name_is_a_non_zero_exit():
+def test_no_key_of_that_name_is_a_non_zero_exit_naming_the_names_there_are():
     issue_key("InTarget")
-    with pytest.raises(CommandError, match="no active API key named 'nobody'"):
+    with pytest.raises(CommandError, match="no key name 'nobody'; the key names: InTarget"):
         revoke("nobody")
     assert ApiKey.objects.active().count() == 1
+
+
+def test_a_name_whose_keys_are_all_revoked_is_a_non_zero_exit_saying_so():
+    issue_key("InTarget")
+    revoke("InTarget")
+    with pytest.raises(CommandError, match="no active API key named 'InTarget': every key of that name is revoked"):
+        revoke("InTarget")

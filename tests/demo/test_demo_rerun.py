@@ -1,7 +1,8 @@
 """bin/demo, the README's first command, on a fresh data folder: it serves the demo on PORT,
 its curl lines answer rows, Ctrl-C stops it (master and workers, at once, after a browser's
 16 requests: issue 19), and running it again gives fresh demo data in place of the old (not
-a second pile) with the same, single demo key."""
+a second pile) with the same, single demo key, whose pull log starts afresh (the gap the
+README has the reader make is then this run's), other keys' kept."""
 
 import http.client
 import os
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.servers import (
-    ROOT, answer_as_a_browser, free_port, manage, service_env, wait_for_port, wait_stopped,
+    ROOT, answer_as_a_browser, free_port, manage, new_key, service_env, wait_for_port, wait_stopped,
 )
 
 # Two full runs of the demo (migrate, collectstatic, seed, gunicorn): about 45 s here.
@@ -81,6 +82,19 @@ def bearer_line_answers_rows(demo: Demo) -> bool:
     return len(body.splitlines()) > 1  # the header line and at least one row
 
 
+def pulls_of(env: dict[str, str], key: str) -> int:
+    return len(manage(env, "pull_log", "--key", key).splitlines()) - 1
+
+
+def wait_for_pulls(env: dict[str, str], key: str, count: int) -> None:
+    """Until the pull log holds ``count`` pulls of ``key``: a pull is recorded once its
+    answer is sent, after the client has read it."""
+    deadline = time.monotonic() + 60  # only a hang misses it
+    while pulls_of(env, key) < count:
+        assert time.monotonic() < deadline, f"{key}'s pulls never reached the pull log"
+        time.sleep(0.2)
+
+
 @pytest.fixture
 def env(tmp_path):
     # A fresh machine's view: no database, no secret key, no demo key yet.
@@ -94,6 +108,10 @@ def test_the_demo_serves_on_port_stops_on_ctrl_c_and_reruns_with_fresh_data_and_
     try:
         assert f"http://127.0.0.1:{env['PORT']}" in first.text
         assert bearer_line_answers_rows(first)
+        other = new_key(env, "other")
+        assert first.get("/api/tournaments", {"Authorization": f"Bearer {other}"})[0] == 200
+        wait_for_pulls(env, "demo", 1)
+        wait_for_pulls(env, "other", 1)
         idle = answer_as_a_browser(first.port, first.key, BROWSER)  # connections left open, as a browser leaves them
     finally:
         status = first.interrupt()
@@ -109,9 +127,13 @@ def test_the_demo_serves_on_port_stops_on_ctrl_c_and_reruns_with_fresh_data_and_
     second = Demo(env, tmp_path / "second.log")
     try:
         assert second.key == first.key
+        # The demo key's log starts afresh; the other key's is kept.
+        assert (pulls_of(env, "demo"), pulls_of(env, "other")) == (0, 1)
         assert bearer_line_answers_rows(second)
+        wait_for_pulls(env, "demo", 1)
         assert re.search(r"replaced [0-9]+ rows of an earlier run", second.text), second.text
     finally:
         second.interrupt()
     # One seed's players, not two; one demo key, not another one each run.
     assert manage(env, "shell", "-v0", "-c", COUNTS).split() == ["50", "1", "1"]
+    assert (pulls_of(env, "demo"), pulls_of(env, "other")) == (1, 1)

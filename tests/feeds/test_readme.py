@@ -37,6 +37,7 @@ def test_readme_first_screen_gives_the_two_commands():
     first_screen = "\n".join(README.read_text().splitlines()[:30])
     assert "```sh\nbin/demo\n```" in first_screen
     assert "```sh\nbin/test\n```" in first_screen
+    assert first_screen.count("```sh") == 2  # exactly these two
 
 
 def prose_lines(path: Path) -> list[str]:

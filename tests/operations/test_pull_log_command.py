@@ -67,3 +67,18 @@ def test_a_refused_window_is_printed_as_the_request_sent_it():
         from_sent="2024-03-10 00:00:00", to_sent="", status=400, rows=0, bytes=90,
     )
     assert pull_log().splitlines()[1].startswith("2026-12-01 10:00:00,InTarget,transactions,2024-03-10 00:00:00,,csv,400,")
+
+
+def test_json_is_one_object_per_line_each_but_the_last_ending_in_a_comma():
+    """Written as entries are read (the log may be millions of rows), and valid JSON: no
+    comma on a line of its own (issue 19)."""
+    for minute in ("00", "01", "02"):
+        PullFactory(started_at=at(f"2026-12-01 10:{minute}:00"))
+    text = pull_log("--format", "json")
+    lines = text.splitlines()
+    assert (lines[0], lines[-1]) == ("[", "]")
+    assert [line[-1] for line in lines[1:-1]] == [",", ",", "}"]
+    assert [json.loads(line.rstrip(","))["started_at"] for line in lines[1:-1]] == [
+        "2026-12-01 10:00:00", "2026-12-01 10:01:00", "2026-12-01 10:02:00",
+    ]
+    assert len(json.loads(text)) == 3

@@ -1,14 +1,15 @@
 import secrets
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import timezone
 
 from demo import services as demo
+from lib.pipes import PipeableCommand
 from lib.progress import Progress
 
 
-class Command(BaseCommand):
+class Command(PipeableCommand):
     help = (
         "Replace the demo data: remove the rows of earlier runs (ids starting with demo-), then create "
         "demo data for every feed, stamped over the last few hours up to a minute ago, so that a request "

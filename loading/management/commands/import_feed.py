@@ -1,20 +1,21 @@
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import DatabaseError
 
+from feeds.feed_names import importable_feed_name, importable_feeds
 from feeds.registry import registry
+from lib.pipes import PipeableCommand
 from lib.progress import Progress
 from loading.importing import ImportRefused, import_file
 
 
-class Command(BaseCommand):
+class Command(PipeableCommand):
     help = "Upsert the rows of a .csv or .json file into a feed; a bad row refuses the whole file."
 
     def add_arguments(self, parser: Any) -> None:
-        importable = [name for name, feed in registry().items() if feed.importable]
-        parser.add_argument("feed", choices=importable)
+        parser.add_argument("feed", metavar="FEED", help=f"an importable feed: {', '.join(importable_feeds())}")
         parser.add_argument("path", type=Path)
         parser.add_argument(
             "--preserve-timestamps",
@@ -23,6 +24,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, feed: str, path: Path, preserve_timestamps: bool, verbosity: int, **options: Any) -> str:
+        importable_feed_name(feed)
         if not path.is_file():
             raise CommandError(f"{path}: no such file")
         try:

@@ -1,13 +1,14 @@
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from feeds.columns import CUSTOM_KINDS
+from lib.pipes import PipeableCommand
 from players.services import custom_field_define
 
 
-class Command(BaseCommand):
+class Command(PipeableCommand):
     help = "Define a custom player field, served as one more column of the users feed."
 
     def add_arguments(self, parser: Any) -> None:

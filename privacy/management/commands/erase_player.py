@@ -2,9 +2,10 @@ import getpass
 import os
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from feeds.columns import format_timestamp
+from lib.pipes import PipeableCommand
 from privacy.models import Erasure
 from privacy.services import UnknownPlayer, player_erase
 
@@ -16,7 +17,7 @@ def os_user() -> str:
         return f"uid {os.getuid()}"
 
 
-class Command(BaseCommand):
+class Command(PipeableCommand):
     help = (
         "Blank a player's personal data wherever a feed holds it (ids and amounts are kept); "
         "the changed rows are served again in the next window. Recorded under Privacy > Erasures."

@@ -30,9 +30,10 @@ session) leaves a ``games`` tombstone; one that keeps actions is served again
 (its ``revised_at``). Its ``updated_at`` is its last action's time (feeds.md), so a
 session that comes back after its tombstone gets at least the next second after it.
 
-A backfill that keeps its timestamps (``intarget.preserve_timestamps``; on SQLite the
-service's ``intarget_preserving()``) keeps them here too: nothing is moved after a
-tombstone.
+A session that keeps its timestamps (``intarget.preserve_timestamps``; on SQLite the
+service's ``intarget_preserving()``: history backfills, the demo, test data) keeps them
+here too: nothing is moved after a tombstone, and a tombstone is dated the second after
+the row it deletes, not by the clock.
 """
 
 from __future__ import annotations
@@ -80,8 +81,13 @@ TRACKED = (
 
 # --- PostgreSQL -------------------------------------------------------------------------
 
-# When a row with window timestamp `stamp` is deleted now.
-_PG_DELETED_AT = "GREATEST(clock_timestamp(), date_trunc('second', {stamp}) + interval '1 second')"
+# When a row with window timestamp `stamp` is deleted now; in a session that keeps its
+# timestamps (a backfill, the demo, test data), the second after the row's own.
+_PG_DELETED_AT = (
+    f"CASE WHEN current_setting('{PRESERVE_SETTING}', true) = 'on'"
+    " THEN date_trunc('second', {stamp}) + interval '1 second'"
+    " ELSE GREATEST(clock_timestamp(), date_trunc('second', {stamp}) + interval '1 second') END"
+)
 # The earliest stamp a row may carry after tombstones dated up to `deleted_at`.
 _PG_AFTER = "date_trunc('second', {deleted_at}) + interval '1 second'"
 
@@ -243,17 +249,17 @@ def _sqlite_after(t: Tracked, row: str) -> str:
     return f"WHEN {when} BEGIN {move} END"
 
 
+# A session row deleted for good: SQLite's session triggers recompute a session by
+# deleting its row and inserting it again.
+_SQLITE_SESSION_GONE = "NOT EXISTS (SELECT 1 FROM games_gameaction a WHERE a.session_id = OLD.session_id)"
+
+
 def _sqlite_install(t: Tracked) -> list[str]:
     tombstone = (
         f"INSERT INTO {TOMBSTONES} (feed, row_id, deleted_at)"
         f" VALUES ('{t.feed}', OLD.{t.id_column}, {_sqlite_deleted_at(f'OLD.{t.stamp_column}')});"
     )
-    # SQLite's session triggers recompute a session by deleting its row and inserting it
-    # again: only a row deleted for good is a deletion.
-    gone = (
-        " WHEN NOT EXISTS (SELECT 1 FROM games_gameaction a WHERE a.session_id = OLD.session_id)"
-        if t.is_sessions else ""
-    )
+    gone = f" WHEN {_SQLITE_SESSION_GONE}" if t.is_sessions else ""
     statements = [
         f"CREATE TRIGGER deletions_{t.table}_gone AFTER DELETE ON {t.table}{gone} BEGIN {tombstone} END",
         f"CREATE TRIGGER deletions_{t.table}_renamed AFTER UPDATE OF {t.id_column} ON {t.table}"
@@ -281,12 +287,34 @@ def _sqlite_uninstall(t: Tracked) -> list[str]:
 # functions, which SQLite resolves when it compiles a trigger. So the move of a row
 # inserted again past its tombstone is a TEMP trigger of each of the service's own
 # connections (on a table of the file), as the stamps are the service's own.
+# And, when such a connection keeps its timestamps, the date of its tombstones: the
+# table's TEMP trigger (SQLite fires TEMP triggers first) notes the second after the
+# deleted row's stamp, and the tombstone the persistent trigger then writes takes it.
+_SQLITE_KEPT = [
+    "CREATE TEMP TABLE IF NOT EXISTS deletions_kept (feed TEXT, row_id TEXT, deleted_at TEXT)",
+    f"CREATE TEMP TRIGGER IF NOT EXISTS deletions_kept_date AFTER INSERT ON {TOMBSTONES}"
+    " WHEN EXISTS (SELECT 1 FROM deletions_kept k WHERE k.feed = NEW.feed AND k.row_id = NEW.row_id) BEGIN"
+    f" UPDATE {TOMBSTONES} SET deleted_at = (SELECT k.deleted_at FROM deletions_kept k"
+    " WHERE k.feed = NEW.feed AND k.row_id = NEW.row_id) WHERE id = NEW.id;"
+    " DELETE FROM deletions_kept WHERE feed = NEW.feed AND row_id = NEW.row_id; END",
+]
+
+
 def _sqlite_service_triggers() -> list[str]:
-    return [
-        f"CREATE TEMP TRIGGER IF NOT EXISTS deletions_{t.table}_back AFTER INSERT ON {t.table} "
-        f"{_sqlite_after(t, 'NEW')}"
-        for t in TRACKED if not t.is_sessions
-    ]
+    statements = list(_SQLITE_KEPT)
+    for t in TRACKED:
+        if not t.is_sessions:
+            statements.append(
+                f"CREATE TEMP TRIGGER IF NOT EXISTS deletions_{t.table}_back AFTER INSERT ON {t.table} "
+                f"{_sqlite_after(t, 'NEW')}"
+            )
+        gone = f" AND {_SQLITE_SESSION_GONE}" if t.is_sessions else ""
+        statements.append(
+            f"CREATE TEMP TRIGGER IF NOT EXISTS deletions_{t.table}_kept AFTER DELETE ON {t.table}"
+            f" WHEN {SQLITE_PRESERVING}(){gone} BEGIN INSERT INTO deletions_kept (feed, row_id, deleted_at)"
+            f" VALUES ('{t.feed}', OLD.{t.id_column}, datetime(OLD.{t.stamp_column}, '+1 second')); END"
+        )
+    return statements
 
 
 def add_service_triggers(sender: Any = None, connection: Any = None, **kwargs: Any) -> None:
@@ -324,4 +352,6 @@ def uninstall(apps: Any, schema_editor: Any) -> None:
         for statement in _sqlite_uninstall(tracked):
             schema_editor.execute(statement, None)
     for tracked in TRACKED:
-        schema_editor.execute(f"DROP TRIGGER IF EXISTS temp.deletions_{tracked.table}_back", None)
+        for name in ("back", "kept"):
+            schema_editor.execute(f"DROP TRIGGER IF EXISTS temp.deletions_{tracked.table}_{name}", None)
+    schema_editor.execute("DROP TRIGGER IF EXISTS temp.deletions_kept_date", None)

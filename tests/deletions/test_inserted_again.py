@@ -89,3 +89,14 @@ def test_a_tombstone_is_served_after_a_version_stamped_in_the_future():
     PlayerFactory(id="p1", modified_at=at("2999-01-01 00:00:00.25"))
     Player.objects.filter(id="p1").delete()
     assert served(Tombstone.objects.get().deleted_at) == "2999-01-01 00:00:01"
+
+
+def test_in_a_backfill_that_keeps_its_timestamps_a_tombstone_is_dated_the_second_after_the_row():
+    """Backfills, the demo and test data place rows in the past; their deletions too."""
+    PlayerFactory(id="p1", modified_at=at("2020-10-10 07:00:00.5"))
+    with preserve_timestamps():
+        Player.objects.filter(id="p1").delete()
+    assert Tombstone.objects.get().deleted_at == at("2020-10-10 07:00:01")
+    PlayerFactory(id="p2", modified_at=at("2020-10-10 07:00:00.5"))
+    Player.objects.filter(id="p2").delete()  # outside it: the clock
+    assert Tombstone.objects.get(row_id="p2").deleted_at > at("2026-01-01 00:00:00")

@@ -1,4 +1,5 @@
-"""What a key opens (operations.md section 6): feeds, networks, direction.
+"""What a key opens (operations.md section 6): feeds, networks, direction; and what it
+sees of a feed about other feeds (deletions: assurance.md section 15).
 
 Each check returns None when the key allows the request, or the reason it refuses,
 naming the rule. The reasons go into 403 bodies: they never contain the key.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 from access.clients import in_any, parse_address, parse_network
 from access.models import ApiKey, Direction
+from feeds.registry import Feed, registry
 
 REFUSED_ADDRESS = "refused by the key's address rule: requests from {address} are not allowed for this key"
 REFUSED_DIRECTION = "refused by the key's direction rule: this is a {direction} key; it may not {action} rows"
@@ -31,8 +33,23 @@ def direction_refusal(key: ApiKey, direction: str | None) -> str | None:
     return REFUSED_DIRECTION.format(direction=key.direction, action=ACTIONS[Direction(direction)])
 
 
+def opens(key: ApiKey, feed: str) -> bool:
+    """Whether the key's feed rule lets it pull ``feed``: every feed without a rule;
+    with one, the feeds it names, and every feed about other feeds (deletions), even
+    when the rule predates it: of those the key sees the rows about its feeds only
+    (``seen``)."""
+    described = registry().get(feed)
+    return not key.feeds or feed in key.feeds or (described is not None and described.feed_field is not None)
+
+
+def seen(key: ApiKey, feed: Feed) -> Feed:
+    """``feed`` as this key may read it: narrowed to the rows about the feeds it opens
+    when it is about other feeds (Feed.seen_by), else whole."""
+    return feed.seen_by(key.feeds)
+
+
 def feed_refusal(key: ApiKey, feed: str | None) -> str | None:
-    if feed is None or not key.feeds or feed in key.feeds:
+    if feed is None or opens(key, feed):
         return None
     return REFUSED_FEED.format(feed=feed, feeds=", ".join(key.feeds))
 

@@ -224,9 +224,17 @@ class FeedSchema(AutoSchema):
         window = (
             "optional: without both, every row" if feed.window_optional else "required"
         )
+        order = "(window timestamp, id)"
+        about = ""
+        if feed.feed_field is not None:
+            order = f"(window timestamp, {feed.feed_field}, id)"
+            about = (
+                f"Each row is about a row of another feed, named by `{feed.feed_field}`: every pull key may ask, "
+                f"and a key limited to some feeds gets the rows about those only. "
+            )
         return (
             f"Window timestamp: {window_column(feed)}; `from`/`to` {window}. A row is served when "
-            f"`from <= t < to`, ordered by (window timestamp, id). CSV by default (header line always "
+            f"`from <= t < to`, ordered by {order}. {about}CSV by default (header line always "
             f"present, LF after every record); JSON with `format=json` or `Accept: application/json`. "
             f"Times are UTC, `{TIMESTAMP_FORM}`; money is plain decimal text (a JSON number, or a JSON "
             f"string with `money=string`). "

@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from access.limits import hold_until_sent
 from access.models import ApiKey
+from access.rules import seen
 from api import compression
 from api.answer_end import report_when_sent
 from api.negotiation import EXPECTED, FeedNegotiation
@@ -96,6 +97,8 @@ class FeedView(APIView):
             raise Http404(UNKNOWN_FEED.format(name=feed_name, names=", ".join(feeds)))
         window = self.state.window = parse_window(request.query_params, optional=feed.window_optional)
         ensure_final(window, feed.tables)
+        # The deletions of the feeds this key opens, not of the others.
+        feed = seen(request.auth, feed)
         renderer = request.accepted_renderer
         content_type = f"{renderer.media_type}; charset=utf-8"
         if request.method == "HEAD":

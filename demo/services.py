@@ -225,6 +225,9 @@ def seed_player(
     for n, at in enumerate(demo.moments(rng.randint(1, 3), start, end)):
         LoginFactory(id=f"{player_id}-l{n}", player_id=player_id, created_at=at)
         demo.made(Login)
+    # A login loaded twice under a second id, then deleted: a tombstone for the deletions
+    # feed, dated (the demo keeps its timestamps) the second after the row.
+    LoginFactory(id=f"{player_id}-l-twice", player_id=player_id, created_at=demo.between(start, end)).delete()
     balance = seed_transactions(demo, player_id, currency, start, end)
     seed_sessions(demo, player_id, currency, start, end)
     seed_bets(demo, player_id, currency, start, end, events)

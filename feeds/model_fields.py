@@ -14,6 +14,8 @@ from typing import Any
 
 from django.db import models
 
+from feeds.stamping import SQLITE_PRESERVING, preserving
+
 ID_LENGTH = 64
 
 
@@ -117,6 +119,9 @@ def register_sqlite_functions(sender: Any, connection: Any, **kwargs: Any) -> No
     if connection.vendor == "sqlite":
         connection.connection.create_aggregate(SQLITE_DECIMAL_SUM, 1, _SQLiteDecimalSum)
         connection.connection.create_function(SQLITE_DECIMAL_ADD, 2, _sqlite_decimal_add, deterministic=True)
+        # Whether this thread keeps the timestamps it writes (feeds/stamping.py), for the
+        # triggers that stamp on SQLite (games/session_triggers.py, deletions/triggers.py).
+        connection.connection.create_function(SQLITE_PRESERVING, 0, lambda: int(preserving()))
 
 
 def money(**kwargs: Any) -> MoneyField:

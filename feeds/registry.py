@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any
 
@@ -81,6 +81,13 @@ class Feed:
     orders_own_rows: bool | None = None
     # Columns that exist only at run time (custom player fields).
     extra_columns: Callable[[], Sequence[Column]] | None = field(default=None, compare=False)
+    # A feed whose rows are about other feeds (deletions: one tombstone per row deleted
+    # from a feed) names the field that says which. Every pull key may ask for it, and a
+    # key that opens only some feeds sees only the rows about those (``seen_by``); its
+    # rows come in (window timestamp, that feed, id) order.
+    feed_field: str | None = None
+    # Set by ``seen_by``: the feeds whose rows this copy of the description serves.
+    only_about: tuple[str, ...] | None = field(default=None, compare=False)
 
     @property
     def tables(self) -> tuple[str, ...]:
@@ -93,10 +100,20 @@ class Feed:
         return self.columns + tuple(self.extra_columns())
 
     def queryset(self, start: dt.datetime | None, end: dt.datetime | None) -> QuerySet:
-        """The window's rows in order: (stamp, id), or its own reader's rows in theirs."""
-        if self.reader is not None:
-            return self.reader(start, end)
-        return rows_in_window(self, start=start, end=end)
+        """The window's rows in order: (stamp, id), or its own reader's rows in theirs;
+        for a copy made by ``seen_by``, only the rows about the feeds it names."""
+        rows = self.reader(start, end) if self.reader is not None else rows_in_window(self, start=start, end=end)
+        if self.only_about is not None and self.feed_field is not None:
+            rows = rows.filter(**{f"{self.feed_field}__in": self.only_about})
+        return rows
+
+    def seen_by(self, feeds: Sequence[str]) -> Feed:
+        """This feed as a key that opens ``feeds`` sees it (an empty list: every feed).
+        Only a feed about other feeds (``feed_field``) differs: narrowed to the rows about
+        ``feeds``. Every other feed is served whole or refused (access/rules.py)."""
+        if self.feed_field is None or not feeds:
+            return self
+        return replace(self, only_about=tuple(feeds))
 
     def rows(
         self, start: dt.datetime | None, end: dt.datetime | None, cols: Sequence[Column], *, sqlite_text: bool = False
@@ -110,10 +127,13 @@ def rows_in_window(feed: Feed, *, start: dt.datetime | None, end: dt.datetime | 
     """Rows whose window timestamp ``t`` satisfies ``start <= t < end`` (half-open).
 
     Ordered by the stored timestamp (with its fraction of a second), then id, so that the
-    (window timestamp, id) index serves both the range and the order.
+    (window timestamp, id) index serves both the range and the order; a feed about other
+    feeds by (timestamp, feed, id), its index's order.
     """
     queryset: QuerySet[Any] = feed.model._default_manager.filter(within(feed.window_field, start, end))
-    return queryset.order_by(feed.window_field, feed.id_field)
+    order = (feed.window_field, feed.id_field) if feed.feed_field is None else (
+        feed.window_field, feed.feed_field, feed.id_field)
+    return queryset.order_by(*order)
 
 
 def within(field: str, start: dt.datetime | None, end: dt.datetime | None) -> Q:

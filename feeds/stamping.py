@@ -33,6 +33,11 @@ from feeds.db_stamping import PRESERVE_SETTING
 
 _preserving: ContextVar[bool] = ContextVar("preserving_timestamps", default=False)
 
+# SQLite's view of preserving(): a function registered on every connection the service
+# opens (feeds/model_fields.py), for the triggers that stamp there. PostgreSQL's
+# triggers read PRESERVE_SETTING instead.
+SQLITE_PRESERVING = "intarget_preserving"
+
 
 def _set_database_preserve(on: bool) -> None:
     if connection.vendor == "postgresql":

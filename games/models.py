@@ -87,6 +87,10 @@ class GameSession(models.Model):
     win_amount = money(max_digits=38)
     created_at = models.DateTimeField()  # the first action's
     updated_at = models.DateTimeField()  # the last action's
+    # When the session last lost an action (deleted, or moved to another session), by
+    # the database clock: no action's time shows that change, so the games feed selects
+    # the session by this time too, to serve its new totals again. Null if it never did.
+    revised_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = "game session (as the games feed serves it)"
@@ -94,6 +98,8 @@ class GameSession(models.Model):
         indexes = [
             # The admin's list, newest first, and its drill-down by day.
             models.Index(fields=["created_at", "session_id"], name="session_started"),
+            # The window's sessions that lost actions in it (games/selectors.py): few.
+            models.Index(fields=["revised_at"], name="session_revised", condition=models.Q(revised_at__isnull=False)),
         ]
 
     def __str__(self) -> str:

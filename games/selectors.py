@@ -41,7 +41,8 @@ def game_sessions_in_window(start: dt.datetime | None, end: dt.datetime | None) 
     """Casino game sessions for the window ``[start, end)``, one row per session.
 
     1. select the sessions with at least one action whose ``created_at`` (when it
-       happened) or ``recorded_at`` (when this service stored it) lies in the window;
+       happened) or ``recorded_at`` (when this service stored it) lies in the window,
+       or that lost an action in it (``revised_at``);
     2. take *all* actions of those sessions, whatever their time;
     3. aggregate them: counts and sums per bet/win, first and last action times, and the
        descriptive columns of the first action (ordered by time, then id).
@@ -55,7 +56,9 @@ def game_sessions_in_window(start: dt.datetime | None, end: dt.datetime | None) 
     Step 1, by an action's ``created_at``: on PostgreSQL from the sessions' own span
     (games/session_span.py), on SQLite from the actions' (created_at, session_id) index.
     By ``recorded_at``, the actions recorded in the window that did not also happen in
-    it (late loads, a few): the (recorded_at, created_at, session_id) index.
+    it (late loads, a few): the (recorded_at, created_at, session_id) index. And the
+    sessions whose ``revised_at`` lies in the window: they lost actions then (deleted or
+    moved out), which no remaining action's time shows.
     """
     happened = within("created_at", start, end)
     recorded = within("recorded_at", start, end)
@@ -72,8 +75,11 @@ def game_sessions_in_window(start: dt.datetime | None, end: dt.datetime | None) 
     action_in_window = Exists(GameAction.objects.filter(happened, session_id=OuterRef("session_id")))
     in_span = within("created_at", start, end) | within("updated_at", start, end) | action_in_window
     from_spans = (SpanMeets(start, end) & in_span) | _SessionAmong(late_sessions)
+    # And the sessions that lost actions in the window (deleted, or moved to another
+    # session): served again with their new totals (the session_revised index).
+    revised = within("revised_at", start, end)
     return (
-        GameSession.objects.filter(OnEachDatabase(from_actions, postgresql=from_spans))
+        GameSession.objects.filter(OnEachDatabase(from_actions | revised, postgresql=from_spans | revised))
         .order_by("updated_at", "session_id")
         .values(*SESSION_COLUMNS)
     )

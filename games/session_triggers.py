@@ -29,7 +29,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from feeds.db_stamping import PRESERVE_SETTING
 from feeds.model_fields import SQLITE_DECIMAL_ADD, SQLITE_DECIMAL_SUM
+from feeds.stamping import SQLITE_PRESERVING
 
 # The first action's own columns, in the summary under the same names (id: first_action_id).
 FIRST_ACTION_COLUMNS = (
@@ -67,7 +69,7 @@ def _recomputed(where: str, money_sum: str) -> str:
 
 _PG_SET = ", ".join(f"{name} = r.{name}" for name in SUMMARY_COLUMNS[1:])
 
-PG_INSTALL = f"""
+PG_TRIGGERS = f"""
 -- Sessions are joined as IN (SELECT unnest(...)), a hashed semi-join: = ANY() of a
 -- bulk load's 200k sessions would be searched linearly per action.
 CREATE OR REPLACE FUNCTION games_gamesession_refresh(sessions varchar[]) RETURNS void LANGUAGE plpgsql AS $$
@@ -104,15 +106,35 @@ BEGIN
 END
 $$;
 
+-- Sessions that lost actions but keep some: their revised_at moves to now (the database
+-- clock, as every stamp; the writer already has its transaction id, from the rows it
+-- changed), so that the feed serves their new totals again. A backfill that keeps its
+-- timestamps (intarget.preserve_timestamps) moves none.
+CREATE OR REPLACE FUNCTION games_gamesession_revise(sessions varchar[]) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    IF cardinality(sessions) = 0 OR current_setting('{PRESERVE_SETTING}', true) = 'on' THEN
+        RETURN;
+    END IF;
+    UPDATE games_gamesession SET revised_at = GREATEST(clock_timestamp(), revised_at)
+    WHERE session_id IN (SELECT unnest(sessions));
+END
+$$;
+
 CREATE OR REPLACE FUNCTION games_gamesession_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
         PERFORM games_gamesession_refresh(ARRAY(SELECT DISTINCT session_id FROM new_actions ORDER BY 1));
     ELSIF TG_OP = 'DELETE' THEN
         PERFORM games_gamesession_refresh(ARRAY(SELECT DISTINCT session_id FROM old_actions ORDER BY 1));
+        PERFORM games_gamesession_revise(ARRAY(SELECT DISTINCT session_id FROM old_actions ORDER BY 1));
     ELSE
         PERFORM games_gamesession_refresh(ARRAY(
             SELECT session_id FROM new_actions UNION SELECT session_id FROM old_actions ORDER BY 1
+        ));
+        -- The old sessions of the actions that moved out of them.
+        PERFORM games_gamesession_revise(ARRAY(
+            SELECT DISTINCT o.session_id FROM old_actions o LEFT JOIN new_actions n ON n.id = o.id
+            WHERE n.id IS NULL OR n.session_id IS DISTINCT FROM o.session_id ORDER BY 1
         ));
     END IF;
     RETURN NULL;
@@ -138,7 +160,10 @@ CREATE TRIGGER session_delete AFTER DELETE ON games_gameaction REFERENCING OLD T
 CREATE TRIGGER session_truncate AFTER TRUNCATE ON games_gameaction
     FOR EACH STATEMENT EXECUTE FUNCTION games_gamesession_truncated();
 
--- Sessions already loaded.
+"""
+
+# Sessions already loaded.
+PG_BACKFILL = f"""
 INSERT INTO games_gamesession ({", ".join(SUMMARY_COLUMNS)})
 {_recomputed("TRUE", "SUM")};
 """
@@ -151,6 +176,7 @@ DROP TRIGGER IF EXISTS session_truncate ON games_gameaction;
 DROP FUNCTION IF EXISTS games_gamesession_changed();
 DROP FUNCTION IF EXISTS games_gamesession_truncated();
 DROP FUNCTION IF EXISTS games_gamesession_refresh(varchar[]);
+DROP FUNCTION IF EXISTS games_gamesession_revise(varchar[]);
 """
 
 
@@ -195,15 +221,38 @@ def _sqlite_added() -> str:
     ON CONFLICT (session_id) DO UPDATE SET {", ".join(sets)};"""
 
 
+def _sqlite_revise(row: str, moved: str = "1") -> str:
+    """The statement that moves the session of ``row`` (OLD) to revised now, when
+    ``moved``: it lost an action but keeps some (no row, nothing to move). Not in a
+    backfill that keeps its timestamps (feeds/stamping.py)."""
+    return f"""
+    UPDATE games_gamesession SET revised_at = strftime('%Y-%m-%d %H:%M:%f', 'now')
+    WHERE session_id = {row}.session_id AND {moved} AND NOT {SQLITE_PRESERVING}();"""
+
+
 SQLITE_INSTALL = [
     f"CREATE TRIGGER games_session_insert AFTER INSERT ON games_gameaction BEGIN {_sqlite_added()} END",
-    f"CREATE TRIGGER games_session_delete AFTER DELETE ON games_gameaction BEGIN {_sqlite_refresh('OLD')} END",
+    f"CREATE TRIGGER games_session_delete AFTER DELETE ON games_gameaction BEGIN {_sqlite_refresh('OLD')} "
+    f"{_sqlite_revise('OLD')} END",
     f"CREATE TRIGGER games_session_update AFTER UPDATE ON games_gameaction BEGIN "
-    f"{_sqlite_refresh('OLD')} {_sqlite_refresh('NEW')} END",
+    f"{_sqlite_refresh('OLD')} {_sqlite_refresh('NEW')} "
+    f"{_sqlite_revise('OLD', 'OLD.session_id IS NOT NEW.session_id')} END",
 ]
 SQLITE_UNINSTALL = [
     f"DROP TRIGGER IF EXISTS games_session_{event}" for event in ("insert", "delete", "update")
 ]
+
+
+def reinstall(apps: Any, schema_editor: Any) -> None:
+    """The current triggers in place of the ones a database has (a later migration runs
+    it after a change to them); the summary rows are kept."""
+    uninstall(apps, schema_editor)
+    if schema_editor.connection.vendor == "postgresql":
+        with schema_editor.connection.cursor() as cursor:
+            cursor.cursor.execute(PG_TRIGGERS)
+        return
+    for statement in SQLITE_INSTALL:
+        schema_editor.execute(statement, None)
 
 
 def install(apps: Any, schema_editor: Any) -> None:
@@ -214,7 +263,7 @@ def install(apps: Any, schema_editor: Any) -> None:
             # for requests. So no statement timeout, and psycopg's own cursor, which the
             # client-side stall watchdog (a Django execute wrapper) does not bracket.
             cursor.execute("SET LOCAL statement_timeout = 0")
-            cursor.cursor.execute(PG_INSTALL)
+            cursor.cursor.execute(PG_TRIGGERS + PG_BACKFILL)
         return
     for statement in SQLITE_INSTALL:
         schema_editor.execute(statement)

@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "payments",
     "games",
     "sports",
+    "deletions",
     "privacy",
     "demo",
 ]

@@ -130,6 +130,8 @@ KEPT: dict[str, dict[str, str]] = {
     "sport-events": dict.fromkeys(
         ("id", "tournament_id", "title", "status", "startTime", "endTime", "type", "modified_at"), _NOT_PLAYERS
     ),
+    # A tombstone names a feed, a row's id and a time; an erasure deletes nothing.
+    "deletions": dict.fromkeys(("feed", "id", "deleted_at"), _IDS_AND_TIMES),
 }
 
 

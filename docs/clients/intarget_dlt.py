@@ -16,7 +16,12 @@ What keeps every row:
   ids are text;
 - rows are merged by the feed's primary key (games: ``session_id``), so a session served
   again because of a late action replaces its older version; no dlt ``incremental``,
-  whose de-duplication drops such a re-served session.
+  whose de-duplication drops such a re-served session;
+- rows deleted at the source are deleted here: each window's tombstones of the feed
+  (``/api/deletions``) are merged as hard deletes (``_deleted``). Inside one load the
+  newest record of a key wins (``_version``: its window's end, then its time, a tombstone
+  before a row of the same time), so a row inserted again after its deletion, served
+  later than its tombstone, stays.
 """
 
 from __future__ import annotations
@@ -43,8 +48,14 @@ COUNT = {"data_type": "bigint"}
 TIME = {"data_type": "timestamp", "timezone": False}  # every time is UTC
 FLAG = {"data_type": "bool"}
 DATE = {"data_type": "date"}
-# The window a row came from: the newest version of a row wins inside one load.
-WINDOW_END = {"_window_end": {"data_type": "timestamp", "timezone": False, "dedup_sort": "desc"}}
+# The window a record came from, and the order of a key's records inside one load (the
+# newest wins): "<window end> <row time or deleted_at> <0 row, 1 tombstone>".
+RECIPE_COLUMNS = {
+    "_window_end": {"data_type": "timestamp", "timezone": False},
+    "_version": {"data_type": "text", "dedup_sort": "desc"},
+    # A tombstone: the row of that key is deleted, and nothing is inserted.
+    "_deleted": {"data_type": "bool", "hard_delete": True},
+}
 
 # Primary key and column types of each feed (docs/feeds.md). Columns not named
 # here (users' custom fields) are typed by dlt from the JSON: money strings stay text.
@@ -67,6 +78,9 @@ SCHEMAS = {
     }),
 }
 
+# Each feed's window timestamp, which orders a row against its tombstones.
+STAMPS = {"games": "updated_at", "transactions": "updated_at", "users": "modified_at"}
+
 # Retried with Retry-After honoured: 425 (the window has not ended), 429 (the key's rate),
 # 503 (rows in flight, database busy) and the other 5xx.
 http = Client(
@@ -86,10 +100,19 @@ def windows(start: dt.datetime, until: dt.datetime, step: dt.timedelta = STEP):
         start = end
 
 
+def get(feed: str, start: dt.datetime, end: dt.datetime) -> list[dict]:
+    response = http.get(
+        f"{URL}/api/{feed}",
+        params={"from": start.strftime(STAMP), "to": end.strftime(STAMP), "format": "json", "money": "string"},
+        headers={"Authorization": f"Bearer {KEY}"},
+    )
+    return response.json()
+
+
 def feed(name: str):
     primary_key, types = SCHEMAS[name]
     # Copies: dlt writes into the hints it is given, and TEXT, MONEY… are shared.
-    columns = {column: dict(hint) for column, hint in {**types, **WINDOW_END}.items()}
+    columns = {column: dict(hint) for column, hint in {**types, **RECIPE_COLUMNS}.items()}
 
     @dlt.resource(name=name.replace("-", "_"), primary_key=primary_key, write_disposition="merge", columns=columns)
     def rows():
@@ -97,15 +120,16 @@ def feed(name: str):
         start = dt.datetime.strptime(state.get("next_from", START), STAMP)
         until = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
         for window_start, window_end in windows(start, until):
-            response = http.get(
-                f"{URL}/api/{name}",
-                params={"from": window_start.strftime(STAMP), "to": window_end.strftime(STAMP),
-                        "format": "json", "money": "string"},
-                headers={"Authorization": f"Bearer {KEY}"},
-            )
-            page = response.json()
+            end = window_end.strftime(STAMP)
+            page = get(name, window_start, window_end)
             for row in page:
-                row["_window_end"] = window_end
+                row.update(_window_end=window_end, _version=f"{end} {row[STAMPS[name]]} 0", _deleted=False)
+            # The window's tombstones of this feed: the rows they name are deleted.
+            page += [
+                {primary_key: gone["id"], "_window_end": window_end, "_version": f"{end} {gone['deleted_at']} 1",
+                 "_deleted": True}
+                for gone in get("deletions", window_start, window_end) if gone["feed"] == name
+            ]
             yield page
             # Saved with the load: a run that fails asks the same windows again.
             state["next_from"] = window_end.strftime(STAMP)

@@ -18,7 +18,7 @@ from tests.support.servers import Gunicorn, migrate, service_env
 
 FEEDS = [
     "users", "contacts", "logins", "transactions", "wallets", "games", "tournaments", "sport-events", "bets",
-    "bet-selections",
+    "bet-selections", "deletions",
 ]
 # The document's paths: the feeds, and game-actions, which is only pushed (after games).
 PATHS = [*FEEDS[:6], "game-actions", *FEEDS[6:]]

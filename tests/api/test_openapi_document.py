@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 FEEDS = [
     "users", "contacts", "logins", "transactions", "wallets", "games", "tournaments", "sport-events", "bets",
-    "bet-selections",
+    "bet-selections", "deletions",
 ]
 
 
@@ -57,8 +57,9 @@ def test_it_is_a_valid_openapi_3_document_needing_no_key():
 
 def test_every_served_feed_is_one_get_path_and_every_pushable_one_a_post_and_nothing_else_is():
     doc = document()
-    # game-actions is not served, only pushed; games is only served (operations.md section 10).
-    pushable = [feed for feed in FEEDS if feed != "games"] + ["game-actions"]
+    # game-actions is not served, only pushed; games and deletions are only served (operations.md
+    # section 10, assurance.md section 15).
+    pushable = [feed for feed in FEEDS if feed not in ("games", "deletions")] + ["game-actions"]
     assert sorted(doc["paths"]) == sorted(f"/api/{feed}" for feed in [*FEEDS, "game-actions"])
     assert {path for path, item in doc["paths"].items() if "get" in item} == {f"/api/{feed}" for feed in FEEDS}
     assert {path for path, item in doc["paths"].items() if "post" in item} == {f"/api/{feed}" for feed in pushable}

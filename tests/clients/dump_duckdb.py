@@ -4,7 +4,7 @@
 
 Run with the client virtualenv's Python (duckdb is not a package of the service).
 Decimals keep their exact digits (as text), times are ``YYYY-MM-DD HH:MM:SS``; dlt's own
-columns (``_dlt_…``) and the recipe's ``_window_end`` are left out.
+columns (``_dlt_…``) and the recipe's (``_window_end``, ``_version``, ``_deleted``) are left out.
 """
 
 import datetime as dt
@@ -32,7 +32,7 @@ def main(database: str, dataset: str, *tables: str) -> None:
         result = connection.execute(f'SELECT * FROM "{dataset}"."{table}"')
         names = [column[0] for column in result.description]
         types = {name: str(kind) for name, kind in zip(names, (column[1] for column in result.description))}
-        keep = [n for n, name in enumerate(names) if not name.startswith("_dlt_") and name != "_window_end"]
+        keep = [n for n, name in enumerate(names) if not name.startswith("_")]
         dump[table] = {
             "types": {names[n]: types[names[n]] for n in keep},
             "rows": [{names[n]: value(row[n]) for n in keep} for row in result.fetchall()],

@@ -5,8 +5,10 @@ requirements-dlt.txt, cached under .client-venvs/), against gunicorn, into DuckD
 Between the runs a late action lands in a session the first run already loaded, and a
 new session starts between the first run's last window end and the updated_at of that
 session (the session that a client keeping the largest updated_at as its cursor never
-asks for). DuckDB must then hold exactly the rows and values that the API serves for the
-whole span: every row once, every value equal, money to the last digit, ids as text.
+asks for); and rows the first run loaded are deleted (delete_rows): a transaction, a
+whole session, one action of another session. DuckDB must then hold exactly the rows and
+values that the API serves for the whole span: every row once, every value equal, money
+to the last digit, ids as text, no deleted row (the recipe applies /api/deletions).
 """
 
 from __future__ import annotations
@@ -100,18 +102,26 @@ def test_dlt_loads_exactly_what_the_api_serves_late_actions_included(tmp_path):
         ("a2", "s1", "win", "0.00000001", now - dt.timedelta(minutes=49)),
         ("a3", "s1", "bet", "1.11", now + dt.timedelta(minutes=1)),
         ("a4", "s2", "bet", "2.52", now - dt.timedelta(minutes=10)),
+        # Deleted between the runs: the whole of s4, and a9 of s5.
+        ("a7", "s4", "bet", "1", now - dt.timedelta(minutes=30)),
+        ("a8", "s5", "bet", "2", now - dt.timedelta(minutes=40)),
+        ("a9", "s5", "win", "1", now - dt.timedelta(minutes=39)),
     ]:
         GameActionFactory(id=id, session_id=session, player_id="062829", action=kind, amount=Decimal(amount),
                           created_at=created, recorded_at=stored)
     TransactionFactory(id="000123", player_id="062829", amount=Decimal("12345678901.12345678"), currency="BTC",
                        updated_at=stored)
     TransactionFactory(id="t2", player_id="062829", amount=Decimal("-0.00000001"), dir="OUT", updated_at=stored)
+    TransactionFactory(id="t3", player_id="062829", updated_at=stored)  # deleted between the runs
     PlayerFactory(id="062829", country="NA", first_name="NA", modified_at=stored,
                   custom={"ltv": "98765432109876543210.12"})
     workdir = tmp_path / "client"
     workdir.mkdir()
     with Gunicorn(env, tmp_path / "gunicorn.log") as server:
         first = run_recipe(python, server, key, workdir, start)
+        loaded = duckdb_tables(python, workdir)
+        assert "t3" in {row["id"] for row in loaded["transactions"]["rows"]}
+        assert {"s4", "s5"} <= {row["session_id"] for row in loaded["games"]["rows"]}
         # Late: an action of s1 with an earlier time, stored only now; a new session s3 with
         # one action between the first run's end and s1's updated_at; a changed amount.
         load(env, tmp_path, "game-actions", [
@@ -122,6 +132,9 @@ def test_dlt_loads_exactly_what_the_api_serves_late_actions_included(tmp_path):
             {"id": "t2", "player_id": "062829", "amount": "99999999999999999999.99999999", "currency": "EUR",
              "dir": "OUT", "created_at": stamp(now - dt.timedelta(minutes=20)), "updated_at": stamp(now)},
         ])  # stamped by the service as it is loaded
+        manage(env, "delete_rows", "transactions", "t3")
+        manage(env, "delete_rows", "games", "s4")
+        manage(env, "delete_rows", "game-actions", "a9")
         time.sleep(1.1)  # the late rows' stamps lie before the second run's last window end
         second = run_recipe(python, server, key, workdir, start)
         # Each feed's own last window end: the API's answer for the whole span it covered.
@@ -151,8 +164,11 @@ def test_dlt_loads_exactly_what_the_api_serves_late_actions_included(tmp_path):
     games = {row["session_id"]: row for row in tables["games"]["rows"]}
     # s1 re-served with its late action: 3 bets, the sums of all its actions.
     assert games["s1"]["bet_count"] == 3 and Decimal(games["s1"]["bet_amount"]) == Decimal("12345678905.86345678")
-    assert set(games) == {"s1", "s2", "s3"}
+    assert set(games) == {"s1", "s2", "s3", "s5"}  # s4 deleted
+    # s5 served again without its deleted win.
+    assert (games["s5"]["bet_count"], games["s5"]["win_count"]) == (1, 0)
     transactions = {row["id"]: row for row in tables["transactions"]["rows"]}
+    assert "t3" not in transactions
     assert Decimal(transactions["t2"]["amount"]) == Decimal("99999999999999999999.99999999")
     users = tables["users"]["rows"]
     assert users[0]["id"] == "062829" and users[0]["country"] == "NA" and users[0]["ltv"] == "98765432109876543210.12"

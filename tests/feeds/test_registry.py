@@ -10,6 +10,7 @@ SHIPPED = [
     "transactions", "wallets",  # payments
     "games", "game-actions",  # games
     "tournaments", "sport-events", "bets", "bet-selections",  # sports
+    "deletions",  # deletions
 ]
 
 

@@ -3,13 +3,19 @@
 Writers insert and update users, transactions and game actions, through the ORM and
 through plain SQL (another system writing straight into the tables), in transactions of
 random length: some think before writing, some hold their rows open for seconds before
-committing, some roll back. Meanwhile a puller asks, over HTTP, for each consecutive
-window as soon as it ends, and keeps the newest version of every row it is served, as
-InTarget does. At the end the puller's copy must equal the database's final state: no
-row lost, none out of date.
+committing, some roll back. Deleters delete users, transactions, game actions and whole
+sessions the same two ways, in the same kind of transactions. Meanwhile a puller asks,
+over HTTP, for each consecutive window as soon as it ends, keeps the newest version of
+every row it is served, as InTarget does, and applies the window's tombstones
+(``/api/deletions``): a tombstone removes the row it holds under that id unless the
+row's window timestamp is later than deleted_at (a row inserted again after it). At the
+end the puller's copy must equal the database's final state: no row lost, none out of
+date, none deleted and still held.
 
 To see that it catches losses, switch a safeguard off:
-    REPLAY_SWITCH_OFF=finality   serve windows without waiting for open writers
+    REPLAY_SWITCH_OFF=finality   serve windows without waiting for open writers (rows
+                                 and tombstones of transactions open at a window's end
+                                 are lost)
     REPLAY_SWITCH_OFF=stamping   disable the stamping triggers: the ORM stamps with the
                                  application clock, plain SQL with now() (transaction start)
 """
@@ -44,6 +50,9 @@ pytestmark = [pytest.mark.postgresql, pytest.mark.django_db(transaction=True)]
 WRITE_SECONDS = 10
 WINDOW = dt.timedelta(seconds=1)
 FEEDS = ("users", "transactions", "games")
+# The window timestamp of each feed's rows: a tombstone removes a version not later.
+STAMP_COLUMNS = {"users": "modified_at", "transactions": "updated_at", "games": "updated_at"}
+KEY_COLUMNS = {"users": "id", "transactions": "id", "games": "session_id"}
 USERS = [f"u{n}" for n in range(15)]
 TRANSACTIONS = [f"t{n}" for n in range(25)]
 SESSIONS = [f"s{n}" for n in range(8)]
@@ -176,6 +185,78 @@ def sql_writer(seed: int, stop: threading.Event, tally: Tally, connect=raw_conne
                 tally.add("sql failed")
 
 
+DELETES = {
+    "user": "DELETE FROM players_player WHERE id = %s",
+    "transaction": "DELETE FROM payments_transaction WHERE id = %s",
+    # One action of a session (it keeps the others, or goes if it was the last), or all.
+    "action": "DELETE FROM games_gameaction WHERE id = (SELECT min(id) FROM games_gameaction WHERE session_id = %s)",
+    "session": "DELETE FROM games_gameaction WHERE session_id = %s",
+}
+
+
+def deletion(rng: random.Random) -> tuple[str, str]:
+    kind = rng.choice(list(DELETES))
+    return kind, rng.choice({"user": USERS, "transaction": TRANSACTIONS}.get(kind, SESSIONS))
+
+
+def orm_deleter(seed: int, stop: threading.Event, tally: Tally) -> None:
+    """Deletes through the ORM, in transactions held open across window edges."""
+    rng = random.Random(seed)
+    try:
+        while not stop.is_set():
+            try:
+                with transaction.atomic():
+                    time.sleep(pause(rng))
+                    kind, id = deletion(rng)
+                    if kind == "user":
+                        Player.objects.filter(id=id).delete()
+                    elif kind == "transaction":
+                        Transaction.objects.filter(id=id).delete()
+                    elif kind == "action":
+                        first = GameAction.objects.filter(session_id=id).order_by("id").values("id")[:1]
+                        GameAction.objects.filter(id__in=first).delete()
+                    else:
+                        GameAction.objects.filter(session_id=id).delete()
+                    tally.add(f"orm delete {kind}")
+                    time.sleep(pause(rng))  # holds its deletion open
+                    if rng.random() < 0.15:
+                        raise Rollback
+                tally.add("orm delete commit")
+            except Rollback:
+                tally.add("orm delete rollback")
+            except DatabaseError:
+                tally.add("orm delete failed")
+            time.sleep(rng.uniform(0.05, 0.3))  # fewer deletions than writes
+    finally:
+        connection.close()
+
+
+def sql_deleter(seed: int, stop: threading.Event, tally: Tally) -> None:
+    """Another system deleting with plain SQL, in transactions held open across window edges."""
+    rng = random.Random(seed)
+    with raw_connection() as other:
+        while not stop.is_set():
+            try:
+                other.execute("SELECT count(*) FROM players_player")  # the transaction starts
+                time.sleep(pause(rng))
+                kind, id = deletion(rng)
+                other.execute(DELETES[kind], [id])
+                tally.add(f"sql delete {kind}")
+                time.sleep(pause(rng))
+                if rng.random() < 0.15:
+                    other.rollback()
+                    tally.add("sql delete rollback")
+                else:
+                    other.commit()
+                    tally.add("sql delete commit")
+            except Exception as error:  # deadlocks: Django's or psycopg's errors
+                if not isinstance(error, (DatabaseError, __import__("psycopg").Error)):
+                    raise
+                other.rollback()
+                tally.add("sql delete failed")
+            time.sleep(rng.uniform(0.05, 0.3))
+
+
 class Puller:
     """InTarget: consecutive windows, each asked for as soon as it ends; upsert by id."""
 
@@ -183,9 +264,11 @@ class Puller:
         self.base_url = base_url
         self.key = key
         self.copy: dict[str, dict[str, list[str]]] = {feed: {} for feed in FEEDS}
+        self.header: dict[str, list[str]] = {}
         self.windows = 0
         self.retries = 0
         self.versions = 0
+        self.tombstones = 0
 
     def get(self, feed: str, start: dt.datetime, end: dt.datetime) -> list[list[str]]:
         query = urllib.parse.urlencode({"from": f"{start:%Y-%m-%d %H:%M:%S}", "to": f"{end:%Y-%m-%d %H:%M:%S}"})
@@ -196,6 +279,7 @@ class Puller:
             try:
                 with urllib.request.urlopen(request, timeout=60) as response:
                     rows = list(csv.reader(io.StringIO(response.read().decode())))
+                    self.header[feed] = rows[0]
                     return rows[1:]
             except urllib.error.HTTPError as error:
                 assert error.code in (425, 503), error.read()
@@ -206,10 +290,15 @@ class Puller:
         while dt.datetime.now(dt.timezone.utc) < end:
             time.sleep(0.01)
         for feed in FEEDS:
-            key_column = 1 if feed == "games" else 0
             for row in self.get(feed, start, end):
-                self.copy[feed][row[key_column]] = row
+                self.copy[feed][row[self.header[feed].index(KEY_COLUMNS[feed])]] = row
                 self.versions += 1
+        for feed, id, deleted_at in self.get("deletions", start, end):
+            held = self.copy.get(feed, {}).get(id)
+            # Times as served compare as text; a row inserted again is served later.
+            if held is not None and held[self.header[feed].index(STAMP_COLUMNS[feed])] <= deleted_at:
+                del self.copy[feed][id]
+            self.tombstones += 1
         self.windows += 1
 
 
@@ -230,6 +319,8 @@ def test_no_row_version_is_lost_or_out_of_date_under_concurrent_writers(live_ser
     stop = threading.Event()
     writers = [threading.Thread(target=orm_writer, args=(n, stop, tally)) for n in range(2)]
     writers += [threading.Thread(target=sql_writer, args=(10 + n, stop, tally)) for n in range(2)]
+    writers += [threading.Thread(target=orm_deleter, args=(20 + n, stop, tally)) for n in range(2)]
+    writers += [threading.Thread(target=sql_deleter, args=(30 + n, stop, tally)) for n in range(2)]
     puller = Puller(live_server.url, key)
     try:
         final = replay(puller, writers, stop, database_now)
@@ -242,6 +333,8 @@ def test_no_row_version_is_lost_or_out_of_date_under_concurrent_writers(live_ser
     summary = replay_summary(puller, tally)
     print(summary)
     assert tally.counts.get("orm commit", 0) > 5 and tally.counts.get("sql commit", 0) > 5, summary
+    assert tally.counts.get("orm delete commit", 0) > 3 and tally.counts.get("sql delete commit", 0) > 3, summary
+    assert puller.tombstones > 5, summary
     problems = replay_problems(puller, final)
     assert not problems, "; ".join(problems) + f" ({summary})"
 
@@ -269,25 +362,31 @@ def replay(
         start += WINDOW
     final = {}
     for feed in FEEDS:
-        key_column = 1 if feed == "games" else 0
-        final[feed] = {row[key_column]: row for row in puller.get(feed, first - dt.timedelta(days=1), start)}
+        rows = puller.get(feed, first - dt.timedelta(days=1), start)
+        final[feed] = {row[puller.header[feed].index(KEY_COLUMNS[feed])]: row for row in rows}
     return final
 
 
 def replay_summary(puller: Puller, tally: Tally) -> str:
     return (
-        f"{puller.windows} windows, {puller.versions} row versions served, {puller.retries} answers 425/503; "
+        f"{puller.windows} windows, {puller.versions} row versions and {puller.tombstones} tombstones served, "
+        f"{puller.retries} answers 425/503; "
         f"writes: {dict(sorted(tally.counts.items()))}"
     )
 
 
 def replay_problems(puller: Puller, final: dict[str, dict[str, list[str]]]) -> list[str]:
-    """Per feed, the rows the puller's copy lacks or holds in an older version."""
+    """Per feed, the rows the puller's copy lacks, holds in an older version, or holds
+    though they were deleted."""
     problems = []
     for feed in FEEDS:
         assert final[feed], f"{feed}: nothing written"
         lost = sorted(set(final[feed]) - set(puller.copy[feed]))
         stale = sorted(k for k in final[feed] if k in puller.copy[feed] and puller.copy[feed][k] != final[feed][k])
-        if lost or stale:
-            problems.append(f"{feed}: {len(lost)} of {len(final[feed])} lost {lost[:5]}, {len(stale)} out of date {stale[:5]}")
+        deleted = sorted(set(puller.copy[feed]) - set(final[feed]))
+        if lost or stale or deleted:
+            problems.append(
+                f"{feed}: {len(lost)} of {len(final[feed])} lost {lost[:5]}, {len(stale)} out of date {stale[:5]}, "
+                f"{len(deleted)} deleted but still held {deleted[:5]}"
+            )
     return problems

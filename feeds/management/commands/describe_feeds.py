@@ -51,6 +51,7 @@ NAMED_SAMPLES = {
     "name": "Premier League",
     "market": "1X2",
     "updated_at": "2020-10-10 07:15:42",
+    "feed": "users",
 }
 
 

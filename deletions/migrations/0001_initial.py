@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
         ('intarget_export', '0002_stamping_triggers'),
         ('players', '0001_initial'),
         ('payments', '0001_initial'),
-        ('games', '0006_session_revised'),
+        ('games', '0007_session_revised'),
         ('sports', '0001_initial'),
     ]
 

@@ -8,10 +8,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from deletions.services import deletable_feeds, feed_rows_delete
+from feeds.feed_names import feed_name
 
-# The feed name is checked here, in the words of the other commands; a shared check of
-# feed names for every command would replace it.
-UNKNOWN_FEED = "unknown feed {name!r}; rows can be deleted from: {names}"
 NONE_FOUND = "none of the ids was found in {feed}: {ids}"
 
 
@@ -28,8 +26,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, feed: str, ids: list[str], **options: Any) -> None:
         feeds = deletable_feeds()
-        if feed not in feeds:
-            raise CommandError(UNKNOWN_FEED.format(name=feed, names=", ".join(feeds)))
+        feed_name(feed, among=list(feeds), option=None, what="deletable feed")
         deleted = feed_rows_delete(feed=feeds[feed], ids=ids)
         if not deleted.rows:
             raise CommandError(NONE_FOUND.format(feed=feed, ids=", ".join(deleted.missing)))

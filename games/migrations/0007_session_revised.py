@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     again: its revised_at, set by the session triggers, which are installed again."""
 
     dependencies = [
-        ('games', '0005_session_span_index'),
+        ('games', '0006_field_labels'),
         ('players', '0001_initial'),
     ]
 

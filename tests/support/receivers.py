@@ -34,8 +34,12 @@ class Received:
     path: str
 
 
+def webhook_url(port: int) -> str:
+    return f"http://127.0.0.1:{port}/hooks/intarget"
+
+
 class WebhookReceiver:
-    def __init__(self, answers: list[int] | None = None, *, hold_first: bool = False):
+    def __init__(self, answers: list[int] | None = None, *, hold_first: bool = False, port: int | None = None):
         self.answers = list(answers or [200])
         self.received: list[Received] = []
         self.answered: list[int] = []
@@ -44,8 +48,8 @@ class WebhookReceiver:
         self.release = threading.Event()  # lets it be answered
         self.hold_first = hold_first
         self._lock = threading.Lock()
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}/hooks/intarget"
+        self.port = port or free_port()
+        self.url = webhook_url(self.port)
         receiver = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -60,6 +64,8 @@ class WebhookReceiver:
                     receiver.release.wait(WAIT)
                 receiver.answered.append(status)
                 self.send_response(status)
+                if 300 <= status < 400:
+                    self.send_header("Location", "/elsewhere")
                 self.send_header("Content-Length", "0")
                 self.end_headers()
                 receiver.arrived.set()
@@ -104,7 +110,7 @@ class _Handler:
 
 class SmtpReceiver:
     """An SMTP server that accepts every message (after refusing the first
-    ``refuse_first``), and with ``user``/``password`` requires that login."""
+    ``refuse_first``), and with ``user``/``password`` offers a login that only they pass."""
 
     def __init__(self, *, user: str | None = None, password: str | None = None, refuse_first: int = 0):
         self.messages: list[email.message.EmailMessage] = []
@@ -123,9 +129,10 @@ class SmtpReceiver:
                     user, password,
                 )
                 self.logins.append((auth_data.login.decode() if isinstance(auth_data, LoginPassword) else "", ok))
-                return AuthResult(success=ok)
+                return AuthResult(success=ok, handled=False)  # unhandled: aiosmtpd answers 535
 
-            options = {"authenticator": authenticate, "auth_require_tls": False, "auth_required": True}
+            # Offered without TLS (loopback); a client that logs in must get it right.
+            options = {"authenticator": authenticate, "auth_require_tls": False}
         self.controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port, **options)
 
     def __enter__(self) -> SmtpReceiver:

@@ -68,8 +68,6 @@ class Command(BaseCommand):
         undelivered = 0
         with stopped_by_signals(stop):
             while not stop.is_set():
-                # A connection the database dropped since the last check is replaced.
-                close_old_connections()
                 try:
                     checked = expectations_check(stop=stop)
                     delivered = deliver_pending(stop=stop)
@@ -85,6 +83,9 @@ class Command(BaseCommand):
                 if once:
                     break
                 stop.wait(settings.ALERT_INTERVAL)
+                # A connection the database dropped (or that outlived CONN_MAX_AGE) since
+                # the last check is replaced before the next.
+                close_old_connections()
         if not once:
             self.stdout.write("send_alerts: stopped")
         elif undelivered and not stop.is_set():

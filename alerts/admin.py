@@ -67,8 +67,7 @@ class ExpectationForm(forms.ModelForm):
 class ExpectationAdmin(ApiTextMixin, admin.ModelAdmin):
     form = ExpectationForm
     list_display = (
-        "key_name", "feed", "every_text", "grace_text", "state", "last_pull_at", "last_to", "gaps", "set_at",
-        "notified_state", "checked_at",
+        "key_name", "feed", "every_text", "grace_text", "state", "last_pull_at", "last_to", "gaps", "notified_state",
     )
     list_filter = ("key_name", "feed", "notified_state")
     search_fields = ("key_name",)

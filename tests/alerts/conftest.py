@@ -6,12 +6,17 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
 
 from tests.support.factories import PullFactory, issue_key
 from tests.support.receivers import SmtpReceiver, WebhookReceiver
+from tests.support.servers import ROOT, manage, shared_database_env
 
 UTC = dt.timezone.utc
 # A secret in the Standard Webhooks form (whsec_ and base64 of 24 random bytes).
@@ -66,3 +71,40 @@ def smtp(settings):
         settings.EMAIL_HOST_USER, settings.EMAIL_HOST_PASSWORD = SMTP_USER, SMTP_PASSWORD
         settings.ALERT_EMAIL_TO = ["ops@example.com", "oncall@example.com"]
         yield receiver
+
+
+def alerts_env(tmp_path, **extra: str) -> dict[str, str]:
+    """The environment of a send_alerts process on a database this test can reach too
+    (PostgreSQL: the test database, so the test is ``transaction=True``; SQLite: a migrated
+    file of its own, written to by ``in_service``)."""
+    return shared_database_env(tmp_path, **{"ALERT_INTERVAL": "1", **extra})
+
+
+def in_service(env: dict[str, str], code: str) -> str:
+    """Run ``code`` in the service's environment (``manage.py shell -c``): the way to write
+    to a SQLite file that this test's own in-memory database is not."""
+    return manage(env, "shell", "-v0", "-c", textwrap.dedent(code))
+
+
+def late_expectations(env: dict[str, str], names: list[str], *, check: bool = False) -> None:
+    """Expectations of users for these key names, set long ago and never pulled: late; with
+    ``check``, checked once (their pull.late written, pending on env's channels)."""
+    in_service(env, f"""
+        import datetime as dt
+        from alerts.models import Expectation
+        from alerts.services import expectations_check
+        old = dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc)
+        Expectation.objects.bulk_create(
+            Expectation(key_name=name, feed="users", every=60, grace=60, set_at=old) for name in {names!r}
+        )
+        if {check!r}:
+            expectations_check()
+    """)
+
+
+def start_send_alerts(env: dict[str, str], *args: str, log: Path) -> subprocess.Popen:
+    """``manage.py send_alerts`` in its own process, stdout and stderr to ``log``."""
+    out = log.open("w")
+    return subprocess.Popen(
+        [sys.executable, "manage.py", "send_alerts", *args], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
+    )

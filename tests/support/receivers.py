@@ -6,7 +6,9 @@
         ...; smtp.messages  # every accepted message (email.message.EmailMessage)
 
 A receiver answers each request with the next of its ``answers`` (the last one repeats),
-and can hold one until told (``hold_first``), so that a test can act while a sender waits.
+and can hold the first until told (``hold_first=True``: ``release.set()``) or until another
+request arrives meanwhile (``hold_first=UNTIL_ANOTHER``), so that a test can act while a
+sender waits, or make two senders overlap.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from tests.support.servers import free_port
 
 # Long enough for any loaded machine, short enough to end a test that waits for a hang.
 WAIT = 60
+# hold_first=UNTIL_ANOTHER: the first request is answered once a second one has arrived.
+UNTIL_ANOTHER = "until another"
 
 
 @dataclass(frozen=True)
@@ -39,7 +43,7 @@ def webhook_url(port: int) -> str:
 
 
 class WebhookReceiver:
-    def __init__(self, answers: list[int] | None = None, *, hold_first: bool = False, port: int | None = None):
+    def __init__(self, answers: list[int] | None = None, *, hold_first: bool | str = False, port: int | None = None):
         self.answers = list(answers or [200])
         self.received: list[Received] = []
         self.answered: list[int] = []
@@ -47,6 +51,7 @@ class WebhookReceiver:
         self.held = threading.Event()  # the held request has arrived
         self.release = threading.Event()  # lets it be answered
         self.hold_first = hold_first
+        self.concurrent = False  # with UNTIL_ANOTHER: a request came while the first was held
         self._lock = threading.Lock()
         self.port = port or free_port()
         self.url = webhook_url(self.port)
@@ -62,6 +67,9 @@ class WebhookReceiver:
                 if n == 0 and receiver.hold_first:
                     receiver.held.set()
                     receiver.release.wait(WAIT)
+                elif receiver.hold_first == UNTIL_ANOTHER and not receiver.release.is_set():
+                    receiver.concurrent = receiver.held.is_set()
+                    receiver.release.set()
                 receiver.answered.append(status)
                 self.send_response(status)
                 if 300 <= status < 400:

@@ -44,7 +44,7 @@ def test_adding_sets_it_as_the_command_does(admin_client, intarget):
     ("fields", "field", "message"),
     [
         ({"key_name": "Nobody"}, "key_name", UNKNOWN_KEY.format(name="Nobody")),
-        ({"feed": "wallets"}, "feed", NOT_PULLABLE.format(name="InTarget", feed="wallets", feeds="users, bets")),
+        ({"feed": "wallets"}, "feed", NOT_PULLABLE.format(name="InTarget", feed="wallets", feeds="").rstrip()),
         ({"every": "1 hour"}, "every", "expected a duration, a whole number followed by s, m, h or d"),
         ({"every": "0m"}, "every", "expected a duration above 0, got '0m'"),
         ({"grace": "1w"}, "grace", "expected a duration"),

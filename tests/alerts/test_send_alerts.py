@@ -10,7 +10,7 @@ import pytest
 
 from alerts.models import Expectation, Notification
 from tests.alerts.conftest import alerts_env, in_service, now, send_alerts, start_send_alerts
-from tests.support.factories import ExpectationFactory
+from tests.support.factories import DeliveryFactory, ExpectationFactory
 from tests.support.receivers import WAIT, WebhookReceiver
 from tests.support.servers import manage, new_key
 
@@ -33,6 +33,17 @@ def test_without_a_channel_states_are_tracked_and_it_says_nothing_was_sent(setti
 def test_nothing_to_say_is_said_once(settings):
     settings.ALERT_WEBHOOK_URL = "http://127.0.0.1:9/never-called"
     assert send_alerts("--once") == (0, "checked 0 expected pulls; notifications: none\n")
+
+
+@pytest.mark.django_db
+def test_a_delivery_waiting_for_a_channel_no_longer_configured_stays_pending_and_is_said(settings):
+    settings.ALERT_WEBHOOK_URL, settings.ALERT_EMAIL_TO = "", []
+    delivery = DeliveryFactory(channel="email")
+    status, out = send_alerts("--once")
+    assert status == 1
+    assert "1 notifications wait for e-mail, which is not configured now" in out
+    delivery.refresh_from_db()
+    assert (delivery.attempts, delivery.delivered_at) == (0, None)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -121,5 +121,5 @@ class Command(BaseCommand):
 
 def describe(channel: str) -> str:
     if channel == Channel.EMAIL:
-        return f"e-mail to {', '.join(settings.ALERT_EMAIL_TO)}"
+        return f"e-mail to {', '.join(settings.ALERT_EMAIL_TO)}" if settings.ALERT_EMAIL_TO else "e-mail"
     return "webhook"

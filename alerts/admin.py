@@ -135,7 +135,8 @@ def delivery_text(delivery: Delivery | None) -> str:
             f" (attempt {delivery.attempts})" if delivery.attempts > 1 else ""
         )
     if delivery.attempts:
-        return f"pending: {delivery.attempts} attempts, last {delivery.last_error}"
+        attempts = f"{delivery.attempts} attempt{'s' if delivery.attempts > 1 else ''}"
+        return f"pending: {attempts}, last {delivery.last_error}"
     return "pending"
 
 

@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "api",
     "access",
     "operations",
+    "alerts",
     "players",
     "payments",
     "games",
@@ -402,3 +403,23 @@ METRICS_ALLOW = env_list("METRICS_ALLOW", "127.0.0.1/32,::1/128")
 # A prober or Prometheus talks plain HTTP to gunicorn itself, with no X-Forwarded-Proto:
 # never redirect it to HTTPS (HTTPS=true).
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+
+# Expected pulls and alerts (alerts/, assurance.md section 13, docs/alerts.md): send_alerts
+# checks every ALERT_INTERVAL seconds and sends each change by webhook (a POST signed the
+# Standard Webhooks way with ALERT_WEBHOOK_SECRET, "whsec_" and base64) and by e-mail to
+# ALERT_EMAIL_TO (comma separated), through Django's SMTP settings below. Neither set: states
+# are tracked, nothing is sent. Bad values stop the service at startup (AlertsConfig.ready),
+# never showing the URL or the secret, which may carry credentials.
+ALERT_INTERVAL = env_float("ALERT_INTERVAL", 60.0)
+ALERT_WEBHOOK_URL = os.getenv("ALERT_WEBHOOK_URL", "")
+ALERT_WEBHOOK_SECRET = os.getenv("ALERT_WEBHOOK_SECRET", "")
+ALERT_EMAIL_TO = env_list("ALERT_EMAIL_TO", "")
+EMAIL_HOST = os.getenv("EMAIL_HOST") or "localhost"
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.getenv("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.getenv("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+# Django waits for an SMTP server forever by default: a check must not hang on one.
+EMAIL_TIMEOUT = env_float("EMAIL_TIMEOUT", 10.0)
+DEFAULT_FROM_EMAIL = os.getenv("DEFAULT_FROM_EMAIL") or "intarget-export@localhost"

@@ -38,6 +38,7 @@ from prometheus_client import (
 )
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.metrics_core import Metric
+from prometheus_client.registry import Collector
 
 from access.clients import Network, client_address, in_any, parse_address, parse_networks, trusted_proxies
 from api.answer_end import EndedAnswer
@@ -194,16 +195,29 @@ def count_replica_wait(sender: object, outcome: str, seconds: float, **kwargs: o
     REPLICA_WAIT_SECONDS.labels(outcome=outcome).observe(seconds)
 
 
+# Collectors read at scrape time, from the database rather than from counts kept by the
+# processes: another app registers its own in its AppConfig.ready (alerts' gauges of
+# expected pulls), so that operations imports none of them.
+SCRAPE_COLLECTORS: list[Collector] = []
+
+
+def register_scrape_collector(collector: Collector) -> None:
+    """Add ``collector`` to every scrape (once, however often ``ready`` runs)."""
+    if all(type(known) is not type(collector) for known in SCRAPE_COLLECTORS):
+        SCRAPE_COLLECTORS.append(collector)
+
+
 def exposition() -> tuple[bytes, str]:
     """The text exposition of every metric, summed over every process of the service
-    when they share a PROMETHEUS_MULTIPROC_DIR; and its content type."""
+    when they share a PROMETHEUS_MULTIPROC_DIR, and the scrape-time collectors'; and its
+    content type."""
     start_series()
     folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
-    if not folder:
-        return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
     # A registry per scrape, as prometheus-client's multiprocess documentation asks.
     registry = CollectorRegistry()
-    registry.register(_WorkerFiles(folder))
+    registry.register(_WorkerFiles(folder) if folder else REGISTRY)
+    for collector in SCRAPE_COLLECTORS:
+        registry.register(collector)
     return generate_latest(registry), CONTENT_TYPE_LATEST
 
 

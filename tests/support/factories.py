@@ -1,12 +1,14 @@
 """One factory per model. Window timestamps are kept as given (tests need exact instants)."""
 
 import datetime as dt
+import json
 from decimal import Decimal
 
 import factory
 from factory.django import DjangoModelFactory
 
 from access.models import ApiKey
+from alerts.models import Channel, Delivery, Expectation, Notification, NotificationType, NotifiedGap
 from access.services import api_key_issue
 from feeds.stamping import preserve_timestamps
 from games.models import GameAction
@@ -232,3 +234,54 @@ class PullFactory(DjangoModelFactory):
     duration_ms = 12
     client = "203.0.113.7"
     complete = True
+
+
+class ExpectationFactory(DjangoModelFactory):
+    """An expected pull (expect_pulls); ``set_at`` now unless given."""
+
+    class Meta:
+        model = Expectation
+
+    key_name = "InTarget"
+    feed = "users"
+    every = 3600
+    grace = 600
+    set_at = factory.LazyFunction(lambda: dt.datetime.now(UTC))
+
+
+class NotifiedGapFactory(DjangoModelFactory):
+    class Meta:
+        model = NotifiedGap
+
+    expectation = factory.SubFactory(ExpectationFactory)
+    start = at("2020-10-10 07:00:00")
+    end = at("2020-10-10 08:00:00")
+
+
+class NotificationFactory(DjangoModelFactory):
+    """A notification in the outbox, its body as send_alerts writes it."""
+
+    class Meta:
+        model = Notification
+
+    type = NotificationType.LATE
+    key_name = "InTarget"
+    feed = "users"
+    created_at = factory.LazyFunction(lambda: dt.datetime.now(UTC))
+    body = factory.LazyAttribute(
+        lambda n: json.dumps(
+            {
+                "type": n.type, "key": n.key_name, "feed": n.feed, "state": "late", "last_pull_at": None,
+                "last_to": None, "gap": None, "at": n.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+            }
+        )
+    )
+    webhook_id = factory.Sequence(lambda n: f"msg_factory{n}")
+
+
+class DeliveryFactory(DjangoModelFactory):
+    class Meta:
+        model = Delivery
+
+    notification = factory.SubFactory(NotificationFactory)
+    channel = Channel.WEBHOOK

@@ -1,0 +1,149 @@
+"""Reading whether the expected pulls happen (assurance.md section 13).
+
+A pull here is a pull-log entry with status 200 and ``complete`` true; it *ends* at
+``started_at + duration_ms``. At ``now``, a key and feed with an expectation is **late**
+when no such pull ended in ``[now - every - grace, now]``, the moment the expectation was
+set counting as one; otherwise **up**. Its gaps are those ``sync_gaps`` lists for it.
+Everything is read as of ``now``: a pull that had not ended by then does not count yet.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import DateTimeField, DurationField, ExpressionWrapper, F, Func, Max, QuerySet
+from django.utils import timezone
+
+from access.models import ApiKey, Direction
+from access.rules import feed_refusal
+from alerts.models import Expectation, State
+from feeds.registry import served_feeds
+from operations.models import Pull
+from operations.selectors import Gap, sync_gaps
+
+
+
+class Milliseconds(Func):
+    """A whole number of milliseconds as a duration: an interval on PostgreSQL; elsewhere
+    microseconds, the form Django keeps durations in where there is no interval type
+    (its datetime arithmetic on SQLite then adds it to the time, to the microsecond)."""
+
+    template = "(%(expressions)s * 1000)"
+    output_field = DurationField()
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, Any]:
+        return self.as_sql(compiler, connection, template="(%(expressions)s * interval '1 millisecond')", **extra)
+
+
+# When a pull ended, computed by the database.
+ENDED_AT = ExpressionWrapper(F("started_at") + Milliseconds("duration_ms"), output_field=DateTimeField())
+
+
+def pulls_ended(*, now: dt.datetime) -> QuerySet[Pull]:
+    """The pulls that count, ended by ``now``, each with its ``ended_at``."""
+    return (
+        Pull.objects.filter(status=200, complete=True, started_at__lte=now)  # the index narrows; the end decides
+        .annotate(ended_at=ENDED_AT)
+        .filter(ended_at__lte=now)
+    )
+
+
+@dataclass(frozen=True)
+class ExpectationState:
+    """One line of ``pull_status``: a key and feed with an expectation, as of ``now``."""
+
+    key: str
+    feed: str
+    every: int
+    grace: int
+    set_at: dt.datetime
+    now: dt.datetime
+    last_pull_at: dt.datetime | None
+    last_to: dt.datetime | None
+    gaps: tuple[Gap, ...]
+
+    @property
+    def since(self) -> dt.datetime:
+        """The moment lateness counts from: the end of the latest pull, or the moment the
+        expectation was set when that is later (or there was no pull)."""
+        moments = [self.last_pull_at] if self.last_pull_at is not None else []
+        if self.set_at <= self.now:
+            moments.append(self.set_at)
+        return max(moments, default=self.set_at)
+
+    @property
+    def state(self) -> str:
+        deadline = self.now - dt.timedelta(seconds=self.every + self.grace)
+        return State.UP if deadline <= self.since <= self.now else State.LATE
+
+    @property
+    def late(self) -> bool:
+        return self.state == State.LATE
+
+    @property
+    def age(self) -> float:
+        """Seconds since ``since``: past ``every + grace``, the key and feed is late."""
+        return (self.now - self.since).total_seconds()
+
+
+def expectations_listed(*, key: str | None = None) -> QuerySet[Expectation]:
+    """Expectations ordered by key name, feed; only one key name's with ``key``."""
+    expectations = Expectation.objects.order_by("key_name", "feed")
+    return expectations if key is None else expectations.filter(key_name=key)
+
+
+def expectation_states(*, key: str | None = None, now: dt.datetime | None = None) -> list[ExpectationState]:
+    """Every expectation's state (only ``key``'s with a key name), ordered by key, feed:
+    one grouped query for the latest pulls of all of them, then ``sync_gaps`` per key
+    and feed (the database finds those in one pass each)."""
+    now = now or timezone.now()
+    expectations = list(expectations_listed(key=key))
+    latest = {
+        (row["key_name"], row["feed"]): row
+        for row in pulls_ended(now=now)
+        .filter(key_name__in={e.key_name for e in expectations}, feed__in={e.feed for e in expectations})
+        .order_by()
+        .values("key_name", "feed")
+        .annotate(last_pull_at=Max("ended_at"), last_to=Max("window_to"))
+    }
+    return [_state(expectation, now, latest.get((expectation.key_name, expectation.feed), {})) for expectation in expectations]
+
+
+def expectation_state(expectation: Expectation, *, now: dt.datetime | None = None) -> ExpectationState:
+    """One expectation's state (the admin's rows, one check)."""
+    now = now or timezone.now()
+    latest = (
+        pulls_ended(now=now)
+        .filter(key_name=expectation.key_name, feed=expectation.feed)
+        .aggregate(last_pull_at=Max("ended_at"), last_to=Max("window_to"))
+    )
+    return _state(expectation, now, latest)
+
+
+def _state(expectation: Expectation, now: dt.datetime, latest: dict) -> ExpectationState:
+    return ExpectationState(
+        key=expectation.key_name,
+        feed=expectation.feed,
+        every=expectation.every,
+        grace=expectation.grace,
+        set_at=expectation.set_at,
+        now=now,
+        last_pull_at=latest.get("last_pull_at"),
+        last_to=latest.get("last_to"),
+        gaps=tuple(sync_gaps(key=expectation.key_name, feed=expectation.feed)),
+    )
+
+
+def pull_keys_named(key_name: str) -> QuerySet[ApiKey]:
+    """The active pull keys of that name (a name may have several: a key rotated)."""
+    return ApiKey.objects.active().filter(name=key_name, direction=Direction.PULL)
+
+
+def feeds_pullable(key_name: str) -> list[str]:
+    """The served feeds that the keys of that name may pull, in the registry's order:
+    asked of each key's own feed rule (``access.rules``), so that a feed every pull key
+    may ask for (``deletions``) is in it once that rule says so."""
+    keys = list(pull_keys_named(key_name))
+    return [feed for feed in served_feeds() if any(feed_refusal(key, feed) is None for key in keys)]

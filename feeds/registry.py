@@ -52,6 +52,22 @@ class Column:
         return Func(source, template=template, output_field=TextField())
 
 
+@dataclass(frozen=True)
+class Digest:
+    """What a feed's digest hashes (assurance.md section 14; computed by serving/digest.py).
+
+    A row's text is its ``columns``, as served in CSV, joined by a tab; the rows are the
+    feed's current ones whose ``window`` column, as served, lies in the window. The
+    defaults are the contract's for most feeds: the row id and the window timestamp, read
+    from the feed's own model. A feed whose served rows are not its model's rows (games:
+    one per session, not per action) names the model that holds them, one row per id.
+    """
+
+    columns: tuple[str, ...] = ()  # () : the id column, then the window timestamp's
+    window: str | None = None  # None: the column of the feed's window_field
+    model: type[models.Model] | None = None  # None: the feed's model
+
+
 # Reads a window: (start, end) -> queryset of value tuples in column order.
 WindowReader = Callable[[dt.datetime | None, dt.datetime | None], QuerySet]
 
@@ -81,6 +97,8 @@ class Feed:
     orders_own_rows: bool | None = None
     # Columns that exist only at run time (custom player fields).
     extra_columns: Callable[[], Sequence[Column]] | None = field(default=None, compare=False)
+    # The digest of a window (GET /api/<feed>/digest): which columns make a row's text.
+    digest: Digest = Digest()
 
     @property
     def tables(self) -> tuple[str, ...]:
@@ -91,6 +109,36 @@ class Feed:
         if self.extra_columns is None:
             return self.columns
         return self.columns + tuple(self.extra_columns())
+
+    def column(self, name: str) -> Column:
+        """The column called ``name`` (KeyError naming it when the feed has none)."""
+        for column in self.columns:
+            if column.name == name:
+                return column
+        raise KeyError(f"feed {self.name!r} has no column {name!r}")
+
+    def column_of_field(self, field_name: str) -> Column:
+        """The column that serves the model field ``field_name`` (KeyError when none
+        does: the window field of a feed with a reader of its own, as games')."""
+        for column in self.columns:
+            if column.field_name == field_name:
+                return column
+        raise KeyError(f"feed {self.name!r} serves no column of the field {field_name!r}")
+
+    def digest_columns(self) -> tuple[Column, ...]:
+        """The columns of a row's digest text, in order (``Digest``)."""
+        if not self.digest.columns:
+            return (self.column_of_field(self.id_field), self.column_of_field(self.window_field))
+        return tuple(self.column(name) for name in self.digest.columns)
+
+    def digest_window(self) -> Column:
+        """The column whose value, as served, places a row in a digest's window."""
+        if self.digest.window:
+            return self.column(self.digest.window)
+        return self.column_of_field(self.window_field)
+
+    def digest_model(self) -> type[models.Model]:
+        return self.digest.model or self.model
 
     def queryset(self, start: dt.datetime | None, end: dt.datetime | None) -> QuerySet:
         """The window's rows in order: (stamp, id), or its own reader's rows in theirs."""

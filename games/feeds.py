@@ -1,7 +1,7 @@
 from feeds import columns as k
 from feeds.model_fields import BALANCE_KINDS
-from feeds.registry import Column, Feed
-from games.models import GameAction
+from feeds.registry import Column, Digest, Feed
+from games.models import GameAction, GameSession
 from games.selectors import game_sessions_in_window
 
 FEEDS = (
@@ -13,6 +13,8 @@ FEEDS = (
         reader=game_sessions_in_window,
         orders_own_rows=True,  # by (updated_at, session_id): the selector's docstring
         importable=False,
+        # A consumer holds each session's latest row, placed by its last action.
+        digest=Digest(("session_id", "updated_at", "bet_count", "win_count"), window="updated_at", model=GameSession),
         columns=(
             Column("player_id", k.ID, required=True),
             Column("session_id", k.ID, required=True),

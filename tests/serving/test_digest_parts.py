@@ -2,6 +2,8 @@
 windows of that length from ``from``, the last one shorter when the window is not a
 whole number of steps, empty ones included; their rows and checksums add up to the whole."""
 
+import datetime as dt
+
 import pytest
 
 from tests.support import factories as f
@@ -70,3 +72,13 @@ def test_ten_thousand_parts_are_answered(client_with_key):
     assert len(answer["parts"]) == 10_000
     assert answer["parts"][-1] == {"from": "2020-10-10 09:46:39", "to": "2020-10-10 09:46:40", "rows": 1,
                                    "checksum": answer["checksum"]}
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "1969-12-31", "2020-10-10"])
+def test_a_row_a_microsecond_before_a_parts_end_is_in_that_part_in_any_year(client_with_key, day):
+    f.TransactionFactory(id="last", updated_at=dt.datetime.fromisoformat(f"{day} 00:59:59.999999+00:00"))
+    f.TransactionFactory(id="first", updated_at=dt.datetime.fromisoformat(f"{day} 01:00:00+00:00"))
+    answer = digest(client_with_key, **{"from": f"{day} 00:00:00", "to": f"{day} 02:00:00", "step": "1h"})
+    assert [part["rows"] for part in answer["parts"]] == [1, 1]
+    alone = digest(client_with_key, **{"from": f"{day} 00:00:00", "to": f"{day} 01:00:00"})
+    assert answer["parts"][0]["checksum"] == alone["checksum"]

@@ -7,7 +7,8 @@ lies in ``[from, to)``. Each row counts the first 8 bytes of the SHA-256 of its 
 does not depend on order, so the parts of a window add up to its whole, and a consumer
 can compute the same over the rows it holds (docs/clients.md).
 
-One statement per digest, the parts grouped in it (``step``):
+One statement per digest, the parts grouped in it (``step``); on PostgreSQL one per day
+of the window, in one snapshot (``_days``):
 
 - PostgreSQL: the row text from the column kinds' ``sql_text`` (the COPY path's own
   cell text), hashed by ``sha256()``; the 8 bytes read as a signed ``bigint`` (that
@@ -33,8 +34,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
-from django.db.models import Aggregate, Count, DateTimeField, Expression, F, IntegerField, QuerySet, TextField, Value
-from django.db.models import Func
+from django.db.models import (
+    Aggregate, Count, DateTimeField, Expression, F, Func, IntegerField, QuerySet, TextField, Value,
+)
 from rest_framework.exceptions import ValidationError
 
 from feeds.columns import TIMESTAMP_FORM
@@ -47,6 +49,8 @@ from serving.replicas import reading_alias
 MODULUS = 2**64
 # More parts than this is a 400: a digest's answer stays small.
 MAX_PARTS = 10_000
+# PostgreSQL: the longest stretch of a window one statement reads (_days).
+STATEMENT_SPAN = dt.timedelta(days=1)
 
 BAD_STEP = "step must be " + DURATION_FORM + ", at least 1s; got {value!r}"
 STEP_NEEDS_WINDOW = "step cuts the window into parts: give from and to as well (UTC timestamps " + TIMESTAMP_FORM + ")"
@@ -208,10 +212,11 @@ def parse_step(params: Mapping[str, str], window: Window) -> int | None:
     return step
 
 
-def digest_rows(feed: Feed, window: Window, step: int | None) -> QuerySet:
+def digest_rows(feed: Feed, window: Window, step: int | None, origin: dt.datetime | None = None) -> QuerySet:
     """The selector: one row per non-empty part, ``(part, rows, total)``: the part's
-    number (0 without ``step``), its row count and its hashes' sum as decimal text (None
-    for no row on PostgreSQL). Without ``step``, one row even for an empty window."""
+    number (0 without ``step``; counted in steps from ``origin``, by default the window's
+    start), its row count and its hashes' sum as decimal text (None for no row on
+    PostgreSQL). Without ``step``, one row even for an empty window."""
     model = feed.digest_model()
     stamp = feed.digest_window().field_name
     rows = model._default_manager.filter(within(stamp, window.start, window.end)).order_by()
@@ -219,8 +224,9 @@ def digest_rows(feed: Feed, window: Window, step: int | None) -> QuerySet:
         # A constant is not grouped by: one aggregate over every row.
         rows = rows.annotate(part=Value(0, output_field=IntegerField()))
     else:
-        assert window.start is not None
-        rows = rows.annotate(part=PartOf(F(stamp), window.start, step))
+        origin = origin or window.start
+        assert origin is not None
+        rows = rows.annotate(part=PartOf(F(stamp), origin, step))
     return rows.values("part").annotate(rows=Count("*"), total=DigestSum(RowText(feed.digest_columns()))).values_list(
         "part", "rows", "total"
     )
@@ -229,7 +235,10 @@ def digest_rows(feed: Feed, window: Window, step: int | None) -> QuerySet:
 def window_digest(feed: Feed, window: Window, step: int | None) -> WindowDigest:
     """The digest of a final window (call finality.ensure_final first: with replicas, the
     database read is chosen here, and is current only when chosen after)."""
-    found = {part: (rows, int(total or 0) % MODULUS) for part, rows, total in _run(feed, window, step)}
+    found: dict[int, tuple[int, int]] = {}
+    for part, rows, total in _run(feed, window, step):  # a part cut by two statements comes twice
+        counted, checksum = found.get(part, (0, 0))
+        found[part] = (counted + rows, (checksum + int(total or 0)) % MODULUS)
     if step is None:
         rows, checksum = found.get(0, (0, 0))
         return WindowDigest(feed.name, Part(window.start, window.end, rows, checksum), None)
@@ -255,19 +264,44 @@ def _run(feed: Feed, window: Window, step: int | None) -> list[tuple[int, int, s
     # a locked table is a 503 before the statement, not a wait past the lock bound.
     using = reading_alias()
     wait_for_table_locks((feed.digest_model()._meta.db_table,), using)
+    found: list[tuple[int, int, str | None]] = []
+    # Inside a caller's transaction (a test's), its isolation is the caller's to choose.
+    own_transaction = not connections[using].in_atomic_block
     with transaction.atomic(using=using), connections[using].cursor() as cursor:
-        # JIT off and the stream's statement bound: one statement over a whole window,
-        # as long as a stream's (copy_stream.tune_for_streaming).
+        if own_transaction:
+            # One snapshot for every day's statement: a row that moves to a later day in
+            # between (a window timestamp only moves forward) must not count in both.
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        # JIT off and the stream's statement bound: a day's statement may take seconds.
         tune_for_streaming(cursor, index_ordered=False, stream_bound=True)
-        if step is None:
-            return list(digest_rows(feed, window, step).using(using))
-        cursor.execute("SELECT set_config('enable_mergejoin', 'off', true)")
-        cursor.execute(*_parts_sql(feed, window, step, using))
-        return cursor.fetchall()
+        if step is not None:
+            cursor.execute("SELECT set_config('enable_mergejoin', 'off', true)")
+        for chunk in _days(window):
+            if step is None:
+                found += digest_rows(feed, chunk, None).using(using)
+            else:
+                cursor.execute(*_parts_sql(feed, chunk, window, step, using))
+                found += cursor.fetchall()
+    return found
 
 
-def _parts_sql(feed: Feed, window: Window, step: int, using: str) -> tuple[str, list[Any]]:
-    """PostgreSQL, with ``step``: ``digest_rows`` as one statement that runs in parallel.
+def _days(window: Window) -> list[Window]:
+    """``window`` as consecutive windows of at most STATEMENT_SPAN, one statement each:
+    a statement that sends nothing for longer than DATABASE_STALL_TIMEOUT is cut as a
+    stalled database would be (lib/db_bounds.py), and a week of a busy feed would be."""
+    if window.start is None or window.end is None:
+        return [window]
+    chunks, start = [], window.start
+    while start < window.end:
+        end = min(start + STATEMENT_SPAN, window.end)
+        chunks.append(Window(start, end))
+        start = end
+    return chunks
+
+
+def _parts_sql(feed: Feed, window: Window, whole: Window, step: int, using: str) -> tuple[str, list[Any]]:
+    """PostgreSQL, with ``step``: ``digest_rows`` for ``window``, a part of ``whole``
+    (whose parts are numbered), as one statement that runs in parallel.
 
     Grouped by the part's expression, the planner takes each row for a group of its own
     (it knows no better than the distinct times), finds nothing to gain in aggregating
@@ -276,17 +310,17 @@ def _parts_sql(feed: Feed, window: Window, step: int, using: str) -> tuple[str, 
     the parts, it groups by that list's numbers, and each worker hashes and sums its own
     share of the rows (a hash join: a merge join would sort every row first).
     """
-    assert window.start is not None and window.end is not None
+    assert whole.start is not None and whole.end is not None
     model = feed.digest_model()
     stamp = feed.digest_window().field_name
     rows = (
         model._default_manager.filter(within(stamp, window.start, window.end))
         .order_by()
-        .annotate(part=PartOf(F(stamp), window.start, step), text=RowText(feed.digest_columns()))
+        .annotate(part=PartOf(F(stamp), whole.start, step), text=RowText(feed.digest_columns()))
         .values_list("part", "text")
     )
     inner, params = rows.query.get_compiler(using).as_sql()
-    last = math.ceil((window.end - window.start).total_seconds() / step) - 1
+    last = math.ceil((whole.end - whole.start).total_seconds() / step) - 1
     sql = (
         f"SELECT parts.n, count(*), (SUM({PG_ROW_HASH % {'expressions': 'r.text'}}))::text"
         f" FROM ({inner}) AS r JOIN generate_series(0, %s) AS parts(n) ON parts.n = r.part GROUP BY parts.n"

@@ -5,6 +5,8 @@ whole number of steps, empty ones included; their rows and checksums add up to t
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from tests.support import factories as f
 from tests.support.factories import at
@@ -82,3 +84,24 @@ def test_a_row_a_microsecond_before_a_parts_end_is_in_that_part_in_any_year(clie
     assert [part["rows"] for part in answer["parts"]] == [1, 1]
     alone = digest(client_with_key, **{"from": f"{day} 00:00:00", "to": f"{day} 01:00:00"})
     assert answer["parts"][0]["checksum"] == alone["checksum"]
+
+
+@pytest.mark.postgresql
+def test_on_postgresql_a_long_window_is_read_a_day_per_statement_and_adds_up(client_with_key):
+    for day in range(1, 4):
+        for hour in (0, 12, 23):
+            f.TransactionFactory(updated_at=at(f"2020-10-0{day} {hour:02d}:59:59.5"))
+    window = {"from": "2020-10-01 12:00:00", "to": "2020-10-04 00:00:00"}  # 2.5 days: 3 statements
+    with CaptureQueriesContext(connection) as queries:
+        whole = digest(client_with_key, **window)
+    assert len([q for q in queries if "sha256" in q["sql"]]) == 3
+    days = [digest(client_with_key, **{"from": a, "to": b}) for a, b in (
+        ("2020-10-01 12:00:00", "2020-10-02 00:00:00"), ("2020-10-02 00:00:00", "2020-10-04 00:00:00"))]
+    assert whole["rows"] == 8 == sum(d["rows"] for d in days)
+    assert whole["checksum"] == f"{sum(int(d['checksum'], 16) for d in days) % 2**64:016x}"
+    # Parts that a day's end cuts in two (13h parts from 12:00: 01:00, 14:00, 03:00 …) add up too.
+    cut = digest(client_with_key, **window, step="13h")
+    assert sum(p["rows"] for p in cut["parts"]) == 8 and cut["checksum"] == whole["checksum"]
+    for part in cut["parts"]:
+        alone = digest(client_with_key, **{"from": part["from"], "to": part["to"]})
+        assert (alone["rows"], alone["checksum"]) == (part["rows"], part["checksum"])

@@ -244,10 +244,11 @@ def window_digest(feed: Feed, window: Window, step: int | None) -> WindowDigest:
         return WindowDigest(feed.name, Part(window.start, window.end, rows, checksum), None)
     assert window.start is not None and window.end is not None
     parts = []
-    count = math.ceil((window.end - window.start).total_seconds() / step)
-    for n in range(count):
+    seconds = int((window.end - window.start).total_seconds())
+    for n in range(math.ceil(seconds / step)):
+        # Offsets within the window: a step of 999999999d must not reach past year 9999.
         start = window.start + dt.timedelta(seconds=n * step)
-        end = min(start + dt.timedelta(seconds=step), window.end)
+        end = window.start + dt.timedelta(seconds=min((n + 1) * step, seconds))
         rows, checksum = found.get(n, (0, 0))
         parts.append(Part(start, end, rows, checksum))
     whole = Part(window.start, window.end, sum(p.rows for p in parts), sum(p.checksum for p in parts) % MODULUS)

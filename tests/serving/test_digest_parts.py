@@ -54,9 +54,10 @@ def test_the_parts_add_up_to_the_whole(client_with_key, step):
     assert cut["parts"][0]["from"] == window["from"] and cut["parts"][-1]["to"] == window["to"]
 
 
-def test_a_step_longer_than_the_window_is_one_part_the_whole(client_with_key):
+@pytest.mark.parametrize("step", ["1d", "999999999d"])
+def test_a_step_longer_than_the_window_is_one_part_the_whole(client_with_key, step):
     f.GameActionFactory(created_at=at("2020-10-10 07:10:00"))
-    answer = digest(client_with_key, "games", **{"from": "2020-10-10 07:00:00", "to": "2020-10-10 08:00:00", "step": "1d"})
+    answer = digest(client_with_key, "games", **{"from": "2020-10-10 07:00:00", "to": "2020-10-10 08:00:00", "step": step})
     assert answer["parts"] == [{"from": "2020-10-10 07:00:00", "to": "2020-10-10 08:00:00", "rows": 1,
                                 "checksum": answer["checksum"]}]
 

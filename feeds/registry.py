@@ -52,6 +52,10 @@ class Column:
         return Func(source, template=template, output_field=TextField())
 
 
+# Reads a window: (start, end) -> its rows (a feed's: value tuples in column order).
+WindowReader = Callable[[dt.datetime | None, dt.datetime | None], QuerySet]
+
+
 @dataclass(frozen=True)
 class Digest:
     """What a feed's digest hashes (assurance.md section 14; computed by serving/digest.py).
@@ -59,17 +63,14 @@ class Digest:
     A row's text is its ``columns``, as served in CSV, joined by a tab; the rows are the
     feed's current ones whose ``window`` column, as served, lies in the window. The
     defaults are the contract's for most feeds: the row id and the window timestamp, read
-    from the feed's own model. A feed whose served rows are not its model's rows (games:
-    one per session, not per action) names the model that holds them, one row per id.
+    from the feed's own model by its window index. A feed whose served rows are not its
+    model's rows (games: one per session, not per action) gives the ``reader`` of those
+    rows, one per id, whose ``window`` column lies in ``[start, end)``.
     """
 
     columns: tuple[str, ...] = ()  # () : the id column, then the window timestamp's
     window: str | None = None  # None: the column of the feed's window_field
-    model: type[models.Model] | None = None  # None: the feed's model
-
-
-# Reads a window: (start, end) -> queryset of value tuples in column order.
-WindowReader = Callable[[dt.datetime | None, dt.datetime | None], QuerySet]
+    reader: WindowReader | None = None  # None: the feed's model, by its window field
 
 
 @dataclass(frozen=True)
@@ -137,8 +138,11 @@ class Feed:
             return self.column(self.digest.window)
         return self.column_of_field(self.window_field)
 
-    def digest_model(self) -> type[models.Model]:
-        return self.digest.model or self.model
+    def digest_rows(self, start: dt.datetime | None, end: dt.datetime | None) -> QuerySet:
+        """The current rows whose digest window column lies in ``[start, end)``, unordered."""
+        if self.digest.reader is not None:
+            return self.digest.reader(start, end).order_by()
+        return self.model._default_manager.filter(within(self.digest_window().field_name, start, end)).order_by()
 
     def queryset(self, start: dt.datetime | None, end: dt.datetime | None) -> QuerySet:
         """The window's rows in order: (stamp, id), or its own reader's rows in theirs."""

@@ -94,8 +94,6 @@ class GameSession(models.Model):
         indexes = [
             # The admin's list, newest first, and its drill-down by day.
             models.Index(fields=["created_at", "session_id"], name="session_started"),
-            # A digest's window (serving/digest.py): the sessions by their last action.
-            models.Index(fields=["updated_at", "session_id"], name="session_updated"),
         ]
 
     def __str__(self) -> str:

@@ -8,7 +8,7 @@ does not depend on order, so the parts of a window add up to its whole, and a co
 can compute the same over the rows it holds (docs/clients.md).
 
 One statement per digest, the parts grouped in it (``step``); on PostgreSQL one per day
-of the window, in one snapshot (``_days``):
+of the window's rows, in one snapshot (``_stretches``):
 
 - PostgreSQL: the row text from the column kinds' ``sql_text`` (the COPY path's own
   cell text), hashed by ``sha256()``; the 8 bytes read as a signed ``bigint`` (that
@@ -19,9 +19,8 @@ of the window, in one snapshot (``_days``):
   aggregate ``intarget_digest`` that ``register_sqlite_digest`` gives every connection
   (Python's hashlib, integers without bound, the sum reduced there).
 
-The window is the feed's own (``within``), on the model that holds the rows a consumer
-keeps: the feed's (by its window field's index) or the digest's own (games: the sessions
-by ``updated_at``, games/models.py's ``session_updated`` index).
+The rows are ``Feed.digest_rows``: the feed's model by its window index, or the digest's
+own reader (games: the sessions by ``updated_at``, found through their span index).
 """
 
 from __future__ import annotations
@@ -35,12 +34,12 @@ from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import (
-    Aggregate, Count, DateTimeField, Expression, F, Func, IntegerField, QuerySet, TextField, Value,
+    Aggregate, Count, DateTimeField, Expression, F, Func, IntegerField, Max, Min, QuerySet, TextField, Value,
 )
 from rest_framework.exceptions import ValidationError
 
-from feeds.columns import TIMESTAMP_FORM
-from feeds.registry import Column, Feed, within
+from feeds.columns import TIMESTAMP_FORM, format_timestamp
+from feeds.registry import Column, Feed
 from feeds.window import Window
 from lib.durations import DURATION_FORM, parse_duration
 from serving.copy_stream import tune_for_streaming, wait_for_table_locks
@@ -49,7 +48,7 @@ from serving.replicas import reading_alias
 MODULUS = 2**64
 # More parts than this is a 400: a digest's answer stays small.
 MAX_PARTS = 10_000
-# PostgreSQL: the longest stretch of a window one statement reads (_days).
+# PostgreSQL: the longest stretch of a window one statement reads (_stretches).
 STATEMENT_SPAN = dt.timedelta(days=1)
 
 BAD_STEP = "step must be " + DURATION_FORM + ", at least 1s; got {value!r}"
@@ -189,7 +188,7 @@ class WindowDigest:
 
 
 def _text(stamp: dt.datetime | None) -> str | None:
-    return None if stamp is None else f"{stamp:%Y-%m-%d %H:%M:%S}"
+    return None if stamp is None else format_timestamp(stamp)  # year 1 as 0001, unlike strftime
 
 
 def parse_step(params: Mapping[str, str], window: Window) -> int | None:
@@ -217,9 +216,8 @@ def digest_rows(feed: Feed, window: Window, step: int | None, origin: dt.datetim
     number (0 without ``step``; counted in steps from ``origin``, by default the window's
     start), its row count and its hashes' sum as decimal text (None for no row on
     PostgreSQL). Without ``step``, one row even for an empty window."""
-    model = feed.digest_model()
     stamp = feed.digest_window().field_name
-    rows = model._default_manager.filter(within(stamp, window.start, window.end)).order_by()
+    rows = feed.digest_rows(window.start, window.end)
     if step is None:
         # A constant is not grouped by: one aggregate over every row.
         rows = rows.annotate(part=Value(0, output_field=IntegerField()))
@@ -264,7 +262,7 @@ def _run(feed: Feed, window: Window, step: int | None) -> list[tuple[int, int, s
     # As a feed answer: a replica that has replayed the final window, or the primary;
     # a locked table is a 503 before the statement, not a wait past the lock bound.
     using = reading_alias()
-    wait_for_table_locks((feed.digest_model()._meta.db_table,), using)
+    wait_for_table_locks((feed.digest_rows(None, None).model._meta.db_table,), using)
     found: list[tuple[int, int, str | None]] = []
     # Inside a caller's transaction (a test's), its isolation is the caller's to choose.
     own_transaction = not connections[using].in_atomic_block
@@ -277,7 +275,7 @@ def _run(feed: Feed, window: Window, step: int | None) -> list[tuple[int, int, s
         tune_for_streaming(cursor, index_ordered=False, stream_bound=True)
         if step is not None:
             cursor.execute("SELECT set_config('enable_mergejoin', 'off', true)")
-        for chunk in _days(window):
+        for chunk in _stretches(feed, window, using):
             if step is None:
                 found += digest_rows(feed, chunk, None).using(using)
             else:
@@ -286,18 +284,25 @@ def _run(feed: Feed, window: Window, step: int | None) -> list[tuple[int, int, s
     return found
 
 
-def _days(window: Window) -> list[Window]:
-    """``window`` as consecutive windows of at most STATEMENT_SPAN, one statement each:
-    a statement that sends nothing for longer than DATABASE_STALL_TIMEOUT is cut as a
-    stalled database would be (lib/db_bounds.py), and a week of a busy feed would be."""
+def _stretches(feed: Feed, window: Window, using: str) -> list[Window]:
+    """The part of ``window`` that holds rows, as consecutive windows of at most
+    STATEMENT_SPAN, one statement each: a statement that sends nothing for longer than
+    DATABASE_STALL_TIMEOUT is cut as a stalled database would be (lib/db_bounds.py), and
+    a week of a busy feed would be one. The first and last rows' times (two probes of the
+    window's index) bound it, so that a window from year 1 is not read a day at a time."""
     if window.start is None or window.end is None:
         return [window]
-    chunks, start = [], window.start
-    while start < window.end:
-        end = min(start + STATEMENT_SPAN, window.end)
-        chunks.append(Window(start, end))
-        start = end
-    return chunks
+    stamp = feed.digest_window().field_name
+    found = feed.digest_rows(window.start, window.end).using(using).aggregate(first=Min(stamp), last=Max(stamp))
+    if found["first"] is None:
+        return []
+    start = max(window.start, found["first"].replace(microsecond=0))
+    end = min(window.end, found["last"] + dt.timedelta(microseconds=1))
+    stretches = []
+    while start < end:
+        stretches.append(Window(start, min(start + STATEMENT_SPAN, end)))
+        start += STATEMENT_SPAN
+    return stretches
 
 
 def _parts_sql(feed: Feed, window: Window, whole: Window, step: int, using: str) -> tuple[str, list[Any]]:
@@ -312,11 +317,9 @@ def _parts_sql(feed: Feed, window: Window, whole: Window, step: int, using: str)
     share of the rows (a hash join: a merge join would sort every row first).
     """
     assert whole.start is not None and whole.end is not None
-    model = feed.digest_model()
     stamp = feed.digest_window().field_name
     rows = (
-        model._default_manager.filter(within(stamp, window.start, window.end))
-        .order_by()
+        feed.digest_rows(window.start, window.end)
         .annotate(part=PartOf(F(stamp), whole.start, step), text=RowText(feed.digest_columns()))
         .values_list("part", "text")
     )

@@ -83,6 +83,7 @@ def test_a_row_a_microsecond_before_a_parts_end_is_in_that_part_in_any_year(clie
     f.TransactionFactory(id="first", updated_at=dt.datetime.fromisoformat(f"{day} 01:00:00+00:00"))
     answer = digest(client_with_key, **{"from": f"{day} 00:00:00", "to": f"{day} 02:00:00", "step": "1h"})
     assert [part["rows"] for part in answer["parts"]] == [1, 1]
+    assert (answer["from"], answer["parts"][1]["from"]) == (f"{day} 00:00:00", f"{day} 01:00:00")  # year 1 as 0001
     alone = digest(client_with_key, **{"from": f"{day} 00:00:00", "to": f"{day} 01:00:00"})
     assert answer["parts"][0]["checksum"] == alone["checksum"]
 
@@ -106,3 +107,14 @@ def test_on_postgresql_a_long_window_is_read_a_day_per_statement_and_adds_up(cli
     for part in cut["parts"]:
         alone = digest(client_with_key, **{"from": part["from"], "to": part["to"]})
         assert (alone["rows"], alone["checksum"]) == (part["rows"], part["checksum"])
+
+
+@pytest.mark.postgresql
+def test_on_postgresql_only_the_stretch_that_holds_rows_is_read(client_with_key):
+    f.TransactionFactory(updated_at=at("2020-10-10 07:00:00.5"))
+    f.TransactionFactory(updated_at=at("2020-10-10 09:00:00"))
+    with CaptureQueriesContext(connection) as queries:
+        answer = digest(client_with_key, **{"from": "0001-01-01 00:00:00", "to": "2020-10-11 00:00:00", "step": "365d"})
+    assert len([q for q in queries if "sha256" in q["sql"]]) == 1  # not one per day since year 1
+    assert answer["rows"] == 2 and answer["parts"][0]["from"] == "0001-01-01 00:00:00"
+    assert [p["rows"] for p in answer["parts"] if p["rows"]] == [2]

@@ -211,20 +211,18 @@ def parse_step(params: Mapping[str, str], window: Window) -> int | None:
     return step
 
 
-def digest_rows(feed: Feed, window: Window, step: int | None, origin: dt.datetime | None = None) -> QuerySet:
+def digest_rows(feed: Feed, window: Window, step: int | None) -> QuerySet:
     """The selector: one row per non-empty part, ``(part, rows, total)``: the part's
-    number (0 without ``step``; counted in steps from ``origin``, by default the window's
-    start), its row count and its hashes' sum as decimal text (None for no row on
-    PostgreSQL). Without ``step``, one row even for an empty window."""
+    number (0 without ``step``), its row count and its hashes' sum as decimal text (None
+    for no row on PostgreSQL). Without ``step``, one row even for an empty window."""
     stamp = feed.digest_window().field_name
     rows = feed.digest_rows(window.start, window.end)
     if step is None:
         # A constant is not grouped by: one aggregate over every row.
         rows = rows.annotate(part=Value(0, output_field=IntegerField()))
     else:
-        origin = origin or window.start
-        assert origin is not None
-        rows = rows.annotate(part=PartOf(F(stamp), origin, step))
+        assert window.start is not None
+        rows = rows.annotate(part=PartOf(F(stamp), window.start, step))
     return rows.values("part").annotate(rows=Count("*"), total=DigestSum(RowText(feed.digest_columns()))).values_list(
         "part", "rows", "total"
     )

@@ -25,6 +25,7 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiRespo
 
 from api.negotiation import EXPECTED
 from api.push_body import push_max_bytes
+from api.digests import DigestView
 from api.views import FeedView
 from feeds import columns as kinds
 from feeds.columns import TIMESTAMP_FORM
@@ -192,6 +193,35 @@ def window_column(feed: Feed) -> str:
     return "`" + next(c.name for c in feed.columns if c.field_name == feed.window_field) + "`"
 
 
+def window_parameters(feed: Feed) -> list[OpenApiParameter]:
+    """``from`` and ``to``, as the feed takes them (feeds/window.py)."""
+    required = not feed.window_optional
+    return [
+        OpenApiParameter(
+            name,
+            str,
+            OpenApiParameter.QUERY,
+            required=required,
+            pattern=WINDOW_PATTERN,
+            description=f"{text} of the window, a UTC timestamp {TIMESTAMP_FORM} (space, `+` or `T` "
+            "between date and time)" + ("" if required else "; give both or neither"),
+            examples=[OpenApiExample(name, value=value)],
+        )
+        for name, text, value in (
+            ("from", "Start (included)", "2020-10-10 07:00:00"),
+            ("to", "End (excluded)", "2020-10-10 08:00:00"),
+        )
+    ]
+
+
+def error_component(registry: Any) -> ResolvedComponent:
+    error = ResolvedComponent(
+        name=ERROR_COMPONENT, type=ResolvedComponent.SCHEMA, object=ERROR_COMPONENT, schema=ERROR_SCHEMA
+    )
+    registry.register_on_missing(error)
+    return error
+
+
 class FeedSchema(AutoSchema):
     """One feed's ``GET /api/<feed>``, described from its ``Feed``."""
 
@@ -242,23 +272,7 @@ class FeedSchema(AutoSchema):
         )
 
     def get_override_parameters(self) -> list[OpenApiParameter]:  # type: ignore[override]
-        required = not self.feed.window_optional
-        window = [
-            OpenApiParameter(
-                name,
-                str,
-                OpenApiParameter.QUERY,
-                required=required,
-                pattern=WINDOW_PATTERN,
-                description=f"{text} of the window, a UTC timestamp {TIMESTAMP_FORM} (space, `+` or `T` "
-                "between date and time)" + ("" if required else "; give both or neither"),
-                examples=[OpenApiExample(name, value=value)],
-            )
-            for name, text, value in (
-                ("from", "Start (included)", "2020-10-10 07:00:00"),
-                ("to", "End (excluded)", "2020-10-10 08:00:00"),
-            )
-        ]
+        window = window_parameters(self.feed)
         retry = [
             OpenApiParameter("Retry-After", int, OpenApiParameter.HEADER, response=[425, 429, 503],
                              required=True, description=RETRY_AFTER),
@@ -287,10 +301,7 @@ class FeedSchema(AutoSchema):
             name=component_name(feed), type=ResolvedComponent.SCHEMA, object=feed.name, schema=row_schema(feed)
         )
         self.registry.register_on_missing(component)
-        error = ResolvedComponent(
-            name=ERROR_COMPONENT, type=ResolvedComponent.SCHEMA, object=ERROR_COMPONENT, schema=ERROR_SCHEMA
-        )
-        self.registry.register_on_missing(error)
+        error = error_component(self.registry)
         header = ",".join(column.name for column in feed.all_columns())
         csv = {
             "type": "string",
@@ -442,10 +453,7 @@ class PushSchema(AutoSchema):
         return []
 
     def get_response_serializers(self) -> dict:
-        error = ResolvedComponent(
-            name=ERROR_COMPONENT, type=ResolvedComponent.SCHEMA, object=ERROR_COMPONENT, schema=ERROR_SCHEMA
-        )
-        self.registry.register_on_missing(error)
+        error = error_component(self.registry)
         push_error = ResolvedComponent(
             name=PUSH_ERROR_COMPONENT, type=ResolvedComponent.SCHEMA, object=PUSH_ERROR_COMPONENT,
             schema=PUSH_ERROR_SCHEMA,
@@ -474,25 +482,161 @@ class PushSchema(AutoSchema):
         return responses
 
 
+# --- digests (GET /api/<feed>/digest) ----------------------------------------------------
+
+DIGEST_COMPONENT, DIGEST_PART_COMPONENT = "Digest", "DigestPart"
+CHECKSUM = {
+    "type": "string", "pattern": "^[0-9a-f]{16}$", "example": "9f3c2a1b0d4e5f67",
+    "description": "the sum, modulo 2^64, of the first 8 bytes (unsigned, big-endian) of the SHA-256 of each "
+    "row's text: its digest fields as served in CSV, joined by a tab; 16 lowercase hex digits, "
+    "`0000000000000000` for no row",
+}
+
+
+def _bound(text: str) -> dict[str, Any]:
+    return {"type": "string", "pattern": TIMESTAMP_PATTERN, "nullable": True, "description": text}
+
+
+DIGEST_PART_SCHEMA = {
+    "type": "object",
+    "description": "One part of the window: its own digest.",
+    "properties": {
+        "from": {**_bound("the part's start (included)"), "nullable": False},
+        "to": {**_bound("the part's end (excluded): `from` plus `step`, or the window's end for the last"),
+               "nullable": False},
+        "rows": {"type": "integer", "minimum": 0},
+        "checksum": CHECKSUM,
+    },
+    "required": ["from", "to", "rows", "checksum"],
+    "additionalProperties": False,
+}
+DIGEST_ERRORS = {
+    400: "`from`/`to` missing, unparsable, or `from` later than `to`; `step` not a duration (`30s`, `5m`, "
+    "`1h`, `1d`), given without a window, or cutting the window into more than 10,000 parts. `param` names "
+    "the culprit.",
+    **{status: ERRORS[status] for status in (401, 403, 425, 429, 503)},
+}
+STEP_DESCRIPTION = (
+    "Cut the window into parts of this length from `from` (the last may be shorter), each with its own "
+    "digest, empty ones included: a whole number followed by `s`, `m`, `h` or `d`. At most 10,000 parts."
+)
+
+
+def digest_schema(parts_component: Any) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "description": "The window's digest: the rows whose window timestamp, as served, lies in `[from, to)`, "
+        "counted, and their checksum. `parts` only with `step`.",
+        "properties": {
+            "feed": {"type": "string"},
+            "from": _bound("the window's start, as asked; `null` for a feed asked without a window"),
+            "to": _bound("the window's end, as asked; `null` for a feed asked without a window"),
+            "rows": {"type": "integer", "minimum": 0},
+            "checksum": CHECKSUM,
+            "parts": {"type": "array", "items": parts_component.ref, "maxItems": 10_000},
+        },
+        "required": ["feed", "from", "to", "rows", "checksum"],
+        "additionalProperties": False,
+    }
+
+
+def digest_operation_id(feed: Feed) -> str:
+    return "digest_" + feed.name.replace("-", "_")
+
+
+class DigestSchema(AutoSchema):
+    """One feed's ``GET /api/<feed>/digest`` (api/digests.py), described from its ``Feed``."""
+
+    def __init__(self, feed: Feed):
+        super().__init__()
+        self.feed = feed
+
+    def get_operation_id(self) -> str:
+        return digest_operation_id(self.feed)
+
+    def get_tags(self) -> list[str]:
+        return ["digests"]
+
+    def get_summary(self) -> str:
+        return f"Row count and checksum of {self.feed.name} in [from, to), to compare with what you hold"
+
+    def get_description(self) -> str:
+        fields = ", ".join(f"`{column.name}`" for column in self.feed.digest_columns())
+        return (
+            f"A row's text is {fields}, as served in CSV, joined by one tab. The rows are those a consumer "
+            f"holds for the window if it received every window so far and kept the latest version of each row: "
+            f"their window timestamp, `{self.feed.digest_window().name}` as served, lies in `[from, to)` now. "
+            "Computed by the database; the same keys, limits and finality as the feed. Always JSON."
+        )
+
+    def get_override_parameters(self) -> list[OpenApiParameter]:  # type: ignore[override]
+        return [
+            *window_parameters(self.feed),
+            OpenApiParameter("step", str, OpenApiParameter.QUERY, pattern=r"^[0-9]{1,9}[smhd]$",
+                             description=STEP_DESCRIPTION, examples=[OpenApiExample("step", value="1h")]),
+            OpenApiParameter("Retry-After", int, OpenApiParameter.HEADER, response=[425, 429, 503],
+                             required=True, description=RETRY_AFTER),
+            OpenApiParameter("WWW-Authenticate", str, OpenApiParameter.HEADER, response=[401],
+                             required=True, description="The challenge: `Bearer realm=\"intarget-export\"`."),
+        ]
+
+    def get_operation(self, *args: Any, **kwargs: Any) -> dict[str, Any] | None:
+        operation = super().get_operation(*args, **kwargs)
+        if operation is None:
+            return None
+        # DRF's ?format= picks among renderers; a digest has one.
+        operation["parameters"] = [p for p in operation.get("parameters", []) if p["name"] != "format"]
+        for parameter in operation["parameters"]:
+            if parameter["in"] == "query" and not parameter.get("required"):
+                parameter["allowEmptyValue"] = True  # an empty step is no step, as `from=&to=` is no window
+        return operation
+
+    def get_request_serializer(self) -> None:
+        return None
+
+    def get_filter_backends(self) -> list:
+        return []
+
+    def get_response_serializers(self) -> dict:
+        error = error_component(self.registry)
+        part = ResolvedComponent(
+            name=DIGEST_PART_COMPONENT, type=ResolvedComponent.SCHEMA, object=DIGEST_PART_COMPONENT,
+            schema=DIGEST_PART_SCHEMA,
+        )
+        self.registry.register_on_missing(part)
+        digest = ResolvedComponent(
+            name=DIGEST_COMPONENT, type=ResolvedComponent.SCHEMA, object=DIGEST_COMPONENT, schema=digest_schema(part)
+        )
+        self.registry.register_on_missing(digest)
+        responses: dict = {(200, "application/json"): OpenApiResponse(digest.ref, description="The window's digest.")}
+        for status, text in DIGEST_ERRORS.items():
+            responses[(status, "application/json")] = OpenApiResponse(error.ref, description=text)
+        return responses
+
+
 class FeedSchemaGenerator(SchemaGenerator):
     """Only the feeds: FeedView's one route becomes one path per served feed (GET) and
-    one per pushable feed (POST)."""
+    one per pushable feed (POST); DigestView's, one digest path per served feed."""
 
     def _get_paths_and_endpoints(self) -> list[tuple[str, str, str, Any]]:
         endpoints = []
         for _path, _regex, method, callback in self.endpoints:
-            if getattr(callback, "cls", None) is not FeedView:
+            view_class = getattr(callback, "cls", None)
+            if view_class is FeedView:
+                operations = [(f"/api/{feed.name}", feed, schema) for feed, schema in self._operations(method)]
+            elif view_class is DigestView and method == "GET":
+                operations = [(f"/api/{feed.name}/digest", feed, DigestSchema(feed)) for feed in served_feeds().values()]
+            else:
                 continue
-            for feed, schema in self._operations(method):
+            for path, feed, schema in operations:
                 view = self.create_view(callback, method)
                 view.kwargs = {"feed_name": feed.name}
                 self.schemas_storage.append(schema)  # the view holds only a weak reference
                 self._set_schema_to_view(view, schema)
-                path = f"/api/{feed.name}"
                 endpoints.append((path, "^" + re.escape(path.lstrip("/")) + "$", method, view))
-        # One path per feed, its operations together, in the registry's order.
+        # One path per feed, its operations together, in the registry's order; its digest after it.
         order = {f"/api/{name}": n for n, name in enumerate(registry())}
-        return sorted(endpoints, key=lambda endpoint: order[endpoint[0]])
+        return sorted(endpoints, key=lambda endpoint: (order[endpoint[0].removesuffix("/digest")], endpoint[0]))
 
     @staticmethod
     def _operations(method: str) -> list[tuple[Feed, AutoSchema]]:

@@ -1,6 +1,6 @@
 from deletions.models import Tombstone
 from feeds import columns as k
-from feeds.registry import Column, Feed
+from feeds.registry import Column, Digest, Feed
 
 FEEDS = (
     # One tombstone per row deleted from a served feed. About other feeds (feed_field):
@@ -12,6 +12,8 @@ FEEDS = (
         id_field="row_id",
         feed_field="feed",
         importable=False,
+        # assurance.md section 14: a tombstone's text is its feed, id and deletion time.
+        digest=Digest(("feed", "id", "deleted_at")),
         columns=(
             Column("feed", k.TEXT, required=True),
             Column("id", k.ID, required=True, source="row_id"),

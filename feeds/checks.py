@@ -9,6 +9,7 @@ from typing import Any
 from django.core import checks
 from django.core.exceptions import FieldDoesNotExist
 
+from feeds import columns as kinds
 from feeds.registry import Feed, registry
 
 
@@ -84,10 +85,47 @@ def _ordering_errors(feed: Feed) -> list[checks.CheckMessage]:
     return []
 
 
+def _digest_errors(feed: Feed) -> list[checks.CheckMessage]:
+    """A served feed's digest (serving/digest.py) names columns it serves, each of a kind
+    both databases can write as its exact cell text in SQL, and a window column that is
+    a timestamp, first in one of its model's indexes (unless a reader of its own reads it)."""
+    if not feed.served:
+        return []
+    try:
+        columns, window = feed.digest_columns(), feed.digest_window()
+    except KeyError as error:
+        return [checks.Error(f"feed {feed.name!r}: its digest names {error.args[0]}", id="intarget_export.E007")]
+    errors = [
+        checks.Error(
+            f"feed {feed.name!r}: digest column {column.name!r} is of a kind ({type(column.kind).__name__}) "
+            "that SQL cannot write as its exact CSV text on every database",
+            hint="Give the kind a sql_text and a sqlite_cell (feeds/columns.py), or leave the column out of the digest.",
+            id="intarget_export.E008",
+        )
+        for column in columns
+        if column.kind.sql_text is None or column.kind.sqlite_cell is None
+    ]
+    opts = feed.model._meta
+    indexed_first = {index.fields[0] for index in opts.indexes}
+    # A digest reader of its own chooses its index (games: the sessions' span).
+    indexed = feed.digest.reader is not None or window.field_name in indexed_first
+    if not isinstance(window.kind, kinds.Timestamp) or not indexed:
+        errors.append(
+            checks.Error(
+                f"feed {feed.name!r}: the digest's window column {window.name!r} must be a timestamp field of "
+                f"{opts.label} that an index starts with",
+                hint="Add models.Index(fields=[window field, id]) so that a digest's window is a range scan.",
+                id="intarget_export.E009",
+            )
+        )
+    return errors
+
+
 @checks.register()
 def check_feeds(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
     errors: list[checks.CheckMessage] = []
     for feed in registry().values():
         errors.extend(_field_errors(feed))
         errors.extend(_ordering_errors(feed))
+        errors.extend(_digest_errors(feed))
     return errors

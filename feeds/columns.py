@@ -69,6 +69,11 @@ class Kind:
     # stored value into Python and formatting it again is the costly part of SQLite's
     # answers (serving/streaming.py); None: ``cell`` formats the value in Python.
     sqlite_text: str | None = None
+    # SQLite expression giving exactly the cell's text from %(expressions)s, NULL when
+    # absent, for work done wholly in the database (the digests, serving/digest.py,
+    # hash each row's text there); None where SQLite cannot write it exactly. Text is
+    # stored as its cell.
+    sqlite_cell: str | None = "%(expressions)s"
 
     def cell(self, value: Any) -> str:
         return "" if value is None else str(value)
@@ -110,6 +115,7 @@ class Text(Kind):
 class Integer(Kind):
     expected = "an integer"
     sql_text = "(%(expressions)s)::text"
+    sqlite_cell = "CAST(%(expressions)s AS TEXT)"
     json_is_cell = True
 
     def parse(self, text: str) -> int:
@@ -124,6 +130,9 @@ class Money(Kind):
 
     expected = "a decimal number with at most 8 decimal places, like 12.5"
     sql_text = "trim_scale(%(expressions)s)::text"
+    # Not written in SQLite's SQL: the cell is the stored text normalized by Python
+    # (format_money). No digest hashes a money column.
+    sqlite_cell = None
     json_is_cell = True
 
     def __init__(self, decimal_places: int = 8, max_digits: int = 30):
@@ -148,6 +157,7 @@ class Decimal2(Money):
 
     expected = "a decimal number with at most 2 decimal places, like 12.50"
     sql_text = Kind.sql_text  # stored as its canonical text
+    sqlite_cell = Kind.sqlite_cell
 
     def __init__(self) -> None:
         super().__init__(decimal_places=2, max_digits=30)
@@ -171,6 +181,7 @@ class JSONString(Kind):
         self.kind = kind
         self.expected = kind.expected
         self.sql_text = kind.sql_text
+        self.sqlite_cell = kind.sqlite_cell
 
     def cell(self, value: Any) -> str:
         return self.kind.cell(value)
@@ -187,7 +198,7 @@ class Timestamp(Kind):
     # applied) and writes YYYY-MM-DD HH:MM:SS, the fraction truncated. Parsing it into a
     # datetime and formatting it back cost a third of the time of a SQLite answer. Not
     # strftime: its format's % signs break Django's query logging (DEBUG's last query).
-    sqlite_text = "datetime(%(expressions)s)"
+    sqlite_text = sqlite_cell = "datetime(%(expressions)s)"
 
     def cell(self, value: Any) -> str:
         if value is None:
@@ -205,6 +216,7 @@ class CanonicalTimestamp(Timestamp):
 
     sql_text = Kind.sql_text
     sqlite_text = None  # read as the canonical text it is
+    sqlite_cell = Kind.sqlite_cell
 
     def parse(self, text: str) -> str:  # type: ignore[override]
         return format_timestamp(parse_timestamp(text))
@@ -214,6 +226,7 @@ class CanonicalInteger(Integer):
     """Custom integer fields, stored as canonical text in the player's custom values."""
 
     sql_text = Kind.sql_text
+    sqlite_cell = Kind.sqlite_cell
 
     def parse(self, text: str) -> str:  # type: ignore[override]
         return str(super().parse(text))
@@ -248,6 +261,11 @@ class _Flag(Kind):
     @property
     def sql_text(self) -> str:  # type: ignore[override]
         return f"CASE %(expressions)s WHEN true THEN '{self.true_cell}' WHEN false THEN '{self.false_cell}' END"
+
+    @property
+    def sqlite_cell(self) -> str:  # type: ignore[override]
+        # SQLite keeps a boolean as the integer 1 or 0.
+        return f"CASE %(expressions)s WHEN 1 THEN '{self.true_cell}' WHEN 0 THEN '{self.false_cell}' END"
 
     def cell(self, value: Any) -> str:
         if value is None:

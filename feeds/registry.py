@@ -52,8 +52,25 @@ class Column:
         return Func(source, template=template, output_field=TextField())
 
 
-# Reads a window: (start, end) -> queryset of value tuples in column order.
+# Reads a window: (start, end) -> its rows (a feed's: value tuples in column order).
 WindowReader = Callable[[dt.datetime | None, dt.datetime | None], QuerySet]
+
+
+@dataclass(frozen=True)
+class Digest:
+    """What a feed's digest hashes (assurance.md section 14; computed by serving/digest.py).
+
+    A row's text is its ``columns``, as served in CSV, joined by a tab; the rows are the
+    feed's current ones whose ``window`` column, as served, lies in the window. The
+    defaults are the contract's for most feeds: the row id and the window timestamp, read
+    from the feed's own model by its window index. A feed whose served rows are not its
+    model's rows (games: one per session, not per action) gives the ``reader`` of those
+    rows, one per id, whose ``window`` column lies in ``[start, end)``.
+    """
+
+    columns: tuple[str, ...] = ()  # () : the id column, then the window timestamp's
+    window: str | None = None  # None: the column of the feed's window_field
+    reader: WindowReader | None = None  # None: the feed's model, by its window field
 
 
 @dataclass(frozen=True)
@@ -88,6 +105,8 @@ class Feed:
     feed_field: str | None = None
     # Set by ``seen_by``: the feeds whose rows this copy of the description serves.
     only_about: tuple[str, ...] | None = field(default=None, compare=False)
+    # The digest of a window (GET /api/<feed>/digest): which columns make a row's text.
+    digest: Digest = Digest()
 
     @property
     def tables(self) -> tuple[str, ...]:
@@ -99,10 +118,50 @@ class Feed:
             return self.columns
         return self.columns + tuple(self.extra_columns())
 
+    def column(self, name: str) -> Column:
+        """The column called ``name`` (KeyError naming it when the feed has none)."""
+        for column in self.columns:
+            if column.name == name:
+                return column
+        raise KeyError(f"feed {self.name!r} has no column {name!r}")
+
+    def column_of_field(self, field_name: str) -> Column:
+        """The column that serves the model field ``field_name`` (KeyError when none
+        does: the window field of a feed with a reader of its own, as games')."""
+        for column in self.columns:
+            if column.field_name == field_name:
+                return column
+        raise KeyError(f"feed {self.name!r} serves no column of the field {field_name!r}")
+
+    def digest_columns(self) -> tuple[Column, ...]:
+        """The columns of a row's digest text, in order (``Digest``)."""
+        if not self.digest.columns:
+            return (self.column_of_field(self.id_field), self.column_of_field(self.window_field))
+        return tuple(self.column(name) for name in self.digest.columns)
+
+    def digest_window(self) -> Column:
+        """The column whose value, as served, places a row in a digest's window."""
+        if self.digest.window:
+            return self.column(self.digest.window)
+        return self.column_of_field(self.window_field)
+
+    def digest_rows(self, start: dt.datetime | None, end: dt.datetime | None) -> QuerySet:
+        """The current rows whose digest window column lies in ``[start, end)``, unordered."""
+        if self.digest.reader is not None:
+            rows = self.digest.reader(start, end).order_by()
+        else:
+            rows = self.model._default_manager.filter(within(self.digest_window().field_name, start, end)).order_by()
+        return self.narrowed(rows)
+
     def queryset(self, start: dt.datetime | None, end: dt.datetime | None) -> QuerySet:
         """The window's rows in order: (stamp, id), or its own reader's rows in theirs;
         for a copy made by ``seen_by``, only the rows about the feeds it names."""
         rows = self.reader(start, end) if self.reader is not None else rows_in_window(self, start=start, end=end)
+        return self.narrowed(rows)
+
+    def narrowed(self, rows: QuerySet) -> QuerySet:
+        """``rows`` as this copy serves them: for a copy made by ``seen_by``, only the rows
+        about the feeds it names (the feed's answer and its digest alike)."""
         if self.only_about is not None and self.feed_field is not None:
             rows = rows.filter(**{f"{self.feed_field}__in": self.only_about})
         return rows

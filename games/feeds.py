@@ -1,8 +1,8 @@
 from feeds import columns as k
 from feeds.model_fields import BALANCE_KINDS
-from feeds.registry import Column, Feed
+from feeds.registry import Column, Digest, Feed
 from games.models import GameAction
-from games.selectors import game_sessions_in_window
+from games.selectors import game_sessions_in_window, game_sessions_updated_in
 
 FEEDS = (
     Feed(
@@ -13,6 +13,10 @@ FEEDS = (
         reader=game_sessions_in_window,
         orders_own_rows=True,  # by (updated_at, session_id): the selector's docstring
         importable=False,
+        # A consumer holds each session's latest row, placed by its last action.
+        digest=Digest(
+            ("session_id", "updated_at", "bet_count", "win_count"), window="updated_at", reader=game_sessions_updated_in
+        ),
         columns=(
             Column("player_id", k.ID, required=True),
             Column("session_id", k.ID, required=True),

@@ -83,3 +83,17 @@ def game_sessions_in_window(start: dt.datetime | None, end: dt.datetime | None) 
         .order_by("updated_at", "session_id")
         .values(*SESSION_COLUMNS)
     )
+
+
+def game_sessions_updated_in(start: dt.datetime | None, end: dt.datetime | None) -> QuerySet:
+    """The sessions whose last action (``updated_at``) lies in ``[start, end)``: the rows
+    of the games digest (assurance.md section 14), as a consumer holds them.
+
+    On PostgreSQL through the span index (games/session_span.py): a session whose last
+    action lies in the window has a span that meets it. No btree on ``updated_at``: it
+    would offer the feed's (updated_at, session_id) order to the planner, which could then
+    walk every session in that order instead of the window's from the span index. SQLite
+    reads the sessions' table (a digest of games there reads every session once).
+    """
+    updated = within("updated_at", start, end)
+    return GameSession.objects.filter(OnEachDatabase(updated, postgresql=SpanMeets(start, end) & updated))

@@ -16,7 +16,8 @@ from urllib.parse import parse_qsl, quote, urlencode
 from gunicorn.glogging import Logger
 
 # Query parameters whose values are logged; any other parameter is logged by name only.
-LOGGED_PARAMETERS = frozenset({"from", "to", "format"})
+# (step: a digest's parts, GET /api/<feed>/digest.)
+LOGGED_PARAMETERS = frozenset({"from", "to", "format", "step"})
 # Headers that carry credentials or sessions: never available to the log format.
 SECRET_ATOMS = ("{authorization}i", "{proxy-authorization}i", "{x-api-key}i", "{cookie}i", "{set-cookie}o")
 HIDDEN = "***"

@@ -10,4 +10,10 @@ class ServingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.db.backends.signals import connection_created
+
         from serving import checks  # noqa: F401  (registers the system checks)
+        from serving.digest import register_sqlite_digest
+
+        # SQLite's digest aggregate, on every connection (serving/digest.py).
+        connection_created.connect(register_sqlite_digest, dispatch_uid="serving.digest.sqlite")

@@ -22,6 +22,9 @@ FEEDS = [
 ]
 # The document's paths: the feeds, and game-actions, which is only pushed (after games).
 PATHS = [*FEEDS[:6], "game-actions", *FEEDS[6:]]
+# Each served feed's path, then its digest's; game-actions (only pushed) has none.
+DOCUMENTED = [path for feed in PATHS for path in (f"/api/{feed}", f"/api/{feed}/digest") if feed != "game-actions" or
+              path == "/api/game-actions"]
 CHROMIUM = shutil.which("chromium")
 
 
@@ -99,7 +102,7 @@ def test_every_file_the_page_loads_is_served_here_with_debug_off(server, page):
         assert headers["content-type"].startswith(expected[url[url.rfind("."):]]), (url, headers["content-type"])
         assert body == open(finders.find(url.removeprefix("/static/")), "rb").read(), url  # the sidecar's file
     status, headers, body = server.request("GET", "/api/schema")
-    assert status == 200 and list(json.loads(body)["paths"]) == [f"/api/{feed}" for feed in PATHS]
+    assert status == 200 and list(json.loads(body)["paths"]) == DOCUMENTED
 
 
 @pytest.mark.slow
@@ -121,7 +124,7 @@ def test_a_browser_with_no_other_host_reachable_shows_every_feed(server, tmp_pat
     )
     assert done.returncode == 0, done.stderr[-2000:]
     rendered = set(re.findall(r'class="opblock-summary-path" data-path="([^"]+)"', done.stdout))
-    assert rendered == {f"/api/{feed}" for feed in PATHS}
+    assert rendered == set(DOCUMENTED)
     asked = [
         event["params"]["url"]
         for event in json.loads(netlog.read_text())["events"]

@@ -58,10 +58,14 @@ def test_it_is_a_valid_openapi_3_document_needing_no_key():
 def test_every_served_feed_is_one_get_path_and_every_pushable_one_a_post_and_nothing_else_is():
     doc = document()
     # game-actions is not served, only pushed; games and deletions are only served (operations.md
-    # section 10, assurance.md section 15).
+    # section 10, assurance.md section 15). Each served feed also has its digest (assurance.md
+    # section 14; tests/api/test_openapi_digest.py).
     pushable = [feed for feed in FEEDS if feed not in ("games", "deletions")] + ["game-actions"]
-    assert sorted(doc["paths"]) == sorted(f"/api/{feed}" for feed in [*FEEDS, "game-actions"])
-    assert {path for path, item in doc["paths"].items() if "get" in item} == {f"/api/{feed}" for feed in FEEDS}
+    digests = [f"/api/{feed}/digest" for feed in FEEDS]
+    assert sorted(doc["paths"]) == sorted([*(f"/api/{feed}" for feed in [*FEEDS, "game-actions"]), *digests])
+    assert {path for path, item in doc["paths"].items() if "get" in item} == {
+        *(f"/api/{feed}" for feed in FEEDS), *digests
+    }
     assert {path for path, item in doc["paths"].items() if "post" in item} == {f"/api/{feed}" for feed in pushable}
     assert {method for path in doc["paths"].values() for method in path} == {"get", "post"}
 

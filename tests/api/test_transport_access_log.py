@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from intarget_export.access_log import redacted_query
 from tests.support import nginx
 from tests.support.servers import Gunicorn, migrate, new_key, service_env
 
@@ -99,3 +100,9 @@ def wait_for_lines(path: Path, marker: str, count: int) -> str:
         if log.count(marker) >= count or time.monotonic() > deadline:
             return log
         time.sleep(0.05)
+
+
+def test_a_digest_s_step_is_logged_as_the_window_is():
+    assert redacted_query("from=2020-10-10+00:00:00&to=2020-10-11+00:00:00&step=1h&key=abc") == (
+        "from=2020-10-10+00:00:00&to=2020-10-11+00:00:00&step=1h&key=***"
+    )

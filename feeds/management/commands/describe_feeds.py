@@ -77,6 +77,10 @@ def describe(feed: Feed) -> str:
         lines += [
             f"Window timestamp: **`{_window_column(feed)}`**; `from`/`to` {window}.",
             "",
+            "Digest (`GET /api/" + feed.name + "/digest`, [api.md](api.md#digests-proving-what-you-hold)): a row's "
+            "text is " + ", ".join(f"`{c.name}`" for c in feed.digest_columns()) + ", tab-joined; rows placed by "
+            f"`{feed.digest_window().name}`.",
+            "",
             "```",
             f"GET /api/{feed.name}?{EXAMPLE_WINDOW}",
             "```",

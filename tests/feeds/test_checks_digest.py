@@ -15,10 +15,12 @@ def errors_for(monkeypatch, *feeds):  # type: ignore[no-untyped-def]
 
 
 def test_every_served_feed_digests_the_fields_the_contract_lists():
+    # deletions: its feed, id and deleted_at, placed by deleted_at (assurance.md section 14).
+    contract = {**FIELDS, "deletions": ("feed", "id", "deleted_at")}
     digested = {name: tuple(c.name for c in feed.digest_columns()) for name, feed in registry().items() if feed.served}
-    assert digested == FIELDS
+    assert digested == contract
     assert {name: feed.digest_window().name for name, feed in registry().items() if feed.served} == {
-        name: fields[1] for name, fields in FIELDS.items()
+        **{name: fields[1] for name, fields in FIELDS.items()}, "deletions": "deleted_at"
     }
 
 

@@ -58,7 +58,7 @@ def test_an_unknown_key_name_is_refused_with_the_nearest_and_the_names_there_are
 def test_an_unknown_feed_name_is_refused_with_the_nearest_and_the_feeds_there_are(log, command):
     message = refusal(command, "--feed", "userz")
     assert message.startswith("--feed: no feed 'userz'; did you mean 'users'? The feeds: ")
-    assert "bet-selections, bets, contacts, games," in message  # every served feed
+    assert "bet-selections, bets, contacts, deletions, games," in message  # every served feed
 
 
 def test_a_revoked_key_with_no_pulls_yet_is_a_key_name(log):

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from alerts.models import Expectation, Notification
-from alerts.validation import NOT_PULLABLE, UNKNOWN_KEY
+from alerts.validation import NOT_PULLABLE
 from tests.alerts.conftest import WEBHOOK_SECRET, now, pulled
 from tests.support.factories import DeliveryFactory, ExpectationFactory, NotificationFactory
 
@@ -43,7 +43,8 @@ def test_adding_sets_it_as_the_command_does(admin_client, intarget):
 @pytest.mark.parametrize(
     ("fields", "field", "message"),
     [
-        ({"key_name": "Nobody"}, "key_name", UNKNOWN_KEY.format(name="Nobody")),
+        ({"key_name": "Nobody"}, "key_name", "no key name 'Nobody'; the key names: InTarget"),
+        ({"key_name": "intarget"}, "key_name", "no key name 'intarget'; did you mean 'InTarget'? The key names: InTarget"),
         ({"feed": "wallets"}, "feed", NOT_PULLABLE.format(name="InTarget", feed="wallets", feeds="").rstrip()),
         ({"every": "1 hour"}, "every", "expected a duration, a whole number followed by s, m, h or d"),
         ({"every": "0m"}, "every", "expected a duration above 0, got '0m'"),

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from deletions.services import deletable_feeds, feed_rows_delete
 from feeds.feed_names import feed_name
+from lib.pipes import PipeableCommand
 
 NONE_FOUND = "none of the ids was found in {feed}: {ids}"
 
 
-class Command(BaseCommand):
+class Command(PipeableCommand):
     help = (
         "Delete rows of a feed (any served feed, or game-actions) by id, in one transaction; "
         "each leaves a tombstone served by GET /api/deletions. The id of contacts is the "

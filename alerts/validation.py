@@ -15,17 +15,16 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError
 
 from access.key_names import api_key_name
-from alerts.durations import parse_duration
 from alerts.key_names import expected_key_name
 from alerts.models import Expectation
 from alerts.selectors import feeds_pullable
 from feeds.feed_names import feed_name
 from feeds.registry import served_feeds
+from lib.durations import parse_duration
 
 NO_PULL_KEY = "no active pull key is named {name!r}: its keys are revoked, expired or push keys"
 NOT_PULLABLE = "the keys named {name!r} may not pull {feed!r}; they may pull: {feeds}"
 NO_FEEDS = "expected one or more feed names, comma-separated"
-ZERO_EVERY = "expected a duration above 0, got {text!r}"
 
 
 @dataclass(frozen=True)
@@ -86,16 +85,16 @@ def clean_expectation(
     chosen = tuple(pullable) if feeds is None else clean_feeds(
         feeds, key_name=key_name, known=list(served_feeds()), allowed=pullable
     )
-    every_seconds = clean_duration(every, "every")
-    if every_seconds == 0:
-        raise ValidationError(ZERO_EVERY.format(text=every), code="every")
-    grace_seconds = every_seconds if grace is None else clean_duration(grace, "grace")
+    # A pull every 0 s cannot be; a grace of none is allowed: late the moment `every` has
+    # passed.
+    every_seconds = clean_duration(every, "every", allow_zero=False)
+    grace_seconds = every_seconds if grace is None else clean_duration(grace, "grace", allow_zero=True)
     return Expected(key_name, chosen, every_seconds, grace_seconds)
 
 
-def clean_duration(text: str, part: str) -> int:
+def clean_duration(text: str, part: str, *, allow_zero: bool) -> int:
     try:
-        return parse_duration(text)
+        return parse_duration(text, allow_zero=allow_zero)
     except ValueError as error:
         raise ValidationError(str(error), code=part) from None
 

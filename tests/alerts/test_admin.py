@@ -58,6 +58,14 @@ def test_a_refusal_is_the_commands_and_saves_nothing(admin_client, intarget, fie
     assert not Expectation.objects.exists()
 
 
+def test_a_grace_of_none_is_saved_and_shown_as_0s(admin_client, intarget):
+    assert admin_client.post(ADD, form(every="5m", grace="0s")).status_code == 302
+    expectation = Expectation.objects.get()
+    assert (expectation.every, expectation.grace) == (300, 0)
+    page = admin_client.get(reverse("admin:alerts_expectation_change", args=[expectation.pk]))
+    assert page.context["adminform"].form.initial["grace"] == "0s"
+
+
 def test_editing_changes_the_durations_and_sets_it_again(admin_client, intarget):
     expectation = ExpectationFactory(every=600, grace=120, set_at=dt.datetime(2024, 1, 1, tzinfo=dt.UTC))
     url = reverse("admin:alerts_expectation_change", args=[expectation.pk])

@@ -47,6 +47,17 @@ def test_named_feeds_only_and_setting_again_replaces_and_counts_as_a_pull(intarg
     assert "InTarget · users: a complete pull at least every 1d (86400 s), grace 1h (3600 s)" in out
 
 
+def test_a_grace_of_none_is_allowed_an_every_of_none_is_not(intarget):
+    """Late the moment ``every`` has passed is a choice; a pull every 0 s is a typo."""
+    out = expect("InTarget", "--every", "1s", "--grace", "0s", "--feeds", "users")
+    assert expected() == [("InTarget", "users", 1, 0)]
+    assert "InTarget · users: a complete pull at least every 1s (1 s), grace 0s (0 s)" in out
+    with pytest.raises(CommandError) as refused:
+        expect("InTarget", "--every", "0d", "--grace", "0s", "--feeds", "users")
+    assert str(refused.value) == "--every: expected a duration above 0, got '0d'"
+    assert expected() == [("InTarget", "users", 1, 0)]
+
+
 def test_an_expectation_survives_the_key_rotated_under_the_same_name(intarget):
     expect("InTarget", "--every", "1h", "--feeds", "users")
     issue_key("InTarget", feeds=["users"])

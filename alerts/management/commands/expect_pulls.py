@@ -3,9 +3,9 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError
 
-from alerts.durations import DURATION_FORM, duration_text
 from alerts.services import expectations_remove, expectations_set
 from alerts.validation import clean_expectation, clean_removal
+from lib.durations import DURATION_FORM, duration_text
 from lib.pipes import PipeableCommand
 
 # The option that carries each part, for messages (alerts/validation.py names parts by

@@ -38,3 +38,19 @@ def duration_text(seconds: int) -> str:
         if seconds and seconds % size == 0:
             return f"{seconds // size}{unit}"
     return f"{seconds}s"
+
+
+def elapsed_text(seconds: float) -> str:
+    """A time gone by, for a person, to the unit that matters: ``45 s``, ``12 min``,
+    ``2 h 05 min``, ``3 d 04 h`` (whole units, rounded down)."""
+    whole = max(int(seconds), 0)
+    if whole < 60:
+        return f"{whole} s"
+    minutes = whole // 60
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours} h {minutes:02d} min"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours:02d} h"

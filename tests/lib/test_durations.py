@@ -3,7 +3,7 @@
 
 import pytest
 
-from lib.durations import DURATION_FORM, duration_text, parse_duration
+from lib.durations import DURATION_FORM, duration_text, elapsed_text, parse_duration
 
 
 @pytest.mark.parametrize(("text", "seconds"), [("30s", 30), ("5m", 300), ("1h", 3600), ("1d", 86400), ("90m", 5400), ("3650d", 315360000)])
@@ -34,3 +34,10 @@ def test_zero_is_refused_unless_allowed(text):
 
 def test_seconds_are_written_in_the_largest_exact_unit():
     assert [duration_text(s) for s in (30, 90, 300, 3600, 5400, 86400, 0)] == ["30s", "90s", "5m", "1h", "90m", "1d", "0s"]
+
+
+def test_a_time_gone_by_is_written_to_the_unit_that_matters():
+    seconds = [0, 59.9, 60, 12 * 60 + 59, 3600, 2 * 3600 + 5 * 60, 86400 - 1, 3 * 86400 + 4 * 3600 + 59, -5]
+    assert [elapsed_text(s) for s in seconds] == [
+        "0 s", "59 s", "1 min", "12 min", "1 h 00 min", "2 h 05 min", "23 h 59 min", "3 d 04 h", "0 s",
+    ]

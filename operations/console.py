@@ -170,7 +170,6 @@ def expected_lines(expected: ExpectedPull | None) -> list[tuple[str, str]] | Non
     return [
         ("Expected", f"a complete pull at least every {duration_text(expected.every)} ({expected.every} s), "
                      f"{duration_text(expected.grace)} ({expected.grace} s) of grace"),
-        ("State", "late" if expected.late else "up"),
         ("Last complete pull ended", api_time(expected.last_pull_at) if expected.last_pull_at else "none"),
         ("Greatest to received", api_time(expected.last_to) if expected.last_to else "none"),
         # Late once every + grace have passed since then with no complete pull.

@@ -94,7 +94,6 @@ def test_the_page_of_a_late_line_shows_the_expectation_and_when_it_went_late(adm
     ) in body
     rows = [
         ("Expected", "a complete pull at least every 5m (300 s), 10m (600 s) of grace"),
-        ("State", "late"),
         ("Last complete pull ended", "2026-12-01 12:10:00 UTC"),
         ("Greatest to received", "2026-12-01 12:00:00 UTC"),
         ("Late since", "2026-12-01 12:25:00 UTC"),

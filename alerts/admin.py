@@ -13,13 +13,13 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 
-from alerts.durations import DURATION_FORM, duration_text
 from alerts.models import Channel, Delivery, Expectation, Notification
 from alerts.selectors import ExpectationState, expectation_state
 from alerts.services import expectations_set
 from alerts.validation import Expected, clean_expectation
 from feeds.admin_base import ApiTextMixin, CappedCountPaginator, api_time
 from feeds.registry import served_feeds
+from lib.durations import DURATION_FORM, duration_text
 
 # The form field that carries each part (alerts/validation.py names parts by code).
 FIELDS = {"key": "key_name", "feeds": "feed", "every": "every", "grace": "grace"}

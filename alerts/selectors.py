@@ -24,7 +24,6 @@ from operations.models import Pull
 from operations.selectors import Gap, sync_gaps
 
 
-
 class Milliseconds(Func):
     """A whole number of milliseconds as a duration: an interval on PostgreSQL; elsewhere
     microseconds, the form Django keeps durations in where there is no interval type
@@ -88,18 +87,24 @@ class ExpectationState:
         return (self.now - self.since).total_seconds()
 
 
-def expectations_listed(*, key: str | None = None) -> QuerySet[Expectation]:
-    """Expectations ordered by key name, feed; only one key name's with ``key``."""
+def expectations_listed(*, key: str | None = None, feed: str | None = None) -> QuerySet[Expectation]:
+    """Expectations ordered by key name, feed; only one key name's with ``key``, one
+    feed's with ``feed``."""
     expectations = Expectation.objects.order_by("key_name", "feed")
-    return expectations if key is None else expectations.filter(key_name=key)
+    if key is not None:
+        expectations = expectations.filter(key_name=key)
+    return expectations if feed is None else expectations.filter(feed=feed)
 
 
-def expectation_states(*, key: str | None = None, now: dt.datetime | None = None) -> list[ExpectationState]:
-    """Every expectation's state (only ``key``'s with a key name), ordered by key, feed:
-    one grouped query for the latest pulls of all of them, then ``sync_gaps`` per key
-    and feed (the database finds those in one pass each)."""
+def expectation_states(
+    *, key: str | None = None, feed: str | None = None, now: dt.datetime | None = None, gaps: bool = True
+) -> list[ExpectationState]:
+    """Every expectation's state (only ``key``'s with a key name, ``feed``'s with a feed),
+    ordered by key, feed: one grouped query for the latest pulls of all of them, then
+    ``sync_gaps`` per key and feed (the database finds those in one pass each); without
+    ``gaps`` (the console, which reads every gap once itself) their ``gaps`` are empty."""
     now = now or timezone.now()
-    expectations = list(expectations_listed(key=key))
+    expectations = list(expectations_listed(key=key, feed=feed))
     latest = {
         (row["key_name"], row["feed"]): row
         for row in pulls_ended(now=now)
@@ -108,7 +113,10 @@ def expectation_states(*, key: str | None = None, now: dt.datetime | None = None
         .values("key_name", "feed")
         .annotate(last_pull_at=Max("ended_at"), last_to=Max("window_to"))
     }
-    return [_state(expectation, now, latest.get((expectation.key_name, expectation.feed), {})) for expectation in expectations]
+    return [
+        _state(expectation, now, latest.get((expectation.key_name, expectation.feed), {}), gaps=gaps)
+        for expectation in expectations
+    ]
 
 
 def expectation_state(expectation: Expectation, *, now: dt.datetime | None = None) -> ExpectationState:
@@ -122,7 +130,7 @@ def expectation_state(expectation: Expectation, *, now: dt.datetime | None = Non
     return _state(expectation, now, latest)
 
 
-def _state(expectation: Expectation, now: dt.datetime, latest: dict) -> ExpectationState:
+def _state(expectation: Expectation, now: dt.datetime, latest: dict, *, gaps: bool = True) -> ExpectationState:
     return ExpectationState(
         key=expectation.key_name,
         feed=expectation.feed,
@@ -132,7 +140,7 @@ def _state(expectation: Expectation, now: dt.datetime, latest: dict) -> Expectat
         now=now,
         last_pull_at=latest.get("last_pull_at"),
         last_to=latest.get("last_to"),
-        gaps=tuple(sync_gaps(key=expectation.key_name, feed=expectation.feed)),
+        gaps=tuple(sync_gaps(key=expectation.key_name, feed=expectation.feed)) if gaps else (),
     )
 
 

@@ -1,28 +1,30 @@
 """The one check of an expectation, for ``expect_pulls`` and the admin alike: the key
 name, the feeds and the durations. Each refusal is a ValidationError naming the bad
 value; its ``code`` says which part ("key", "feeds", "every", "grace"), so that the
-command names its option and the admin its field."""
+command names its option and the admin its field. An unknown key name or feed is
+refused as every command refuses one (``lib/known_names.py``: the nearest known name
+and the list), through the shared checks of ``access`` and ``feeds``."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.core.management.base import CommandError
 
-from access.models import ApiKey
-from alerts.durations import parse_duration
+from access.key_names import api_key_name
+from alerts.key_names import expected_key_name
 from alerts.models import Expectation
 from alerts.selectors import feeds_pullable
+from feeds.feed_names import feed_name
 from feeds.registry import served_feeds
+from lib.durations import parse_duration
 
-UNKNOWN_KEY = "unknown key name {name!r}: no API key has that name (create_api_key, or the admin's API keys)"
-UNKNOWN_EXPECTED_KEY = "unknown key name {name!r}: no API key and no expected pull has that name"
 NO_PULL_KEY = "no active pull key is named {name!r}: its keys are revoked, expired or push keys"
 NOT_PULLABLE = "the keys named {name!r} may not pull {feed!r}; they may pull: {feeds}"
-UNKNOWN_FEED = "unknown feed {feed!r}; the keys named {name!r} may pull: {feeds}"
 NO_FEEDS = "expected one or more feed names, comma-separated"
-ZERO_EVERY = "expected a duration above 0, got {text!r}"
 
 
 @dataclass(frozen=True)
@@ -37,13 +39,41 @@ def listed(feeds: Sequence[str]) -> str:
     return ", ".join(feeds) or "none"
 
 
+@contextmanager
+def refused_as(part: str) -> Iterator[None]:
+    """A name refused by the commands' shared check (``lib/known_names.py``: the name, the
+    nearest known one, the list) as this module's refusals are: a ValidationError of that
+    part, which the admin shows on its field too."""
+    try:
+        yield
+    except CommandError as error:
+        raise ValidationError(str(error), code=part) from None
+
+
 def clean_key_name(key_name: str) -> list[str]:
-    """The feeds the keys of that name may pull; refused when no active pull key has it."""
+    """The feeds the keys of that name may pull; refused when no key has that name, or
+    none of them is an active pull key."""
+    with refused_as("key"):
+        api_key_name(key_name)
     pullable = feeds_pullable(key_name)
     if not pullable:
-        message = NO_PULL_KEY if ApiKey.objects.filter(name=key_name).exists() else UNKNOWN_KEY
-        raise ValidationError(message.format(name=key_name), code="key")
+        raise ValidationError(NO_PULL_KEY.format(name=key_name), code="key")
     return pullable
+
+
+def clean_feeds(feeds: Sequence[str], *, key_name: str, known: Collection[str], allowed: Collection[str]) -> tuple[str, ...]:
+    """``feeds`` without repeats: each one of ``known`` (else refused as an unknown feed
+    name, as every command refuses one) and of ``allowed``, else refused naming the feeds
+    the keys of that name may pull."""
+    if not feeds:
+        raise ValidationError(NO_FEEDS, code="feeds")
+    for feed in feeds:
+        with refused_as("feeds"):
+            feed_name(feed, among=known, option=None, what="served feed")
+        if feed not in allowed:
+            pullable = feeds_pullable(key_name)
+            raise ValidationError(NOT_PULLABLE.format(name=key_name, feed=feed, feeds=listed(pullable)), code="feeds")
+    return tuple(dict.fromkeys(feeds))
 
 
 def clean_expectation(
@@ -52,24 +82,19 @@ def clean_expectation(
     """What to set: the key name, its feeds (``None``: every feed its keys may pull) and
     ``every`` and ``grace`` in seconds (``grace`` defaults to ``every``)."""
     pullable = clean_key_name(key_name)
-    if feeds is not None:
-        if not feeds:
-            raise ValidationError(NO_FEEDS, code="feeds")
-        for feed in feeds:
-            if feed not in pullable:
-                message = NOT_PULLABLE if feed in served_feeds() else UNKNOWN_FEED
-                raise ValidationError(message.format(name=key_name, feed=feed, feeds=listed(pullable)), code="feeds")
-    every_seconds = clean_duration(every, "every")
-    if every_seconds == 0:
-        raise ValidationError(ZERO_EVERY.format(text=every), code="every")
-    grace_seconds = every_seconds if grace is None else clean_duration(grace, "grace")
-    chosen = pullable if feeds is None else list(dict.fromkeys(feeds))
-    return Expected(key_name, tuple(chosen), every_seconds, grace_seconds)
+    chosen = tuple(pullable) if feeds is None else clean_feeds(
+        feeds, key_name=key_name, known=list(served_feeds()), allowed=pullable
+    )
+    # A pull every 0 s cannot be; a grace of none is allowed: late the moment `every` has
+    # passed.
+    every_seconds = clean_duration(every, "every", allow_zero=False)
+    grace_seconds = every_seconds if grace is None else clean_duration(grace, "grace", allow_zero=True)
+    return Expected(key_name, chosen, every_seconds, grace_seconds)
 
 
-def clean_duration(text: str, part: str) -> int:
+def clean_duration(text: str, part: str, *, allow_zero: bool) -> int:
     try:
-        return parse_duration(text)
+        return parse_duration(text, allow_zero=allow_zero)
     except ValueError as error:
         raise ValidationError(str(error), code=part) from None
 
@@ -79,16 +104,11 @@ def clean_removal(*, key_name: str, feeds: Sequence[str] | None) -> tuple[str, .
     name is known when a key has it or an expectation does (its keys may have been
     renamed or deleted since); a feed, when it has an expectation or those keys may
     pull it."""
-    expected = set(Expectation.objects.filter(key_name=key_name).values_list("feed", flat=True))
-    if not expected and not ApiKey.objects.filter(name=key_name).exists():
-        raise ValidationError(UNKNOWN_EXPECTED_KEY.format(name=key_name), code="key")
+    with refused_as("key"):
+        expected_key_name(key_name, option=None)
     if feeds is None:
         return None
-    if not feeds:
-        raise ValidationError(NO_FEEDS, code="feeds")
-    pullable = feeds_pullable(key_name)
-    for feed in feeds:
-        if feed not in expected and feed not in pullable:
-            message = NOT_PULLABLE if feed in served_feeds() else UNKNOWN_FEED
-            raise ValidationError(message.format(name=key_name, feed=feed, feeds=listed(pullable)), code="feeds")
-    return tuple(dict.fromkeys(feeds))
+    expected = list(Expectation.objects.filter(key_name=key_name).values_list("feed", flat=True))
+    # A feed no longer served keeps its expectation until it is removed.
+    known = [*served_feeds(), *(feed for feed in expected if feed not in served_feeds())]
+    return clean_feeds(feeds, key_name=key_name, known=known, allowed={*expected, *feeds_pullable(key_name)})

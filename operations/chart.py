@@ -52,7 +52,8 @@ class Size:
 
 
 FULL = Size(plot_width=720, plot_height=180, left=64, right=16, top=10, bottom=78, labelled=True, min_band=3)
-SMALL = Size(plot_width=240, plot_height=36, left=1, right=30, top=4, bottom=7, labelled=False, min_band=2)
+# The small chart's right margin holds its peak, "500k/h" at the widest (peak_text).
+SMALL = Size(plot_width=240, plot_height=36, left=1, right=42, top=4, bottom=7, labelled=False, min_band=2)
 STRIP = 4  # the height of the covered strip, under the axis
 
 # Scoped to the chart: an inline SVG's <style> applies to the whole HTML page. Colours from
@@ -87,6 +88,15 @@ def nice_ceiling(value: float) -> int:
 def rows_text(rows: float) -> str:
     """Whole rows as digits; a share of a window spanning hours with one decimal."""
     return f"{rows:,.0f}" if abs(rows - round(rows)) < 0.05 else f"{rows:,.1f}"
+
+
+def peak_text(top: float) -> str:
+    """The small chart's scale top, short (a scale top is 1, 2 or 5 times a power of
+    ten): ``500``, ``2k``, ``50k``, ``1M``; the exact rows are in each bar's title."""
+    for size, unit in ((1_000_000, "M"), (1_000, "k")):
+        if top >= size:
+            return f"{top / size:g}{unit}"
+    return rows_text(top)
 
 
 def hour_text(hour: dt.datetime) -> str:
@@ -236,7 +246,7 @@ def rows_chart(timeline: Timeline, *, title: str, ident: str, size: Size = FULL)
         labels = labelled_axes(timeline, size, top_value, y, x) + legend(ident, size.left, bottom + 58)
     else:  # the small chart: only the top of its scale, beside the plot
         labels = format_html('<text x="{}" y="{}" class="peak">{}</text>', size.left + size.plot_width + 3,
-                             size.top + 8, f"{rows_text(top_value)}/h" if total else "0")
+                             size.top + 8, f"{peak_text(top_value)}/h" if total else "0")
     return format_html(
         '<svg class="rows-chart {size_class}" role="img" aria-labelledby="{ident}-title {ident}-desc" '
         'viewBox="0 0 {width} {height}" width="100%" preserveAspectRatio="xMinYMin meet" '

@@ -4,7 +4,9 @@ Two admin pages (routed and permission-checked by ``ConsoleAdmin`` in ``admin.py
 
 - the index: a line per key and feed with its state, the last whole window InTarget
   received, its gaps (the latest few, each with the ``from=…&to=…`` to ask for it
-  again) and a small chart of rows served per hour of window time, holes shown;
+  again) and a small chart of rows served per hour of window time, holes shown; a key
+  and feed expected to be pulled (``console_facts.py``: the ``alerts`` app's
+  expectations) shows it, up or late, and late ones come first, marked;
 - a page per key and feed: the last pull, the last whole window, every gap (with the
   query and the ``export_feed`` command that serve it again), the recent failures and
   the full chart.
@@ -17,6 +19,7 @@ Every time is written as the API writes it (``YYYY-MM-DD HH:MM:SS UTC``).
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,11 +29,14 @@ from django.contrib.admin.utils import quote
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 
 from feeds.admin_base import api_time, changelist_url
 from feeds.columns import format_timestamp
+from lib.durations import duration_text, elapsed_text
 from operations import selectors
 from operations.chart import FULL, SMALL, ask_again, legend_svg, rows_chart
+from operations.console_facts import ExpectedPull, line_facts
 from operations.models import Pull
 
 # The chart's ranges, by the value of ?range=; the first is the default.
@@ -72,25 +78,47 @@ def range_links(request: HttpRequest, chosen: ChartRange) -> list[dict[str, Any]
 
 @dataclass(frozen=True)
 class State:
-    """A line's state, decided in one place (``line_state``): a word, a CSS class, and
-    what it rests on. Expectations ("up", "late") are decided here too once they exist."""
+    """A line's state, decided in one place (``line_state``): a word, a CSS class, what
+    it rests on, and the expectation it is held to, if any."""
 
     word: str
     css: str
     detail: str
+    expected: str = ""
+
+    @property
+    def late(self) -> bool:
+        return self.css == "late"
 
 
-def line_state(last: Pull | None) -> State:
-    """From the latest pull of a key and feed: none; served whole (``Pull.served_whole``);
-    or refused, failed or cut off. The time of that pull is in the detail: "pulling" says
-    how the last pull went, not that one is due (expectations will say that)."""
+def line_state(last: Pull | None, expected: ExpectedPull | None = None, *, now: dt.datetime | None = None) -> State:
+    """From the latest pull of a key and feed, and its expected pull when it has one.
+
+    Without an expectation: never pulled; pulling (the latest pull served whole,
+    ``Pull.served_whole``); or failing (refused, failed or cut off). "pulling" says how
+    the last pull went, not that one is due. With one, the expectation decides, by its
+    own rule (``ExpectedPull.late``): **late**, saying for how long no complete pull
+    came, or **up**, with the latest pull's detail; both say what is expected."""
     if last is None:
-        return State("never pulled", "never", "no pull in the log")
-    when = api_time(last.started_at)
-    if last.served_whole:
-        return State("pulling", "pulling", f"last pull {when}, served whole")
-    how = "cut off before the end" if last.status == 200 else f"answered {last.status}"
-    return State("failing", "failing", f"last pull {when}, {how}")
+        pulled = State("never pulled", "never", "no pull in the log")
+    elif last.served_whole:
+        pulled = State("pulling", "pulling", f"last pull {api_time(last.started_at)}, served whole")
+    else:
+        how = "cut off before the end" if last.status == 200 else f"answered {last.status}"
+        pulled = State("failing", "failing", f"last pull {api_time(last.started_at)}, {how}")
+    if expected is None:
+        return pulled
+    held = f"expected every {duration_text(expected.every)} + {duration_text(expected.grace)} grace"
+    if not expected.late:
+        return State("up", "up", pulled.detail, held)
+    gone = elapsed_text(((now or timezone.now()) - expected.since).total_seconds())
+    if expected.last_pull_at is not None and expected.since == expected.last_pull_at:
+        lateness = f"no complete pull for {gone}"
+    else:  # counted from the moment it was expected: no complete pull since
+        lateness = f"no complete pull in the {gone} since it was expected"
+    if pulled.css == "failing":  # what went wrong since, in the same words
+        lateness += f"; {pulled.detail}"
+    return State("late", "late", lateness, held)
 
 
 def page_url(key: str, feed: str) -> str:
@@ -135,14 +163,32 @@ def gap_line(gap: selectors.Gap) -> dict[str, Any]:
     }
 
 
+def expected_lines(expected: ExpectedPull | None) -> list[tuple[str, str]] | None:
+    """The key and feed's expected pull, for its page: what is expected and what came."""
+    if expected is None:
+        return None
+    return [
+        ("Expected", f"a complete pull at least every {duration_text(expected.every)} ({expected.every} s), "
+                     f"{duration_text(expected.grace)} ({expected.grace} s) of grace"),
+        ("Last complete pull ended", api_time(expected.last_pull_at) if expected.last_pull_at else "none"),
+        ("Greatest to received", api_time(expected.last_to) if expected.last_to else "none"),
+        # Late once every + grace have passed since then with no complete pull.
+        ("Late since" if expected.late else "Late after",
+         api_time(expected.since + dt.timedelta(seconds=expected.every + expected.grace))
+         + ("" if expected.late else ", unless a complete pull ends before")),
+    ]
+
+
 def chart_title(key: str, feed: str, chosen: ChartRange) -> str:
     return f"Rows served to {key} from {feed} per hour of window time, {chosen.words} (UTC)"
 
 
 def index(model_admin: admin.ModelAdmin, request: HttpRequest) -> HttpResponse:
     chosen = chart_range(request)
-    feeds = selectors.pulled_feeds()
-    timelines = selectors.timelines(hours=chosen.hours, gaps=(gap for line in feeds for gap in line.gaps))
+    now = timezone.now()
+    expected = line_facts(now=now)
+    feeds = selectors.pulled_feeds(also=expected)
+    timelines = selectors.timelines(hours=chosen.hours, gaps=(gap for line in feeds for gap in line.gaps), now=now)
     lines = []
     for n, line in enumerate(feeds):
         url = page_url(line.key, line.feed)
@@ -151,7 +197,7 @@ def index(model_admin: admin.ModelAdmin, request: HttpRequest) -> HttpResponse:
                 "key": line.key,
                 "feed": line.feed,
                 "url": url,
-                "state": line_state(line.last),
+                "state": line_state(line.last, expected.get((line.key, line.feed)), now=now),
                 "last": pull_line(line.last) if line.last else None,
                 "pulls": line.pulls,
                 "failures": line.failures,
@@ -168,11 +214,14 @@ def index(model_admin: admin.ModelAdmin, request: HttpRequest) -> HttpResponse:
                 ),
             }
         )
+    # Late ones first (the sort keeps key, feed order within each).
+    lines.sort(key=lambda line: not line["state"].late)
     context = {
         **model_admin.admin_site.each_context(request),
         "opts": model_admin.model._meta,
         "title": "Operator's console",
         "lines": lines,
+        "late": sum(line["state"].late for line in lines),
         "range": chosen,
         "ranges": range_links(request, chosen),
         "legend": legend_svg("legend"),
@@ -184,16 +233,19 @@ def index(model_admin: admin.ModelAdmin, request: HttpRequest) -> HttpResponse:
 
 def page(model_admin: admin.ModelAdmin, request: HttpRequest, key: str, feed: str) -> HttpResponse:
     chosen = chart_range(request)
+    now = timezone.now()
+    expected = line_facts(now=now, key=key, feed=feed).get((key, feed))
     last = selectors.pulls_listed(key=key, feed=feed).last()
     gaps = list(selectors.sync_gaps(key=key, feed=feed))
-    timeline = selectors.timelines(hours=chosen.hours, gaps=gaps, key=key, feed=feed).of(key, feed)
+    timeline = selectors.timelines(hours=chosen.hours, gaps=gaps, key=key, feed=feed, now=now).of(key, feed)
     context = {
         **model_admin.admin_site.each_context(request),
         "opts": model_admin.model._meta,
         "title": f"{key} · {feed}",
         "key": key,
         "feed": feed,
-        "state": line_state(last),
+        "state": line_state(last, expected, now=now),
+        "expected": expected_lines(expected),
         "last": pull_line(last) if last else None,
         "last_window": window_text(selectors.last_window(key=key, feed=feed)),
         "gaps": [gap_line(gap) for gap in gaps],

@@ -275,9 +275,10 @@ class KeyFeed:
     gaps: tuple[Gap, ...]  # sync_gaps', oldest first
 
 
-def pulled_feeds() -> list[KeyFeed]:
-    """Every key and feed that has pulls in the log, and every feed an active pull key
-    opens (listed with no pulls yet: InTarget has not started), ordered by key, feed.
+def pulled_feeds(*, also: Iterable[tuple[str, str]] = ()) -> list[KeyFeed]:
+    """Every key and feed that has pulls in the log, every feed an active pull key opens
+    (listed with no pulls yet: InTarget has not started) and every (key, feed) of
+    ``also`` (one expected to be pulled, though its keys are gone), ordered by key, feed.
     The counts are one grouped query, the gaps one pass of ``sync_gaps``; the latest
     pulls are two reads per line down the (key, feed, started_at) index."""
     counts = {
@@ -286,7 +287,7 @@ def pulled_feeds() -> list[KeyFeed]:
         .values("key_name", "feed")
         .annotate(pulls=Count("id"), failures=Count("id", filter=FAILED))
     }
-    pairs = set(counts)
+    pairs = set(counts) | set(also)
     served = list(served_feeds())
     for name, feeds in ApiKey.objects.active().filter(direction=Direction.PULL).values_list("name", "feeds"):
         pairs.update((name, feed) for feed in (feeds or served) if feed in served)

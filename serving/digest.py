@@ -198,7 +198,7 @@ def parse_step(params: Mapping[str, str], window: Window) -> int | None:
     if not raw:
         return None
     try:
-        step = parse_duration(raw)
+        step = parse_duration(raw, at_most=None)
     except ValueError:
         raise ValidationError({"step": [BAD_STEP.format(value=raw)]}) from None
     if window.start is None or window.end is None:

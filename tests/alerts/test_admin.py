@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from alerts.models import Expectation, Notification
-from alerts.validation import NOT_PULLABLE, UNKNOWN_KEY
+from alerts.validation import NOT_PULLABLE
 from tests.alerts.conftest import WEBHOOK_SECRET, now, pulled
 from tests.support.factories import DeliveryFactory, ExpectationFactory, NotificationFactory
 
@@ -43,7 +43,8 @@ def test_adding_sets_it_as_the_command_does(admin_client, intarget):
 @pytest.mark.parametrize(
     ("fields", "field", "message"),
     [
-        ({"key_name": "Nobody"}, "key_name", UNKNOWN_KEY.format(name="Nobody")),
+        ({"key_name": "Nobody"}, "key_name", "no key name 'Nobody'; the key names: InTarget"),
+        ({"key_name": "intarget"}, "key_name", "no key name 'intarget'; did you mean 'InTarget'? The key names: InTarget"),
         ({"feed": "wallets"}, "feed", NOT_PULLABLE.format(name="InTarget", feed="wallets", feeds="").rstrip()),
         ({"every": "1 hour"}, "every", "expected a duration, a whole number followed by s, m, h or d"),
         ({"every": "0m"}, "every", "expected a duration above 0, got '0m'"),
@@ -55,6 +56,14 @@ def test_a_refusal_is_the_commands_and_saves_nothing(admin_client, intarget, fie
     assert response.status_code == 200
     assert message in " ".join(response.context["adminform"].form.errors[field])
     assert not Expectation.objects.exists()
+
+
+def test_a_grace_of_none_is_saved_and_shown_as_0s(admin_client, intarget):
+    assert admin_client.post(ADD, form(every="5m", grace="0s")).status_code == 302
+    expectation = Expectation.objects.get()
+    assert (expectation.every, expectation.grace) == (300, 0)
+    page = admin_client.get(reverse("admin:alerts_expectation_change", args=[expectation.pk]))
+    assert page.context["adminform"].form.initial["grace"] == "0s"
 
 
 def test_editing_changes_the_durations_and_sets_it_again(admin_client, intarget):

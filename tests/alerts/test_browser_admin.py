@@ -95,4 +95,9 @@ def test_the_alert_lists_fit_the_screen_and_show_what_is_late(browser, tmp_path)
                 too_wide[name] = widths
             if name == "expectation":
                 assert page.locator("#result_list strong", has_text="late").count() == 12  # 15 less the 3 up
+            else:  # each notification's delivery on each channel, in words
+                for channel in ("webhook", "email"):
+                    shown = page.locator(f"#result_list td.field-{channel}").all_inner_texts()
+                    assert any(text.startswith("delivered ") for text in shown), shown
+                    assert any(text.startswith("pending: ") and ", last " in text for text in shown), shown
         assert too_wide == {}, f"lists wider than {SCREEN['width']} px: {too_wide}"

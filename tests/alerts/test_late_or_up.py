@@ -40,6 +40,14 @@ def test_the_end_is_the_start_plus_the_duration_to_the_microsecond():
     assert state_at(NOW).state == "up"
 
 
+def test_with_no_grace_it_is_late_once_every_has_passed():
+    """``--grace 0s`` is allowed: late as soon as ``every`` passed with no pull."""
+    pulled(ended=NOW - dt.timedelta(minutes=10))
+    expectation = ExpectationFactory(every=600, grace=0, set_at=SET)
+    assert expectation_state(expectation, now=NOW).state == "up"
+    assert expectation_state(expectation, now=NOW + ONE_US).state == "late"
+
+
 def test_a_pull_ending_exactly_now_counts():
     pulled(ended=NOW)
     assert state_at(NOW).state == "up"

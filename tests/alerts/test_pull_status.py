@@ -7,10 +7,10 @@ import json
 
 import pytest
 import time_machine
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from tests.alerts.conftest import pulled
-from tests.support.factories import ExpectationFactory, PullFactory, at
+from tests.support.factories import ExpectationFactory, PullFactory, at, issue_key
 
 pytestmark = pytest.mark.django_db
 
@@ -63,5 +63,17 @@ def test_one_key_name_only(expectations):
         "InTarget,bets,3600,3600,late,,,0",
         "InTarget,users,600,120,up,2024-03-10 07:00:04,2024-03-10 07:00:00,1",
     ]
-    assert pull_status("--key", "Nobody") == "key,feed,every,grace,state,last_pull_at,last_to,gaps\n"
-    assert json.loads(pull_status("--key", "Nobody", "--format", "json")) == []
+    # A key with no expectation: nothing to list.
+    issue_key("Nobody expected")
+    assert pull_status("--key", "Nobody expected") == "key,feed,every,grace,state,last_pull_at,last_to,gaps\n"
+    assert json.loads(pull_status("--key", "Nobody expected", "--format", "json")) == []
+
+
+def test_an_unknown_key_name_is_refused_naming_the_nearest_not_listed_as_empty(expectations):
+    """A typo must not read as "nothing expected" (lib/known_names.py, as pull_log --key)."""
+    issue_key("Pusher", push=True)
+    with pytest.raises(CommandError) as refused:
+        pull_status("--key", "Intarget")
+    assert str(refused.value) == (
+        "--key: no key name 'Intarget'; did you mean 'InTarget'? The key names: Backup, staging, InTarget, Pusher"
+    )

@@ -53,7 +53,7 @@ def test_the_loop_notifies_a_feed_going_late_and_recovering_until_stopped(tmp_pa
     with WebhookReceiver() as hook:
         env = alerts_env(tmp_path, ALERT_WEBHOOK_URL=hook.url)
         new_key(env, "InTarget", "--feeds", "users")
-        manage(env, "expect_pulls", "InTarget", "--every", "1s", "--grace", "1s")
+        manage(env, "expect_pulls", "InTarget", "--every", "1s", "--grace", "1s", "--feeds", "users")
         sender = start_send_alerts(env, log=tmp_path / "sender.log")
         try:
             assert hook.arrived.wait(WAIT), (tmp_path / "sender.log").read_text()

@@ -90,10 +90,13 @@ def assert_quiet_success(done: subprocess.CompletedProcess) -> None:
         ["demo_key"],
         ["seed_demo", "--players", "1"],
         ["define_custom_field", "vip_level", "integer"],
+        ["pull_status"],
+        ["send_alerts", "--once"],
     ],
     ids=[
         "export_feed", "export_feed-json", "export_feed-everything", "pull_log", "pull_log-json", "sync_gaps",
         "sync_gaps-json", "describe_feeds", "prune_pull_log", "demo_key", "seed_demo", "define_custom_field",
+        "pull_status", "send_alerts",
     ],
 )
 def test_a_listing_whose_reader_went_away_ends_quietly_with_status_0(env, command):

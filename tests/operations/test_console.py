@@ -13,6 +13,7 @@ from django.contrib.auth.models import Permission, User
 from django.urls import reverse
 
 from operations.console import page_url
+from tests.support.console import index_cells, index_line
 from tests.support.factories import PullFactory, at, issue_key
 
 pytestmark = pytest.mark.django_db
@@ -29,26 +30,6 @@ def pulled(start: str, end: str, key: str = "InTarget", feed: str = "users", **f
 def _now():
     with time_machine.travel(NOW, tick=False):
         yield
-
-
-def index_cells(body: str) -> list[list[str]]:
-    """The index table's text, a list of cells per line (each cell's text, spaces squeezed,
-    the charts left out)."""
-    table = re.search(r'<table id="console-index">.*?</table>', body, re.S).group(0)
-    table = re.sub(r"<svg.*?</svg>", "", table, flags=re.S)
-    lines = re.findall(r"<tr>(.*?)</tr>", table, re.S)[1:]
-    return [
-        [" ".join(re.sub(r"<[^>]+>", " ", cell).split()) for cell in re.findall(r"<td[^>]*>(.*?)</td>", line, re.S)]
-        for line in lines
-    ]
-
-
-def index_line(body: str, key: str, feed: str) -> str:
-    """The HTML of the index's line of ``key`` and ``feed``."""
-    for line in re.findall(r"<tr>(.*?)</tr>", body, re.S):
-        if f'href="{page_url(key, feed)}"' in line:
-            return line
-    raise AssertionError(f"no line for {key} {feed}")
 
 
 def test_the_index_shows_state_last_whole_window_gaps_and_a_chart_per_key_and_feed(admin_client):

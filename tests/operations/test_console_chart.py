@@ -243,6 +243,16 @@ def test_the_small_chart_keeps_its_titles_and_leaves_the_legend_to_the_page():
     assert "gap: never served" not in chart
 
 
+@pytest.mark.parametrize(("rows", "peak"), [(3, "5/h"), (480, "500/h"), (900, "1k/h"), (45_000, "50k/h"), (1_500_000, "2M/h")])
+def test_the_small_chart_writes_its_peak_short_inside_its_margin(rows, peak):
+    """The margin beside the plot holds the widest (``500k/h``): a peak of 1,000 rows an
+    hour was cut to ``1,00``."""
+    pulled("2026-12-01 10:00:00", "2026-12-01 11:00:00", rows)
+    chart = svg(timelines(hours=24, gaps=[], now=NOW).of("InTarget", "users"), size=SMALL)
+    assert re.search(r'class="peak">(.*?)</text>', chart).group(1) == peak
+    assert SMALL.right >= 6 * 11 * 0.6  # six characters of 11 px text, each at most 0.6 em wide
+
+
 @pytest.mark.postgresql
 def test_the_chart_reads_the_windows_of_its_hours_through_an_index_not_the_whole_log():
     with CaptureQueriesContext(connection) as queries:

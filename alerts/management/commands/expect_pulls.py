@@ -1,21 +1,23 @@
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
-from alerts.durations import DURATION_FORM, duration_text
 from alerts.services import expectations_remove, expectations_set
 from alerts.validation import clean_expectation, clean_removal
+from lib.durations import DURATION_FORM, duration_text
+from lib.pipes import PipeableCommand
 
-# The option that carries each part, for messages (alerts/validation.py names parts by code).
-OPTIONS = {"key": "key name", "feeds": "--feeds", "every": "--every", "grace": "--grace"}
+# The option that carries each part, for messages (alerts/validation.py names parts by
+# code); the key name is an argument, named by the message itself, as every command does.
+OPTIONS = {"key": None, "feeds": "--feeds", "every": "--every", "grace": "--grace"}
 
 
 def feed_list(feeds: str | None) -> list[str] | None:
     return None if feeds is None else [feed.strip() for feed in feeds.split(",") if feed.strip()]
 
 
-class Command(BaseCommand):
+class Command(PipeableCommand):
     help = (
         "Declare that the keys of a name should complete a pull of each feed at least once every DURATION "
         "(send_alerts tells when they do not); --off removes it."
@@ -39,7 +41,8 @@ class Command(BaseCommand):
             else:
                 self.set(key_name, every, grace, feed_list(feeds))
         except ValidationError as error:
-            raise CommandError(f"{OPTIONS[error.error_list[0].code]}: {error.messages[0]}") from None
+            option = OPTIONS[error.error_list[0].code]
+            raise CommandError(f"{option}: {error.messages[0]}" if option else error.messages[0]) from None
 
     def set(self, key_name: str, every: str | None, grace: str | None, feeds: list[str] | None) -> None:
         if every is None:

@@ -1,5 +1,6 @@
 from typing import Any
 
+from alerts.key_names import expected_key_name
 from alerts.selectors import expectation_states
 from alerts.services import time_or_none
 from lib.pipes import PipeableCommand
@@ -12,10 +13,12 @@ class Command(PipeableCommand):
     help = "Print, per key and feed with an expected pull (expect_pulls), whether it is up or late, its last pull and gaps."
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--key", help="only this key's name")
+        parser.add_argument("--key", metavar="NAME", help="only this key name's (an API key's, or an expectation's)")
         parser.add_argument("--format", choices=["csv", "json"], default="csv")
 
     def handle(self, *args: Any, key: str | None, format: str, **options: Any) -> None:
+        if key is not None:
+            expected_key_name(key, option="--key")
         rows = (
             [
                 state.key,

@@ -6,13 +6,14 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import DatabaseError, close_old_connections
 
 from alerts.configuration import configured_channels
 from alerts.delivery import Delivered, deliver_pending
 from alerts.models import Channel
 from alerts.services import Checked, expectations_check
+from lib.pipes import PipeableCommand
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +47,7 @@ def stopped_by_signals(stop: threading.Event) -> Iterator[None]:
             signal.signal(number, handler)
 
 
-class Command(BaseCommand):
+class Command(PipeableCommand):
     help = (
         "Check every expected pull (expect_pulls) and send a notification of each change (pull.late, "
         "pull.recovered, pull.gap) by webhook and e-mail; every ALERT_INTERVAL seconds until SIGTERM or SIGINT, "

@@ -222,12 +222,23 @@ def error_component(registry: Any) -> ResolvedComponent:
     return error
 
 
-class FeedSchema(AutoSchema):
-    """One feed's ``GET /api/<feed>``, described from its ``Feed``."""
+class OneFeedSchema(AutoSchema):
+    """A part of the document described from one ``Feed``: its GET, its POST, its digest."""
+
+    tag: str
 
     def __init__(self, feed: Feed):
         super().__init__()
         self.feed = feed
+
+    def get_tags(self) -> list[str]:
+        return [self.tag]
+
+
+class FeedSchema(OneFeedSchema):
+    """One feed's ``GET /api/<feed>``, described from its ``Feed``."""
+
+    tag = "feeds"
 
     def get_operation_id(self) -> str:
         return operation_id(self.feed)
@@ -242,9 +253,6 @@ class FeedSchema(AutoSchema):
             if parameter["in"] == "query" and not parameter.get("required"):
                 parameter["allowEmptyValue"] = True
         return operation
-
-    def get_tags(self) -> list[str]:
-        return ["feeds"]
 
     def get_summary(self) -> str:
         return f"Rows of {self.feed.name} whose window timestamp lies in [from, to)"
@@ -383,18 +391,13 @@ def push_operation_id(feed: Feed) -> str:
     return "push_" + feed.name.replace("-", "_")
 
 
-class PushSchema(AutoSchema):
+class PushSchema(OneFeedSchema):
     """One feed's ``POST /api/<feed>``, described from its ``Feed``."""
 
-    def __init__(self, feed: Feed):
-        super().__init__()
-        self.feed = feed
+    tag = "push"
 
     def get_operation_id(self) -> str:
         return push_operation_id(self.feed)
-
-    def get_tags(self) -> list[str]:
-        return ["push"]
 
     def get_summary(self) -> str:
         return f"Push rows into {self.feed.name}: upserted by id, all or nothing"
@@ -544,18 +547,13 @@ def digest_operation_id(feed: Feed) -> str:
     return "digest_" + feed.name.replace("-", "_")
 
 
-class DigestSchema(AutoSchema):
+class DigestSchema(OneFeedSchema):
     """One feed's ``GET /api/<feed>/digest`` (api/digests.py), described from its ``Feed``."""
 
-    def __init__(self, feed: Feed):
-        super().__init__()
-        self.feed = feed
+    tag = "digests"
 
     def get_operation_id(self) -> str:
         return digest_operation_id(self.feed)
-
-    def get_tags(self) -> list[str]:
-        return ["digests"]
 
     def get_summary(self) -> str:
         return f"Row count and checksum of {self.feed.name} in [from, to), to compare with what you hold"

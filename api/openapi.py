@@ -182,9 +182,10 @@ def component_name(feed: Feed) -> str:
     return "".join(part.capitalize() for part in re.split(r"[-_]", feed.name)) + "Row"
 
 
-def operation_id(feed: Feed) -> str:
-    """Also the docs page's anchor for the feed (Swagger UI's ``#/feeds/<operationId>``)."""
-    return "get_" + feed.name.replace("-", "_")
+def operation_id(feed: Feed, verb: str = "get") -> str:
+    """``get_``, ``push_`` or ``digest_`` and the feed's name; the GET's is also the docs
+    page's anchor for the feed (Swagger UI's ``#/feeds/<operationId>``)."""
+    return f"{verb}_" + feed.name.replace("-", "_")
 
 
 def window_column(feed: Feed) -> str:
@@ -226,10 +227,14 @@ class OneFeedSchema(AutoSchema):
     """A part of the document described from one ``Feed``: its GET, its POST, its digest."""
 
     tag: str
+    verb: str  # the operation id's first word (operation_id)
 
     def __init__(self, feed: Feed):
         super().__init__()
         self.feed = feed
+
+    def get_operation_id(self) -> str:
+        return operation_id(self.feed, self.verb)
 
     def get_tags(self) -> list[str]:
         return [self.tag]
@@ -239,9 +244,7 @@ class FeedSchema(OneFeedSchema):
     """One feed's ``GET /api/<feed>``, described from its ``Feed``."""
 
     tag = "feeds"
-
-    def get_operation_id(self) -> str:
-        return operation_id(self.feed)
+    verb = "get"
 
     def get_operation(self, *args: Any, **kwargs: Any) -> dict[str, Any] | None:
         operation = super().get_operation(*args, **kwargs)
@@ -387,17 +390,11 @@ def push_row_schema(feed: Feed) -> dict[str, Any]:
     }
 
 
-def push_operation_id(feed: Feed) -> str:
-    return "push_" + feed.name.replace("-", "_")
-
-
 class PushSchema(OneFeedSchema):
     """One feed's ``POST /api/<feed>``, described from its ``Feed``."""
 
     tag = "push"
-
-    def get_operation_id(self) -> str:
-        return push_operation_id(self.feed)
+    verb = "push"
 
     def get_summary(self) -> str:
         return f"Push rows into {self.feed.name}: upserted by id, all or nothing"
@@ -543,17 +540,11 @@ def digest_schema(parts_component: Any) -> dict[str, Any]:
     }
 
 
-def digest_operation_id(feed: Feed) -> str:
-    return "digest_" + feed.name.replace("-", "_")
-
-
 class DigestSchema(OneFeedSchema):
     """One feed's ``GET /api/<feed>/digest`` (api/digests.py), described from its ``Feed``."""
 
     tag = "digests"
-
-    def get_operation_id(self) -> str:
-        return digest_operation_id(self.feed)
+    verb = "digest"
 
     def get_summary(self) -> str:
         return f"Row count and checksum of {self.feed.name} in [from, to), to compare with what you hold"

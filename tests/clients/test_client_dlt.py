@@ -8,7 +8,10 @@ session (the session that a client keeping the largest updated_at as its cursor 
 asks for); and rows the first run loaded are deleted (delete_rows): a transaction, a
 whole session, one action of another session. DuckDB must then hold exactly the rows and
 values that the API serves for the whole span: every row once, every value equal, money
-to the last digit, ids as text, no deleted row (the recipe applies /api/deletions).
+to the last digit, ids as text, no deleted row (the recipe applies /api/deletions). And
+the proof a consumer would give (assurance.md section 14): DuckDB's digest of what it
+holds, computed in DuckDB's SQL (digest_duckdb.py), equals the service's
+``/api/<feed>/digest?step=1h`` for every hour of the span, and no row lies outside it.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import pytest
 from feeds.columns import format_money
 from players.services import custom_field_define
 from tests.clients.venvs import client_venv
+from tests.support.digests import FIELDS
 from tests.support.factories import GameActionFactory, PlayerFactory, TransactionFactory, issue_key
 from tests.support.servers import ROOT, Gunicorn, manage, shared_database_env
 
@@ -34,6 +38,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 RECIPE = ROOT / "docs" / "clients" / "intarget_dlt.py"
 REQUIREMENTS = ROOT / "tests" / "clients" / "requirements-dlt.txt"
 DUMP = ROOT / "tests" / "clients" / "dump_duckdb.py"
+DIGEST = ROOT / "tests" / "clients" / "digest_duckdb.py"
 FEEDS = {"games": "session_id", "transactions": "id", "users": "id"}
 MONEY = {"games": {"bet_amount", "win_amount"}, "transactions": {"amount"}, "users": {"ltv"}}
 STAMP = "%Y-%m-%d %H:%M:%S"
@@ -81,6 +86,25 @@ def api_rows(server: Gunicorn, key: str, feed: str, start: str, end: str) -> lis
 
 def duckdb_tables(python: Path, workdir: Path) -> dict:
     done = subprocess.run([str(python), str(DUMP), str(workdir / "feeds.duckdb"), "intarget", *FEEDS],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def service_digests(server: Gunicorn, key: str, feed: str, start: str, end: str) -> list[dict]:
+    """The service's digest of [start, end) hour by hour: its parts."""
+    query = f"from={start}&to={end}&step=1h".replace(" ", "+")
+    status, _, body = server.get(f"/api/{feed}/digest?{query}", key)
+    assert status == 200, body
+    answer = json.loads(body)
+    assert sum(part["rows"] for part in answer["parts"]) == answer["rows"]
+    return answer["parts"]
+
+
+def duckdb_digests(python: Path, workdir: Path, feed: str, parts: list[dict]) -> dict:
+    """DuckDB's digest of what it holds, over the same parts, and its table's row count."""
+    done = subprocess.run([str(python), str(DIGEST), str(workdir / "feeds.duckdb"), "intarget", feed, *FIELDS[feed]],
+                          input=json.dumps([[part["from"], part["to"]] for part in parts]),
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
@@ -139,6 +163,7 @@ def test_dlt_loads_exactly_what_the_api_serves_late_actions_included(tmp_path):
         second = run_recipe(python, server, key, workdir, start)
         # Each feed's own last window end: the API's answer for the whole span it covered.
         served = {feed: api_rows(server, key, feed, start, second[feed]) for feed in FEEDS}
+        hours = {feed: service_digests(server, key, feed, start, second[feed]) for feed in FEEDS}
     tables = duckdb_tables(python, workdir)
 
     # The state is the window end, never the largest updated_at of what was served.
@@ -172,5 +197,18 @@ def test_dlt_loads_exactly_what_the_api_serves_late_actions_included(tmp_path):
     assert Decimal(transactions["t2"]["amount"]) == Decimal("99999999999999999999.99999999")
     users = tables["users"]["rows"]
     assert users[0]["id"] == "062829" and users[0]["country"] == "NA" and users[0]["ltv"] == "98765432109876543210.12"
+    # What DuckDB holds, hour by hour, is what the service says it serves: same rows, same
+    # checksum. Every row DuckDB holds lies in one of those hours, but for the sessions
+    # whose updated_at lies after the span (s1 and s3: feeds.md allows it), which no
+    # digest of the span counts.
+    for feed, parts in hours.items():
+        assert len(parts) >= 2, parts  # the span is two hours and more
+        held = duckdb_digests(python, workdir, feed, parts)
+        service = [{"rows": part["rows"], "checksum": part["checksum"]} for part in parts]
+        assert held["parts"] == service, (feed, [part["from"] for part in parts])
+        after = {row[FEEDS[feed]] for row in served[feed] if row[FIELDS[feed][1]] >= second[feed]}
+        assert after == ({"s1", "s3"} if feed == "games" else set()), (feed, after)
+        assert held["rows"] == sum(part["rows"] for part in parts) + len(after) == len(served[feed]), feed
     print(f"\ndlt recipe: 2 runs, {sum(map(len, served.values()))} rows equal to the API's, "
+          f"{sum(map(len, hours.values()))} hourly digests equal to the service's, "
           f"{time.monotonic() - started:.0f} s with the virtualenv")

@@ -15,7 +15,6 @@ import gzip
 import http.client
 import json
 import threading
-import time
 import zlib
 
 import pytest
@@ -25,6 +24,7 @@ from django.core.management import call_command
 from tests.support import nginx
 from tests.support.pg import raw_connection
 from tests.support.servers import Gunicorn, database_url_of_tests, new_key, service_env
+from tests.support.waiting import LIMIT, wait_until
 
 pytestmark = [pytest.mark.postgresql, pytest.mark.django_db]
 
@@ -131,10 +131,7 @@ def pull_with_fault(port: int, key: str, coding: str, http_1_0: bool = False) ->
     pull = Pull(port, key, coding, http_1_0)
     pull.start()
     try:
-        deadline = time.monotonic() + 20
-        while not copy_backends():
-            assert time.monotonic() < deadline and pull.is_alive(), "the window was never read"
-            time.sleep(0.005)
+        wait_until(copy_backends, "the window was never read", every=0.005, alive=pull.is_alive)
         pull.started.wait(0.3)
         backends = copy_backends()
         assert backends, "the window was read before the fault could land: more ROWS"
@@ -158,17 +155,16 @@ def assert_detectably_incomplete(pull: Pull) -> None:
 
 def wait_until_served(port: int, key: str) -> None:
     """The worker's database connection died with the backend: its next request reconnects."""
-    deadline = time.monotonic() + 30
-    while True:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+
+    def served() -> bool:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=LIMIT)
         conn.request("GET", SMALL_QUERY, headers={"X-Api-Key": key})
         response = conn.getresponse()
         response.read()
         conn.close()
-        if response.status == 200:
-            return
-        assert time.monotonic() < deadline, "the service did not come back after a fault"
-        time.sleep(0.2)
+        return response.status == 200
+
+    wait_until(served, "the service did not come back after a fault", every=0.2)
 
 
 @pytest.mark.parametrize("coding", ["gzip", "zstd"])

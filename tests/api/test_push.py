@@ -23,6 +23,7 @@ from django.db import connection
 
 from tests.support.pgcluster import PrivateDatabase
 from tests.support.servers import Gunicorn, manage, migrate, service_env
+from tests.support.waiting import LIMIT, wait_until
 
 # Small, so that the 413 tests send little; the 50 MiB default is test_push_memory.py's.
 MAX_BYTES = 4_000_000
@@ -150,14 +151,11 @@ def test_a_push_is_counted_in_the_metrics_and_never_logged_as_a_pull(service):
     status, _, _ = service.push("transactions", TX_HEADER + "\n" + tx_rows("metric-", 4))
     assert status == 200
     # The answer's closers (where push_ended is sent) run once it has been sent.
-    deadline = time.monotonic() + 5
-    while True:
-        _, _, body = service.server.request("GET", "/metrics")
-        text = body.decode()
-        if 'intarget_export_feed_pushes_total{feed="transactions",status="200"}' in text:
-            break
-        assert time.monotonic() < deadline, text
-        time.sleep(0.05)
+    def scraped() -> str:
+        text = service.server.request("GET", "/metrics")[2].decode()
+        return text if 'intarget_export_feed_pushes_total{feed="transactions",status="200"}' in text else ""
+
+    text = wait_until(scraped, "no push counted in /metrics")
     rows = next(line for line in text.splitlines() if line.startswith('intarget_export_feed_pushed_rows_total{feed="transactions"}'))
     assert float(rows.split()[-1]) >= 4
     assert "product backend" not in text  # no key labels
@@ -236,7 +234,7 @@ def test_another_content_type_or_charset_is_a_415_naming_the_expected_ones(servi
 def raw_exchange(service: Service, head: bytes, body_parts: Iterator[bytes] = iter(())) -> tuple[int, dict]:
     """Send a request head, then the parts (stopping when the server answers), and read
     the answer: status and JSON body."""
-    with socket.create_connection(("127.0.0.1", service.server.port), timeout=30) as sock:
+    with socket.create_connection(("127.0.0.1", service.server.port), timeout=LIMIT) as sock:
         sock.sendall(head)
         try:
             for part in body_parts:
@@ -290,7 +288,7 @@ def test_a_chunked_body_under_the_limit_is_pushed(service):
 
 def test_a_body_cut_short_of_its_length_is_refused_and_nothing_is_written(service):
     rows = (TX_HEADER + "\n" + tx_rows("cut-", 10)).encode()
-    with socket.create_connection(("127.0.0.1", service.server.port), timeout=30) as sock:
+    with socket.create_connection(("127.0.0.1", service.server.port), timeout=LIMIT) as sock:
         sock.sendall(head(service, "transactions", f"Content-Length: {len(rows) + 500}") + rows)
         sock.shutdown(socket.SHUT_WR)  # the client is gone half-way
         response = http.client.HTTPResponse(sock)
@@ -348,18 +346,16 @@ def test_a_push_in_progress_holds_the_windows_it_may_still_stamp_into(service):
     rows = (TX_HEADER + "\n" + tx_rows("final-", total, pad=300)).encode()
     assert len(rows) < MAX_BYTES
     start = database_now(service).replace(microsecond=0) - dt.timedelta(minutes=1)
-    sock = socket.create_connection(("127.0.0.1", service.server.port), timeout=30)
+    sock = socket.create_connection(("127.0.0.1", service.server.port), timeout=LIMIT)
     try:
         sock.sendall(head(service, "transactions", "Transfer-Encoding: chunked"))
         first, rest = rows[: len(rows) * 9 // 10], rows[len(rows) * 9 // 10 :]
         sock.sendall(b"%x\r\n%s\r\n" % (len(first), first))
-        deadline = time.monotonic() + 20
         # This database's lock only: other databases on the server have tables of the same oids.
-        while not service.sql("SELECT 1 FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
-                              "WHERE c.relname = 'payments_transaction' AND l.mode = 'RowExclusiveLock' "
-                              "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"):
-            assert time.monotonic() < deadline, "the push never began writing"
-            time.sleep(0.05)
+        wait_until(lambda: service.sql("SELECT 1 FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+                                       "WHERE c.relname = 'payments_transaction' AND l.mode = 'RowExclusiveLock' "
+                                       "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"),
+                   "the push never began writing")
         end = database_now(service).replace(microsecond=0) + dt.timedelta(seconds=1)
         while database_now(service) < end:
             time.sleep(0.05)

@@ -3,7 +3,6 @@ deploy/nginx.conf) never hold a key, however it was sent."""
 
 import base64
 import http.client
-import time
 from pathlib import Path
 
 import pytest
@@ -11,6 +10,7 @@ import pytest
 from intarget_export.access_log import redacted_query
 from tests.support import nginx
 from tests.support.servers import Gunicorn, migrate, new_key, service_env
+from tests.support.waiting import wait_until
 
 QUERY = "/api/transactions?from=2020-10-10+00:00:00&to=2020-10-11+00:00:00"
 
@@ -94,12 +94,12 @@ def test_no_key_reaches_nginx_s_access_log_however_it_is_sent(server, tmp_path):
 
 def wait_for_lines(path: Path, marker: str, count: int) -> str:
     """The log once it holds ``count`` access lines with ``marker``."""
-    deadline = time.monotonic() + 10
-    while True:
+
+    def logged() -> str | None:
         log = path.read_text()
-        if log.count(marker) >= count or time.monotonic() > deadline:
-            return log
-        time.sleep(0.05)
+        return log if log.count(marker) >= count else None
+
+    return wait_until(logged, lambda: f"{count} access lines with {marker!r}: {path.read_text()[-2000:]}")
 
 
 def test_a_digest_s_step_is_logged_as_the_window_is():

@@ -30,7 +30,6 @@ import shutil
 import signal
 import tempfile
 import threading
-import time
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +39,7 @@ import pytest
 from tests.support import nginx
 from tests.support.pgcluster import PostgresCluster
 from tests.support.servers import Gunicorn, manage, new_key, service_env
+from tests.support.waiting import LIMIT, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -138,20 +138,19 @@ class Stack:
 
     def wait_until_ready(self) -> None:
         """A small answer straight from gunicorn: its worker is up, its database too."""
-        deadline = time.monotonic() + 30
-        while True:
+
+        def served() -> bool:
             try:
-                connection = http.client.HTTPConnection("127.0.0.1", self.gunicorn.port, timeout=10)
+                connection = http.client.HTTPConnection("127.0.0.1", self.gunicorn.port, timeout=LIMIT)
                 connection.request("GET", SMALL_QUERY, headers=self.headers())
                 response = connection.getresponse()
                 response.read()
                 connection.close()
-                if response.status == 200:
-                    return
+                return response.status == 200
             except (OSError, http.client.HTTPException):
-                pass
-            assert time.monotonic() < deadline, "the service did not come back after a fault"
-            time.sleep(0.2)
+                return False
+
+        wait_until(served, "the service did not come back after a fault", every=0.2)
 
     def headers(self) -> dict[str, str]:
         # HTTP/1.0 clients such as curl --http1.0 send Host; http.client does not by itself.
@@ -242,13 +241,10 @@ class Pull(threading.Thread):
 
 
 def inject(stack: Stack, pull: Pull, fault: str, moment: str) -> None:
-    deadline = time.monotonic() + 20
     if moment == "while sent":
-        assert pull.receiving.wait(20), "the answer never started"
+        assert pull.receiving.wait(LIMIT), "the answer never started"
     else:
-        while not stack.copy_backends():
-            assert time.monotonic() < deadline and pull.is_alive(), "the window was never read"
-            time.sleep(0.005)
+        wait_until(stack.copy_backends, "the window was never read", every=0.005, alive=pull.is_alive)
         # A streamed answer: let its first bytes reach the client (the COPY, held back by
         # the client not reading, goes on). A spooled one sends nothing until it is done.
         pull.receiving.wait(0.3)

@@ -17,6 +17,7 @@ import pytest
 from tests.support.servers import (
     ROOT, answer_as_a_browser, free_port, manage, new_key, service_env, wait_for_port, wait_stopped,
 )
+from tests.support.waiting import wait_until
 
 # Two full runs of the demo (migrate, collectstatic, seed, gunicorn): about 45 s here.
 pytestmark = pytest.mark.slow
@@ -43,7 +44,7 @@ class Demo:
             [str(ROOT / "bin" / "demo")], cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        wait_for_port(self.port, self.process, timeout=120)
+        wait_for_port(self.port, self.process)
         self.text = log.read_text()
         self.key = re.search(r"API key:  (\S+)", self.text).group(1)
 
@@ -89,10 +90,7 @@ def pulls_of(env: dict[str, str], key: str) -> int:
 def wait_for_pulls(env: dict[str, str], key: str, count: int) -> None:
     """Until the pull log holds ``count`` pulls of ``key``: a pull is recorded once its
     answer is sent, after the client has read it."""
-    deadline = time.monotonic() + 60  # only a hang misses it
-    while pulls_of(env, key) < count:
-        assert time.monotonic() < deadline, f"{key}'s pulls never reached the pull log"
-        time.sleep(0.2)
+    wait_until(lambda: pulls_of(env, key) >= count, f"{key}'s pulls never reached the pull log", every=0.2)
 
 
 @pytest.fixture

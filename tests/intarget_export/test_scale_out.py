@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import http.client
 import re
-import time
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from operations.models import Pull
 from tests.support import nginx
 from tests.access.test_limits_across_workers import ROWS, WINDOW, load_transactions
 from tests.support.servers import Gunicorn, manage, new_key, shared_database_env
+from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -73,10 +73,12 @@ def deployment(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Deplo
 def wait_for_logs(deployment: Deployment, count: int, feed: str = "users") -> list[list[int]]:
     """The instances' access log lines of ``feed``, once there are ``count`` (a line is
     written as its answer ends, a moment after the client has it)."""
-    deadline = time.monotonic() + 5
-    while sum(map(len, answered := deployment.answered(feed))) < count and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return answered
+
+    def logged() -> list[list[int]] | None:
+        answered = deployment.answered(feed)
+        return answered if sum(map(len, answered)) >= count else None
+
+    return wait_until(logged, lambda: f"{count} access lines of {feed}: {deployment.answered(feed)}")
 
 
 @pytest.mark.parametrize("deployment", [{"API_RATE_LIMIT": "10/min", "API_MAX_STREAMS": "100"}], indirect=True)
@@ -90,9 +92,8 @@ def test_the_rate_limit_holds_across_instances_and_the_pull_log_holds_both(deplo
     # neither counted only its own.
     assert 200 in on_a and 200 in on_b, (on_a, on_b)
     assert 429 in on_a and 429 in on_b, (on_a, on_b)
-    deadline = time.monotonic() + 5  # an entry is written as its answer ends
-    while Pull.objects.filter(key_name="puller").count() < 14 and time.monotonic() < deadline:
-        time.sleep(0.05)
+    # An entry is written as its answer ends.
+    wait_until(lambda: Pull.objects.filter(key_name="puller").count() >= 14, "14 pulls in the pull log")
     pulls = sorted(Pull.objects.filter(key_name="puller").values_list("status", flat=True))
     assert pulls == sorted(statuses)
 
@@ -115,10 +116,8 @@ def test_the_stream_cap_holds_across_instances(deployment):
         conn, response = held.pop()
         response.read()
         conn.close()
-        deadline = time.monotonic() + 10
-        while deployment.get(key) != 200:  # a slot comes back once its stream has ended
-            assert time.monotonic() < deadline, "the slot of an ended stream was not given back"
-            time.sleep(0.1)
+        # A slot comes back once its stream has ended.
+        wait_until(lambda: deployment.get(key) == 200, "the slot of an ended stream was not given back", every=0.1)
     finally:
         for conn, _ in held:
             conn.close()

@@ -37,6 +37,7 @@ from tests.support.servers import (
     service_env,
     shared_database_env,
 )
+from tests.support.waiting import wait_until
 
 # No database engine changes what this checks: it runs once, in the SQLite pass.
 pytestmark = pytest.mark.engine_independent
@@ -72,18 +73,17 @@ def served(feed: str, status: int) -> tuple[str, frozenset]:
     return series("intarget_export_feed_requests_total", feed=feed, status=str(status))
 
 
-def scrape_until(server: Gunicorn, expected: dict[tuple[str, frozenset], float], timeout: float = 120) -> Samples:
+def scrape_until(server: Gunicorn, expected: dict[tuple[str, frozenset], float]) -> Samples:
     """The metrics once they show ``expected``: an answer is counted when its worker closes
     it, a moment after the client has read its last byte, and on a loaded machine that
-    moment can come late. ``timeout`` only ends a wait for what will never come (issue 18
-    item 13: 10 s once failed a run with nothing wrong in the code)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        _, _, samples = scrape(server)
-        if all(samples.get(key, 0.0) == wanted for key, wanted in expected.items()):
-            return samples
-        assert time.monotonic() < deadline, {key: samples.get(key, 0.0) for key in expected}
-        time.sleep(0.1)
+    moment can come late."""
+    scraped = []
+
+    def showing() -> Samples | None:
+        scraped.append(scrape(server)[2])
+        return scraped[-1] if all(scraped[-1].get(key, 0.0) == wanted for key, wanted in expected.items()) else None
+
+    return wait_until(showing, lambda: {key: scraped[-1].get(key, 0.0) for key in expected}, every=0.1)
 
 
 def load_transactions(db: Path, rows: int) -> None:
@@ -148,9 +148,8 @@ def test_feed_answers_are_counted_by_feed_and_status_across_workers(env, tmp_pat
         # Kill every worker: gunicorn starts new ones, and what the dead ones counted stays.
         for pid in first_workers:
             os.kill(pid, signal.SIGKILL)
-        deadline = time.monotonic() + 30
-        while len(set(server.worker_pids()) - first_workers) < int(WORKERS) and time.monotonic() < deadline:
-            time.sleep(0.1)
+        wait_until(lambda: len(set(server.worker_pids()) - first_workers) >= int(WORKERS),
+                   "gunicorn did not start new workers", every=0.1)
         with ThreadPoolExecutor(8) as pool:
             list(pool.map(pull, requests))
         samples = scrape_until(server, {label: 2 * count for label, count in once.items()})

@@ -11,6 +11,7 @@ import pytest
 
 from tests.support.pgcluster import PostgresCluster
 from tests.support.servers import Gunicorn, manage, migrate, service_env
+from tests.support.waiting import wait_until
 
 WORKERS = "2"
 
@@ -68,14 +69,15 @@ def test_probes_are_not_redirected_to_https(tmp_path):
         assert server.request("GET", "/metrics")[0] == 200
 
 
-def wait_for(server: Gunicorn, path: str, status: int, timeout: float = 30) -> dict:
-    deadline = time.monotonic() + timeout
-    while True:
-        got, _, body = probe(server, path)
-        if got == status or time.monotonic() > deadline:
-            assert got == status, body
-            return body
-        time.sleep(0.2)
+def wait_for(server: Gunicorn, path: str, status: int) -> dict:
+    answers = []
+
+    def answered() -> dict | None:
+        answers.append(probe(server, path))
+        got, _, body = answers[-1]
+        return body if got == status else None
+
+    return wait_until(answered, lambda: f"{path} never answered {status}: {answers[-1]}", every=0.2)
 
 
 @pytest.mark.slow

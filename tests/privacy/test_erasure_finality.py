@@ -7,44 +7,28 @@ its own, holding its transaction open."""
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
-import sys
-import threading
-import time
 
 import pytest
 
-from tests.support.servers import ROOT, Gunicorn, manage, new_key, shared_database_env
+from tests.support.holding import HeldWrite, holding_writer, pull_while_held, wait_past
+from tests.support.servers import Gunicorn, manage, new_key, shared_database_env
 
 USERS = (
     "id,first_name,last_name,gender,city,ip,birthday,registered_at,user_agent,modified_at\n"
     "p1,Ada,Lovelace,female,London,203.0.113.5,1990-12-10,2020-09-01 10:00:00,Mozilla/5.0,2020-10-10 07:30:00\n"
 )
 ERASED_ROW = b"p1,,,,,,,,2020-09-01 10:00:00,,,,"
-# Erases p1 inside a transaction it keeps open for HOLD seconds after printing the stamp.
-HOLD = 2.5
-HOLDING_ERASER = f"""
-import time
-from django.db import transaction
-from feeds.columns import format_timestamp
-from privacy.services import player_erase
-with transaction.atomic():
-    erasure = player_erase(player_id="p1", operator="tests", via="command")
-    print("stamped", format_timestamp(erasure.erased_at), flush=True)
-    time.sleep({HOLD})
-"""
+# Erases p1; the erasure's stamp is printed while the transaction is held.
+HOLDING_ERASER = holding_writer(
+    "from privacy.services import player_erase",
+    'erasure = player_erase(player_id="p1", operator="tests", via="command")',
+    "erasure.erased_at",
+)
 
 
 def window(end: dt.datetime) -> str:
     start = end - dt.timedelta(hours=1)
     return f"/api/users?from={start:%Y-%m-%d+%H:%M:%S}&to={end:%Y-%m-%d+%H:%M:%S}"
-
-
-def erased_at(eraser: subprocess.Popen) -> dt.datetime:
-    for line in eraser.stdout:  # manage.py shell may say something first
-        if line.startswith("stamped "):
-            return dt.datetime.fromisoformat(line.split(" ", 1)[1].strip()).replace(tzinfo=dt.timezone.utc)
-    raise AssertionError(f"the erasure failed: {eraser.stderr.read()}")
 
 
 @pytest.mark.django_db(transaction=True)
@@ -56,30 +40,14 @@ def test_a_window_ending_while_an_erasure_is_open_waits_for_it_then_serves_the_e
     with Gunicorn(env, tmp_path / "gunicorn.log") as server:
         status, _, body = server.get("/api/users?from=2020-10-10+07:00:00&to=2020-10-10+08:00:00", key)
         assert status == 200 and b"p1,Ada,Lovelace" in body
-
-        eraser = subprocess.Popen(
-            [sys.executable, "manage.py", "shell", "-c", HOLDING_ERASER],
-            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )
-        try:
-            stamped = erased_at(eraser)
+        with HeldWrite(env, HOLDING_ERASER) as eraser:
+            stamped = eraser.stamped()
             # A window that ends after the erasure's stamp, once it has ended, while the
             # erasure has not committed yet.
             end = stamped.replace(microsecond=0) + dt.timedelta(seconds=1)
-            while dt.datetime.now(dt.timezone.utc) < end + dt.timedelta(milliseconds=50):
-                time.sleep(0.02)
-            answer: dict[str, object] = {}
-            puller = threading.Thread(target=lambda: answer.update(zip(("status", "headers", "body"), server.get(window(end), key))))
-            puller.start()
-            time.sleep(0.5)
-            served_while_open = not puller.is_alive()
-            assert eraser.poll() is None, "the erasure committed too early for this test"
-            puller.join(30)
-            assert eraser.wait(30) == 0, eraser.stderr.read()
-        finally:
-            if eraser.poll() is None:
-                eraser.kill()
-    assert not served_while_open, "the window was served while the erasure could still commit into it"
-    assert answer["status"] == 200, answer
-    lines = answer["body"].split(b"\n")
+            wait_past(end)
+            pull = pull_while_held(server, window(end), key, eraser)
+    assert not pull.served_while_open, "the window was served while the erasure could still commit into it"
+    assert pull.answer["status"] == 200, pull.answer
+    lines = pull.answer["body"].split(b"\n")
     assert len(lines) == 3 and lines[1].startswith(ERASED_ROW), lines

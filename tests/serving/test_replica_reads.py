@@ -25,6 +25,7 @@ import pytest
 from tests.serving.test_replay import SWITCH_OFF, Puller, Tally, replay, replay_problems, replay_summary, sql_writer
 from tests.support.pgcluster import PostgresCluster
 from tests.support.servers import Gunicorn, migrate, new_key, run_manage, service_env
+from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.slow]
 
@@ -209,10 +210,8 @@ def test_check_names_what_a_role_without_privileges_lacks_on_each_server(servers
                 "SELECT CASE WHEN EXISTS (SELECT FROM pg_roles WHERE rolname = 'feeder') "
                 "THEN NOT has_function_privilege('feeder', %s, 'EXECUTE') ELSE false END"
             )
-            deadline = time.monotonic() + 10
-            while not replica.execute(replayed, [functions[0]]).fetchone()[0]:
-                assert time.monotonic() < deadline, "the replica did not replay the REVOKE"
-                time.sleep(0.05)
+            wait_until(lambda: replica.execute(replayed, [functions[0]]).fetchone()[0],
+                       "the replica did not replay the REVOKE")
         as_feeder = {
             name: url.replace("postgres@", "feeder@") for name, url in servers.env.items() if name.endswith("_URL")
         }

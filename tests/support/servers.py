@@ -34,6 +34,8 @@ from pathlib import Path
 
 from django.db import connection
 
+from tests.support.waiting import LIMIT, wait_until
+
 ROOT = Path(__file__).resolve().parents[2]
 # The test run's environment that must not reach a service process: its database, and
 # settings a developer may have exported for a demo.
@@ -49,18 +51,17 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_for_port(port: int, process: subprocess.Popen | None = None, timeout: float = 30) -> None:
+def wait_for_port(port: int, process: subprocess.Popen | None = None) -> None:
     """Until something accepts connections on ``port``; fails early if ``process`` exits."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process is not None and process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode} before listening on {port}")
+
+    def listening() -> bool:
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
+            return True
         except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"nothing listens on {port} after {timeout} s")
+            return False
+
+    wait_until(listening, f"nothing listens on {port}", alive=lambda: process is None or process.poll() is None)
 
 
 def clean_environ() -> dict[str, str]:
@@ -177,7 +178,7 @@ class Gunicorn:
 
     def request(
         self, method: str, path: str, headers: dict[str, str] | None = None, body: bytes | None = None,
-        timeout: float = 60,
+        timeout: float = LIMIT,
     ) -> tuple[int, http.client.HTTPMessage, bytes]:
         """One request on a connection of its own: status, headers (names in any case), body."""
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
@@ -188,7 +189,7 @@ class Gunicorn:
         finally:
             conn.close()
 
-    def get(self, path: str, key: str, timeout: float = 60) -> tuple[int, http.client.HTTPMessage, bytes]:
+    def get(self, path: str, key: str, timeout: float = LIMIT) -> tuple[int, http.client.HTTPMessage, bytes]:
         return self.request("GET", path, {"Authorization": f"Bearer {key}"}, timeout=timeout)
 
     def signal(self, signum: int, *, group: bool) -> None:
@@ -268,7 +269,7 @@ def answer_as_a_browser(port: int, key: str, count: int = 16) -> list[http.clien
     paths = [paths[n % len(paths)] for n in range(count)]
 
     def get(path: str) -> tuple[http.client.HTTPConnection, str, int]:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=LIMIT)
         conn.request("GET", path, headers={"Authorization": f"Bearer {key}"})
         response = conn.getresponse()
         response.read()

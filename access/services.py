@@ -15,8 +15,9 @@ from django.utils import timezone
 from access.clients import parse_network
 from access.models import KEY_PREFIX, PREFIX_LENGTH, ApiKey, Direction, hash_key
 from feeds.registry import registry
+from lib.known_names import nearest_name
 
-UNKNOWN_FEED = "unknown feed {feed!r}; a {direction} key may open: {feeds}"
+UNKNOWN_FEED = "unknown feed {feed!r}; {nearest}a {direction} key may open: {feeds}"
 BAD_NETWORK = "{value!r} is not a network or address (e.g. 203.0.113.0/24, 2001:db8::/32, 192.0.2.7)"
 EXPIRY_PASSED = "the expiry {value} UTC is not in the future"
 
@@ -32,7 +33,12 @@ def clean_feeds(feeds: Sequence[str], direction: str) -> list[str]:
     known = feeds_for(direction)
     for feed in feeds:
         if feed not in known:
-            raise ValidationError(UNKNOWN_FEED.format(feed=feed, direction=direction, feeds=", ".join(known)), code="feeds")
+            nearest = nearest_name(feed, known)
+            raise ValidationError(
+                UNKNOWN_FEED.format(feed=feed, nearest=f"did you mean {nearest!r}? " if nearest else "",
+                                    direction=direction, feeds=", ".join(known)),
+                code="feeds",
+            )
     return list(dict.fromkeys(feeds))  # once each, in the order given
 
 

@@ -109,6 +109,7 @@ def test_push_makes_a_push_key():
     "options, named",
     [
         (["--feeds", "users,players"], ["--feeds", "'players'"]),
+        (["--feeds", "userz"], ["--feeds", "'userz'", "did you mean 'users'?", "users, contacts"]),
         (["--feeds", "game-actions"], ["--feeds", "'game-actions'"]),  # not served: a pull key cannot open it
         (["--push", "--feeds", "games"], ["--feeds", "'games'"]),  # aggregated: cannot be pushed
         (["--feeds", ","], ["--feeds"]),

@@ -561,7 +561,7 @@ class DigestSchema(OneFeedSchema):
     def get_override_parameters(self) -> list[OpenApiParameter]:  # type: ignore[override]
         return [
             *window_parameters(self.feed),
-            OpenApiParameter("step", str, OpenApiParameter.QUERY, pattern=r"^[0-9]{1,9}[smhd]$",
+            OpenApiParameter("step", str, OpenApiParameter.QUERY, pattern=r"^[0-9]+[smhd]$",
                              description=STEP_DESCRIPTION, examples=[OpenApiExample("step", value="1h")]),
             OpenApiParameter("Retry-After", int, OpenApiParameter.HEADER, response=[425, 429, 503],
                              required=True, description=RETRY_AFTER),

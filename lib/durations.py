@@ -13,8 +13,10 @@ LONGEST = 3650 * UNITS["d"]
 UNPARSABLE = "expected a duration, {form}, got {text!r}"
 TOO_LONG = "expected a duration of at most 3650d, got {text!r}"
 ZERO = "expected a duration above 0, got {text!r}"
-# At most nine digits: any longer is no one's duration, and keeps the arithmetic small.
-_DURATION_RE = re.compile(r"([0-9]{1,9})([smhd])")
+_DURATION_RE = re.compile(r"([0-9]+)([smhd])")
+# Python reads at most this many digits as an integer (sys.get_int_max_str_digits): a
+# longer number is refused as no duration rather than raise elsewhere.
+_MOST_DIGITS = 4300
 
 
 def parse_duration(text: str, *, allow_zero: bool = False, at_most: int | None = LONGEST) -> int:
@@ -25,7 +27,7 @@ def parse_duration(text: str, *, allow_zero: bool = False, at_most: int | None =
     (seconds; None: no bound) is 3650d unless the caller says otherwise: a digest's step
     longer than its window is simply one part."""
     match = _DURATION_RE.fullmatch(text)
-    if not match:
+    if not match or len(match.group(1)) > _MOST_DIGITS:
         raise ValueError(UNPARSABLE.format(form=DURATION_FORM, text=text))
     seconds = int(match.group(1)) * UNITS[match.group(2)]
     if at_most is not None and seconds > at_most:

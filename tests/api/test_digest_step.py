@@ -17,12 +17,19 @@ def refused(client, feed="transactions", **params) -> dict:
     return body
 
 
-@pytest.mark.parametrize("step", ["0s", "5", "1w", "1.5h", "-1h", "1 h", "h", "1H", "1m30s", "PT1H", "10000000000s"])
+@pytest.mark.parametrize("step", ["0s", "5", "1w", "1.5h", "-1h", "1 h", "h", "1H", "1m30s", "PT1H", "1" * 5000 + "s"])
 def test_a_step_that_is_not_a_duration_is_a_400_naming_step_and_the_form(client_with_key, step):
     body = refused(client_with_key, **WINDOW, step=step)
     assert body["error"] == (
         f"step must be a whole number followed by s, m, h or d (30s, 5m, 1h, 1d), at least 1s; got {step!r}"
     )
+
+
+@pytest.mark.parametrize("step", ["1h", "3601s", "10000000000s", "99999999999999999999999999d"])
+def test_a_step_as_long_as_the_window_or_longer_is_one_part(client_with_key, step):
+    answer = client_with_key.get("/api/transactions/digest", {**WINDOW, "step": step})
+    assert answer.status_code == 200, answer.content
+    assert [(part["from"], part["to"]) for part in answer.json()["parts"]] == [(WINDOW["from"], WINDOW["to"])]
 
 
 def test_more_than_ten_thousand_parts_is_a_400_saying_the_shortest_step_that_fits(client_with_key):

@@ -13,7 +13,7 @@ from django.db import connection
 from django.db.migrations.recorder import MigrationRecorder
 
 from deletions.triggers import TRACKED
-from feeds.db_triggers import Trigger, registered
+from feeds.db_triggers import Trigger, lacking, registered
 from tests.support.schema import database_triggers, drop_trigger, migrate, trigger_errors
 from tests.support.servers import run_manage, service_env
 
@@ -41,7 +41,8 @@ DROPPED = {
 def installed_again():
     """Whatever a test drops, a migrate puts back for the next test."""
     yield
-    migrate(verbosity=0)
+    if lacking(connection):
+        migrate(verbosity=0)
 
 
 def expected(vendor: str) -> set[Trigger]:

@@ -17,9 +17,9 @@ def _no_tombstones_left_by_a_flush(sender, using, **kwargs):
     emptied after the tombstones' leaves the tombstones of its rows (its triggers are
     deletions like any other): gone too, so that the next test starts empty. PostgreSQL
     truncates every table in one statement, after the triggers' tombstones are in."""
-    database = connections[using]
-    # (Not after a migrate that unapplied deletions: no table.)
-    if database.vendor == "sqlite" and Tombstone._meta.db_table in database.introspection.table_names():
+    if kwargs.get("plan") is not None:  # a migrate (which may have unapplied deletions: no table)
+        return
+    if connections[using].vendor == "sqlite":
         Tombstone.objects.using(using).all().delete()
 
 

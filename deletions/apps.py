@@ -12,6 +12,9 @@ class DeletionsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.backends.signals import connection_created
 
-        from deletions.triggers import add_service_triggers
+        from deletions.triggers import TRIGGER_SET, add_service_triggers
+        from feeds import db_triggers
 
         connection_created.connect(add_service_triggers)
+        # Installed again after a migrate that lost any (a table rebuilt on SQLite).
+        db_triggers.register(TRIGGER_SET)

@@ -42,6 +42,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from feeds.db_stamping import PRESERVE_SETTING
+from feeds.db_triggers import Trigger, TriggerSet
 from feeds.stamping import SQLITE_PRESERVING
 
 TOMBSTONES = "deletions_tombstone"
@@ -355,3 +356,34 @@ def uninstall(apps: Any, schema_editor: Any) -> None:
         for name in ("back", "kept"):
             schema_editor.execute(f"DROP TRIGGER IF EXISTS temp.deletions_{tracked.table}_{name}", None)
     schema_editor.execute("DROP TRIGGER IF EXISTS temp.deletions_kept_date", None)
+
+
+def triggers(vendor: str) -> tuple[Trigger, ...]:
+    """Those ``install`` makes, with (SQLite) the TEMP ones of the connection asking."""
+    if vendor == "postgresql":
+        return tuple(
+            Trigger(t.table, f"deletions_{name}")
+            for t in TRACKED
+            for name in (("gone", "renamed", "back") if t.is_sessions else ("gone", "renamed", "truncated", "back"))
+        )
+    made = [Trigger(TOMBSTONES, "deletions_kept_date", temp=True)]
+    for t in TRACKED:
+        made += [Trigger(t.table, f"deletions_{t.table}_{name}") for name in ("gone", "renamed")]
+        if t.is_sessions:
+            made += [Trigger(t.table, f"deletions_{t.table}_{name}") for name in ("back", "back_again")]
+        else:
+            made.append(Trigger(t.table, f"deletions_{t.table}_back", temp=True))
+        made.append(Trigger(t.table, f"deletions_{t.table}_kept", temp=True))
+    return tuple(made)
+
+
+# Kept in place by feeds/db_triggers.py (registered in DeletionsConfig.ready).
+TRIGGER_SET = TriggerSet(
+    name="deletions",
+    loss="rows deleted from it leave no tombstone, so a consumer keeps them",
+    triggers=triggers,
+    install=install,
+    uninstall=uninstall,
+    # The sessions' trigger reads the actions (a session goes with its last action).
+    uses=(TOMBSTONES, "games_gameaction"),
+)

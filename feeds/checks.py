@@ -1,6 +1,7 @@
-"""System checks: a feed description that does not fit its model fails ``manage.py check``.
-Registered by ``FeedsConfig.ready``; the ids keep their ``intarget_export.`` prefix, which
-operators' scripts and the docs name."""
+"""System checks: a feed description that does not fit its model fails ``manage.py check``,
+and a database that lacks a trigger the feeds' rows need fails ``manage.py check
+--database default``. Registered by ``FeedsConfig.ready``; the ids keep their
+``intarget_export.`` prefix, which operators' scripts and the docs name."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from typing import Any
 
 from django.core import checks
 from django.core.exceptions import FieldDoesNotExist
+from django.db import connections
 
 from feeds import columns as kinds
+from feeds import db_triggers
 from feeds.registry import Feed, registry
 
 
@@ -129,3 +132,35 @@ def check_feeds(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMess
         errors.extend(_ordering_errors(feed))
         errors.extend(_digest_errors(feed))
     return errors
+
+
+TRIGGERS_HINT = (
+    "Run manage.py migrate --skip-checks: its last step installs again every set of triggers the database lacks "
+    "(feeds/db_triggers.py); a plain migrate stops here, so that a loss is seen. Rows changed while the trigger "
+    "was missing may not have reached consumers: docs/deletions.md, \"When a trigger is missing\"."
+)
+
+
+@checks.register(checks.Tags.database)
+def check_triggers(app_configs: Any = None, databases: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """Every trigger of every registered set (stamping, games sessions, deletions) is on
+    its table in the database, and fires.
+
+    Only on a database at the code's head. Django 5.2's ``migrate`` runs the database
+    checks (for its database) before it migrates; a database with a migration to apply
+    (unmigrated, or an upgrade) is one that migrate is about to change: a pending
+    migration may be the one that installs a set, or rebuild a table, and migrate's last
+    step (``db_triggers.reinstall_lacking``) installs every lacking set once its tables
+    exist. Reporting then would only stop the migrate that makes it right; readiness
+    (``/readyz``) fails on the pending migration meanwhile. At the head, nothing will put
+    a lost trigger back, and rows are being lost: an error, which also stops a plain
+    ``migrate`` with nothing to apply (the hint says how to install them anyway).
+    """
+    if not databases or "default" not in databases:
+        return []
+    connection = connections["default"]
+    if not db_triggers.at_head(connection):
+        return []
+    return [
+        checks.Error(str(lack), hint=TRIGGERS_HINT, id="intarget_export.E015") for lack in db_triggers.lacking(connection)
+    ]

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from feeds.db_triggers import Trigger, TriggerSet
+
 PRESERVE_SETTING = "intarget.preserve_timestamps"
 
 # table -> window timestamp column, written out for the migrations that install the
@@ -73,3 +75,21 @@ def uninstall(apps: Any, schema_editor: Any) -> None:
         return
     for table in STAMPED_TABLES:
         schema_editor.execute(_DROP.format(table=table))
+
+
+def triggers(vendor: str) -> tuple[Trigger, ...]:
+    """On SQLite the service stamps rows itself (feeds/stamping.py): no trigger."""
+    if vendor != "postgresql":
+        return ()
+    return tuple(Trigger(table, "stamp") for table in STAMPED_TABLES)
+
+
+# Kept in place by feeds/db_triggers.py (registered in FeedsConfig.ready).
+TRIGGER_SET = TriggerSet(
+    name="stamping",
+    loss="rows written to it keep the change time their writer gives, not the database clock's, "
+    "and may land in a window already served",
+    triggers=triggers,
+    install=install,
+    uninstall=uninstall,
+)

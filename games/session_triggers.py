@@ -30,6 +30,7 @@ from __future__ import annotations
 from typing import Any
 
 from feeds.db_stamping import PRESERVE_SETTING
+from feeds.db_triggers import Trigger, TriggerSet
 from feeds.model_fields import SQLITE_DECIMAL_ADD, SQLITE_DECIMAL_SUM
 from feeds.stamping import SQLITE_PRESERVING
 
@@ -280,3 +281,22 @@ def uninstall(apps: Any, schema_editor: Any) -> None:
         return
     for statement in SQLITE_UNINSTALL:
         schema_editor.execute(statement)
+
+
+def triggers(vendor: str) -> tuple[Trigger, ...]:
+    if vendor == "postgresql":
+        events = ("insert", "update", "delete", "truncate")
+        return tuple(Trigger("games_gameaction", f"session_{event}") for event in events)
+    return tuple(Trigger("games_gameaction", f"games_session_{event}") for event in ("insert", "delete", "update"))
+
+
+# Kept in place by feeds/db_triggers.py (registered in GamesConfig.ready): installed again
+# by reinstall, which keeps the summary rows (install would load them a second time).
+TRIGGER_SET = TriggerSet(
+    name="games sessions",
+    loss="game actions written to it change no session, and the games feed serves stale sessions",
+    triggers=triggers,
+    install=reinstall,
+    uninstall=uninstall,
+    uses=("games_gamesession",),
+)

@@ -16,18 +16,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import cache
 
 from django.db import Error, connection
-from django.db.migrations.loader import MigrationLoader
-from django.db.migrations.migration import Migration
-from django.db.migrations.recorder import MigrationRecorder
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
 from lib.db_bounds import WATCHDOG, socket_of
+from lib.migration_state import unapplied_migrations
 
 # Seconds the probe's queries may take on PostgreSQL before their socket is cut.
 READY_WITHIN = 3.0
@@ -36,24 +33,6 @@ NAMED = 5
 
 DATABASE_DOWN = "the database does not answer ({error}); feeds answer 503 until it does"
 NOT_MIGRATED = "{count} migration(s) not applied ({names}); run manage.py migrate"
-
-
-@cache
-def code_migrations() -> dict[tuple[str, str], Migration]:
-    """Every migration the code has, a squashed one in place of those it replaces. Read
-    from disk once: the code does not change under a running process."""
-    return dict(MigrationLoader(None, ignore_no_migrations=True).graph.nodes)
-
-
-def unapplied_migrations() -> list[str]:
-    """``app.name`` of each migration of the code that the database has not applied."""
-    applied = MigrationRecorder(connection).applied_migrations()  # {} with no table yet
-    missing = [
-        key
-        for key, migration in code_migrations().items()
-        if key not in applied and not (migration.replaces and all(old in applied for old in migration.replaces))
-    ]
-    return [f"{app}.{name}" for app, name in sorted(missing)]
 
 
 @contextmanager
@@ -74,7 +53,7 @@ def readiness() -> tuple[str, str] | None:
         with bounded():
             with connection.cursor() as cursor:
                 cursor.execute("SELECT 1")
-            missing = unapplied_migrations()
+            missing = unapplied_migrations(connection)
     except Error as error:
         return "database", DATABASE_DOWN.format(error=type(error).__name__)
     if missing:

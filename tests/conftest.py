@@ -17,6 +17,8 @@ def _no_tombstones_left_by_a_flush(sender, using, **kwargs):
     emptied after the tombstones' leaves the tombstones of its rows (its triggers are
     deletions like any other): gone too, so that the next test starts empty. PostgreSQL
     truncates every table in one statement, after the triggers' tombstones are in."""
+    if kwargs.get("plan") is not None:  # a migrate (which may have unapplied deletions: no table)
+        return
     if connections[using].vendor == "sqlite":
         Tombstone.objects.using(using).all().delete()
 

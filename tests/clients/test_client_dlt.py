@@ -9,9 +9,10 @@ asks for); and rows the first run loaded are deleted (delete_rows): a transactio
 whole session, one action of another session. DuckDB must then hold exactly the rows and
 values that the API serves for the whole span: every row once, every value equal, money
 to the last digit, ids as text, no deleted row (the recipe applies /api/deletions). And
-the proof a consumer would give (assurance.md section 14): DuckDB's digest of what it
-holds, computed in DuckDB's SQL (digest_duckdb.py), equals the service's
-``/api/<feed>/digest?step=1h`` for every hour of the span, and no row lies outside it.
+the proof a consumer would give (assurance.md section 14): docs/clients/prove_dlt.py,
+DuckDB's digest of what it holds computed in DuckDB's SQL, finds it equal to the
+service's ``/api/<feed>/digest?step=1h`` for every hour of the span, no row lying outside
+it; and names the hour of a row the destination then loses.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 RECIPE = ROOT / "docs" / "clients" / "intarget_dlt.py"
 REQUIREMENTS = ROOT / "tests" / "clients" / "requirements-dlt.txt"
 DUMP = ROOT / "tests" / "clients" / "dump_duckdb.py"
-DIGEST = ROOT / "tests" / "clients" / "digest_duckdb.py"
+PROVE = ROOT / "docs" / "clients" / "prove_dlt.py"
 FEEDS = {"games": "session_id", "transactions": "id", "users": "id"}
 MONEY = {"games": {"bet_amount", "win_amount"}, "transactions": {"amount"}, "users": {"ltv"}}
 STAMP = "%Y-%m-%d %H:%M:%S"
@@ -61,14 +62,18 @@ def load(env: dict[str, str], tmp_path: Path, feed: str, rows: list[dict]) -> No
     manage(env, "import_feed", feed, str(path), "-v0")
 
 
+def recipe_environ(server: Gunicorn, key: str, workdir: Path, **more: str) -> dict[str, str]:
+    """The recipe's settings, as a user sets them."""
+    return {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("DLT_", "DESTINATION__", "RUNTIME__"))},
+        "INTARGET_URL": server.url, "INTARGET_KEY": key, "INTARGET_DUCKDB": str(workdir / "feeds.duckdb"),
+        "DLT_DATA_DIR": str(workdir / "dlt"), "RUNTIME__DLTHUB_TELEMETRY": "false", **more,
+    }
+
+
 def run_recipe(python: Path, server: Gunicorn, key: str, workdir: Path, start: str) -> dict[str, str]:
     """One run of the recipe as documented; the window end each feed keeps as its state."""
-    environ = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("DLT_", "DESTINATION__", "RUNTIME__"))},
-        "INTARGET_URL": server.url, "INTARGET_KEY": key, "INTARGET_START": start, "INTARGET_STEP": "1800",
-        "INTARGET_DUCKDB": str(workdir / "feeds.duckdb"), "DLT_DATA_DIR": str(workdir / "dlt"),
-        "RUNTIME__DLTHUB_TELEMETRY": "false",
-    }
+    environ = recipe_environ(server, key, workdir, INTARGET_START=start, INTARGET_STEP="1800")
     done = subprocess.run([str(python), str(RECIPE)], cwd=workdir, env=environ, capture_output=True, text=True,
                           timeout=120)
     assert done.returncode == 0, f"{done.stdout[-3000:]}\n{done.stderr[-5000:]}"
@@ -101,13 +106,10 @@ def service_digests(server: Gunicorn, key: str, feed: str, start: str, end: str)
     return answer["parts"]
 
 
-def duckdb_digests(python: Path, workdir: Path, feed: str, parts: list[dict]) -> dict:
-    """DuckDB's digest of what it holds, over the same parts, and its table's row count."""
-    done = subprocess.run([str(python), str(DIGEST), str(workdir / "feeds.duckdb"), "intarget", feed, *FIELDS[feed]],
-                          input=json.dumps([[part["from"], part["to"]] for part in parts]),
-                          capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
+def prove(python: Path, server: Gunicorn, key: str, workdir: Path, feed: str, start: str, end: str):
+    """docs/clients/prove_dlt.py over [start, end), hour by hour, as documented."""
+    return subprocess.run([str(python), str(PROVE), start, end, "1h"], cwd=workdir, capture_output=True, text=True,
+                          env=recipe_environ(server, key, workdir, INTARGET_FEEDS=feed), timeout=120)
 
 
 def test_dlt_loads_exactly_what_the_api_serves_late_actions_included(tmp_path):
@@ -164,7 +166,14 @@ def test_dlt_loads_exactly_what_the_api_serves_late_actions_included(tmp_path):
         # Each feed's own last window end: the API's answer for the whole span it covered.
         served = {feed: api_rows(server, key, feed, start, second[feed]) for feed in FEEDS}
         hours = {feed: service_digests(server, key, feed, start, second[feed]) for feed in FEEDS}
-    tables = duckdb_tables(python, workdir)
+        proofs = {feed: prove(python, server, key, workdir, feed, start, second[feed]) for feed in FEEDS}
+        tables = duckdb_tables(python, workdir)
+        # The destination then loses a row: the proof names its hour.
+        lost = next(row for row in served["transactions"] if row["id"] == "000123")
+        subprocess.run([str(python), "-c", "import duckdb, sys; duckdb.connect(sys.argv[1]).execute("
+                        "\"DELETE FROM intarget.transactions WHERE id = '000123'\")", str(workdir / "feeds.duckdb")],
+                       check=True, timeout=60)
+        broken = prove(python, server, key, workdir, "transactions", start, second["transactions"])
 
     # The state is the window end, never the largest updated_at of what was served.
     s1 = next(row for row in served["games"] if row["session_id"] == "s1")
@@ -197,18 +206,24 @@ def test_dlt_loads_exactly_what_the_api_serves_late_actions_included(tmp_path):
     assert Decimal(transactions["t2"]["amount"]) == Decimal("99999999999999999999.99999999")
     users = tables["users"]["rows"]
     assert users[0]["id"] == "062829" and users[0]["country"] == "NA" and users[0]["ltv"] == "98765432109876543210.12"
-    # What DuckDB holds, hour by hour, is what the service says it serves: same rows, same
-    # checksum. Every row DuckDB holds lies in one of those hours, but for the sessions
+    # What DuckDB held, hour by hour, was what the service says it serves: same rows, same
+    # checksum. Every row DuckDB held lies in one of those hours, but for the sessions
     # whose updated_at lies after the span (s1 and s3: feeds.md allows it), which no
     # digest of the span counts.
     for feed, parts in hours.items():
         assert len(parts) >= 2, parts  # the span is two hours and more
-        held = duckdb_digests(python, workdir, feed, parts)
-        service = [{"rows": part["rows"], "checksum": part["checksum"]} for part in parts]
-        assert held["parts"] == service, (feed, [part["from"] for part in parts])
+        proof = proofs[feed]
+        assert proof.returncode == 0, f"{proof.stdout}\n{proof.stderr[-3000:]}"
+        assert proof.stdout == f"{feed}: {len(parts)} of {len(parts)} parts equal\n"
         after = {row[FEEDS[feed]] for row in served[feed] if row[FIELDS[feed][1]] >= second[feed]}
         assert after == ({"s1", "s3"} if feed == "games" else set()), (feed, after)
-        assert held["rows"] == sum(part["rows"] for part in parts) + len(after) == len(served[feed]), feed
+        assert sum(part["rows"] for part in parts) + len(after) == len(served[feed]) == len(tables[feed]["rows"]), feed
+    # A row lost by the destination: its hour differs, and the proof fails.
+    hour = next(part for part in hours["transactions"] if part["from"] <= lost["updated_at"] < part["to"])
+    assert broken.returncode == 1, broken.stdout + broken.stderr
+    assert broken.stdout.splitlines()[0].startswith(
+        f"transactions: from={hour['from']}&to={hour['to']} differs: the service has {hour['rows']} rows"
+    ), broken.stdout
     print(f"\ndlt recipe: 2 runs, {sum(map(len, served.values()))} rows equal to the API's, "
           f"{sum(map(len, hours.values()))} hourly digests equal to the service's, "
           f"{time.monotonic() - started:.0f} s with the virtualenv")

@@ -11,14 +11,15 @@ from feeds.columns import format_timestamp
 # not that: a refusal (403, 404…) sends its short JSON body to the end too. The one
 # definition, for the database (this) and for a pull in hand (``Pull.served_whole``).
 SERVED_WHOLE = models.Q(status=200, complete=True)
+# A pull that served a whole window: served whole, with both bounds.
+COMPLETE_WINDOW = SERVED_WHOLE & models.Q(window_from__isnull=False, window_to__isnull=False)
 
 
 class PullQuerySet(models.QuerySet):
     def complete_windows(self) -> PullQuerySet:
-        """The pulls that served a whole window: served whole (``SERVED_WHOLE``), with
-        both bounds. They alone cover window time: the gaps, the console's rows per hour
-        and its holes all read them."""
-        return self.filter(SERVED_WHOLE, window_from__isnull=False, window_to__isnull=False)
+        """The pulls that served a whole window (``COMPLETE_WINDOW``). They alone cover
+        window time: the gaps, the console's rows per hour and its holes all read them."""
+        return self.filter(COMPLETE_WINDOW)
 
 
 class Pull(models.Model):

@@ -55,6 +55,13 @@ class Pull(models.Model):
             # The console's chart reads the windows that reach into its last hours
             # (selectors.served_in_range), not the whole log.
             models.Index(fields=["window_to"], name="operations_pull_window_to_idx"),
+            # sync_gaps reads each line's complete windows in (from, to) order: from this
+            # index alone, without sorting the log (PostgreSQL: an index-only scan).
+            models.Index(
+                fields=["key_name", "feed", "window_from", "window_to"],
+                condition=COMPLETE_WINDOW,
+                name="operations_pull_windows_idx",
+            ),
         ]
 
     @property

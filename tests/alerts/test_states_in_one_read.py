@@ -1,7 +1,7 @@
 """Every expectation's state is read at once (``states_of``): the latest pulls of all of
 them in one grouped query and their gaps in one pass of ``sync_gaps``, whatever their
 number, with the answers each expectation's own read gives. The scrape, ``pull_status``
-and each check of ``send_alerts`` read them so."""
+and each check of ``send_alerts`` read them so, and the admin's list of expectations."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import datetime as dt
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from alerts.models import Expectation
 from alerts.selectors import expectation_state, expectation_states, states_of
@@ -72,3 +73,11 @@ def test_a_check_reads_the_pull_log_twice_however_many_it_checks():
     assert {e.notified_state for e in Expectation.objects.all()} == {"late"}
     later = NOW + dt.timedelta(minutes=1)
     assert pull_log_reads(lambda: expectations_check(now=later)) == 2
+
+
+def test_the_admins_list_reads_the_pull_log_twice_however_many_rows_it_shows(admin_client):
+    for key, feed in LINES:
+        with_gaps(key, feed, last="07:05")
+        ExpectationFactory(key_name=key, feed=feed, every=600, grace=120, set_at=SET)
+    url = reverse("admin:alerts_expectation_changelist")
+    assert pull_log_reads(lambda: admin_client.get(url)) == 2

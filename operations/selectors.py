@@ -73,7 +73,9 @@ def sync_gaps(
     reaches the greatest earlier ``to``; a window starting after that leaves a gap up to
     its ``from``. Only the gaps come back, not every pull: 90 days of per-minute pulls
     would be millions of rows for Python to walk (measured: 259,198 pulls, 0.5 s in
-    PostgreSQL against 4 s and more walked in Python)."""
+    PostgreSQL against 4 s and more walked in Python). The windows come in that order
+    from their own index (``operations_pull_windows_idx``), not from a sort of the log:
+    0.1 s for the same pulls (bench/README.md)."""
     covered_to = Window(
         Max("window_to"),
         partition_by=[F("key_name"), F("feed")],

@@ -8,13 +8,15 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.html import format_html
 
 from alerts.models import Channel, Delivery, Expectation, Notification
-from alerts.selectors import ExpectationState, expectation_state
+from alerts.selectors import ExpectationState, expectation_state, states_of
 from alerts.services import expectations_set
 from alerts.validation import Expected, clean_expectation
 from feeds.admin_base import ApiTextMixin, CappedCountPaginator, api_time
@@ -82,8 +84,16 @@ class ExpectationAdmin(ApiTextMixin, admin.ModelAdmin):
         (saved,) = expectations_set(expected=Expected(obj.key_name, (obj.feed,), obj.every, obj.grace))
         obj.pk, obj.set_at = saved.pk, saved.set_at
 
+    def get_changelist_instance(self, request: HttpRequest) -> ChangeList:
+        changelist = super().get_changelist_instance(request)
+        # The states of the page's rows at once (states_of: two reads, not two per row).
+        rows = list(changelist.result_list)
+        for obj, state in zip(rows, states_of(rows, now=timezone.now()), strict=True):
+            obj._alert_state = state  # type: ignore[attr-defined]
+        return changelist
+
     def _state(self, obj: Expectation) -> ExpectationState:
-        # Read once per row and page (the columns below share it).
+        # Read once per page (get_changelist_instance); the columns below share it.
         if not hasattr(obj, "_alert_state"):
             obj._alert_state = expectation_state(obj)  # type: ignore[attr-defined]
         return obj._alert_state  # type: ignore[attr-defined]

@@ -21,7 +21,7 @@ from access.rules import feed_refusal
 from alerts.models import Expectation, State
 from feeds.registry import served_feeds
 from operations.models import Pull
-from operations.selectors import Gap, sync_gaps
+from operations.selectors import Gap, Line, gaps_by_line, of_lines
 
 
 class Milliseconds(Func):
@@ -100,48 +100,48 @@ def expectation_states(
     *, key: str | None = None, feed: str | None = None, now: dt.datetime | None = None, gaps: bool = True
 ) -> list[ExpectationState]:
     """Every expectation's state (only ``key``'s with a key name, ``feed``'s with a feed),
-    ordered by key, feed: one grouped query for the latest pulls of all of them, then
-    ``sync_gaps`` per key and feed (the database finds those in one pass each); without
-    ``gaps`` (the console, which reads every gap once itself) their ``gaps`` are empty."""
-    now = now or timezone.now()
-    expectations = list(expectations_listed(key=key, feed=feed))
+    ordered by key, feed (``states_of``); without ``gaps`` (the console, which reads
+    every gap once itself) their ``gaps`` are empty."""
+    return states_of(list(expectations_listed(key=key, feed=feed)), now=now or timezone.now(), gaps=gaps)
+
+
+def expectation_state(expectation: Expectation, *, now: dt.datetime | None = None) -> ExpectationState:
+    """One expectation's state (one check)."""
+    (state,) = states_of([expectation], now=now or timezone.now())
+    return state
+
+
+def states_of(expectations: list[Expectation], *, now: dt.datetime, gaps: bool = True) -> list[ExpectationState]:
+    """The states of ``expectations`` as of ``now``, in their order, in two reads
+    whatever their number: one grouped query for the latest pulls of all of them, and
+    one pass of ``sync_gaps`` over all of their lines (not one per key and feed)."""
+    lines: set[Line] = {(e.key_name, e.feed) for e in expectations}
     latest = {
         (row["key_name"], row["feed"]): row
-        for row in pulls_ended(now=now)
-        .filter(key_name__in={e.key_name for e in expectations}, feed__in={e.feed for e in expectations})
+        for row in of_lines(pulls_ended(now=now), lines)
         .order_by()
         .values("key_name", "feed")
         .annotate(last_pull_at=Max("ended_at"), last_to=Max("window_to"))
     }
-    return [
-        _state(expectation, now, latest.get((expectation.key_name, expectation.feed), {}), gaps=gaps)
-        for expectation in expectations
-    ]
-
-
-def expectation_state(expectation: Expectation, *, now: dt.datetime | None = None) -> ExpectationState:
-    """One expectation's state (the admin's rows, one check)."""
-    now = now or timezone.now()
-    latest = (
-        pulls_ended(now=now)
-        .filter(key_name=expectation.key_name, feed=expectation.feed)
-        .aggregate(last_pull_at=Max("ended_at"), last_to=Max("window_to"))
-    )
-    return _state(expectation, now, latest)
-
-
-def _state(expectation: Expectation, now: dt.datetime, latest: dict, *, gaps: bool = True) -> ExpectationState:
-    return ExpectationState(
-        key=expectation.key_name,
-        feed=expectation.feed,
-        every=expectation.every,
-        grace=expectation.grace,
-        set_at=expectation.set_at,
-        now=now,
-        last_pull_at=latest.get("last_pull_at"),
-        last_to=latest.get("last_to"),
-        gaps=tuple(sync_gaps(key=expectation.key_name, feed=expectation.feed)) if gaps else (),
-    )
+    found = gaps_by_line(lines=lines) if gaps else {}
+    states = []
+    for expectation in expectations:
+        line = expectation.key_name, expectation.feed
+        pulled = latest.get(line, {})
+        states.append(
+            ExpectationState(
+                key=expectation.key_name,
+                feed=expectation.feed,
+                every=expectation.every,
+                grace=expectation.grace,
+                set_at=expectation.set_at,
+                now=now,
+                last_pull_at=pulled.get("last_pull_at"),
+                last_to=pulled.get("last_to"),
+                gaps=found.get(line, ()),
+            )
+        )
+    return states
 
 
 def pull_keys_named(key_name: str) -> QuerySet[ApiKey]:

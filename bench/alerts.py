@@ -17,7 +17,8 @@ Both are bounded by ALERT_INTERVAL plus one check and one POST.
 
 With ``--pull-log`` instead (PostgreSQL): what one check and one /metrics scrape cost
 over a full pull log, bench/console.py's (90 days of per-minute pulls of two feeds,
-259,198 entries, made once in that database), with both feeds expected.
+259,198 entries, made once in that database; ``BENCH_FEEDS=10``: of ten), with every
+feed of the key expected (``deletions`` too, never pulled).
 """
 
 from __future__ import annotations
@@ -173,17 +174,17 @@ def main() -> None:
 
 
 def pull_log_cost() -> None:
+    from access.models import ApiKey
     from alerts.services import expectations_check
-    from bench.console import make_pulls
+    from bench.console import FEEDS, pull_log
     from operations.metrics import exposition
 
-    call_command("migrate", verbosity=0)
-    if not Pull.objects.filter(key_name="InTarget").exists():
-        make_pulls()
-    api_key_issue(name="InTarget", feeds=["users", "transactions"])
+    pull_log()
+    if not ApiKey.objects.active().filter(name="InTarget").exists():
+        api_key_issue(name="InTarget", feeds=list(FEEDS))
     Expectation.objects.all().delete()
     call_command("expect_pulls", "InTarget", "--every", "1m", "--grace", "5m")
-    print(f"{Pull.objects.count():,} pulls, {Expectation.objects.count()} expectations")
+    print(f"{Pull.objects.count():,} pulls, {Expectation.objects.count()} expectations, {django.db.connection.vendor}")
     for name, work in (("check (expectations_check)", expectations_check),
                        ("scrape (the /metrics exposition)", exposition)):
         seconds = []
@@ -191,7 +192,8 @@ def pull_log_cost() -> None:
             start = time.perf_counter()
             work()
             seconds.append(time.perf_counter() - start)
-        print(f"{name}: median {statistics.median(seconds) * 1000:.0f} ms of 5")
+        print(f"{name}: median {statistics.median(seconds) * 1000:.0f} ms of 5 "
+              f"({min(seconds) * 1000:.0f}–{max(seconds) * 1000:.0f})")
 
 
 if __name__ == "__main__":

@@ -235,7 +235,8 @@ def page(model_admin: admin.ModelAdmin, request: HttpRequest, key: str, feed: st
     chosen = chart_range(request)
     now = timezone.now()
     expected = line_facts(now=now, key=key, feed=feed).get((key, feed))
-    last = selectors.pulls_listed(key=key, feed=feed).last()
+    latest = selectors.latest_pulls([(key, feed)]).get((key, feed), selectors.LatestPulls())
+    last = latest.last
     gaps = list(selectors.sync_gaps(key=key, feed=feed))
     timeline = selectors.timelines(hours=chosen.hours, gaps=gaps, key=key, feed=feed, now=now).of(key, feed)
     context = {
@@ -247,7 +248,7 @@ def page(model_admin: admin.ModelAdmin, request: HttpRequest, key: str, feed: st
         "state": line_state(last, expected, now=now),
         "expected": expected_lines(expected),
         "last": pull_line(last) if last else None,
-        "last_window": window_text(selectors.last_window(key=key, feed=feed)),
+        "last_window": window_text(latest.last_whole),
         "gaps": [gap_line(gap) for gap in gaps],
         "failures": [pull_line(pull) for pull in selectors.recent_failures(key=key, feed=feed, limit=FAILURES_SHOWN)],
         "failures_shown": FAILURES_SHOWN,

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
+from functools import reduce
+from operator import or_
 from typing import Any
 
 from django.db.models import (
-    Count, ExpressionWrapper, F, FloatField, Max, Min, QuerySet, Sum, Value, Window,
+    BooleanField, Count, ExpressionWrapper, F, FloatField, Max, Min, Q, QuerySet, Subquery, Sum, Value, Window,
 )
 from django.db.models.expressions import RowRange
 from django.db.models.functions import NullIf, TruncHour
@@ -23,7 +25,10 @@ from django.utils import timezone
 from access.models import ApiKey, Direction
 from feeds.registry import served_feeds
 from lib.seconds import Seconds
-from operations.models import SERVED_WHOLE, Pull
+from operations.models import COMPLETE_WINDOW, SERVED_WHOLE, Pull
+
+# A key name and a feed: a line of the console, the subject of an expected pull.
+Line = tuple[str, str]
 
 
 def pulls_listed(*, key: str | None = None, feed: str | None = None, since: dt.datetime | None = None) -> QuerySet[Pull]:
@@ -46,27 +51,42 @@ class Gap:
     end: dt.datetime
 
 
-def sync_gaps(*, key: str | None = None, feed: str | None = None) -> Iterator[Gap]:
+def of_lines(pulls: QuerySet[Pull], lines: Collection[Line]) -> QuerySet[Pull]:
+    """Only the pulls of ``lines`` (none when it is empty)."""
+    if not lines:
+        return pulls.none()
+    return pulls.filter(reduce(or_, (Q(key_name=key, feed=feed) for key, feed in sorted(lines))))
+
+
+def sync_gaps(
+    *, key: str | None = None, feed: str | None = None, lines: Collection[Line] | None = None
+) -> Iterator[Gap]:
     """For each key and feed, the stretches between the earliest ``from`` and the latest
     ``to`` of its complete 200 pulls that no such pull covered: rows changed then were
     never served to that key. Ordered by key, feed, start. Windows are half-open, so
-    ``[a, b)`` and ``[b, c)`` leave no gap; overlaps and repeats are fine.
+    ``[a, b)`` and ``[b, c)`` leave no gap; overlaps and repeats are fine. Narrowed by
+    key name and feed, or to the (key, feed) of ``lines``: those of several lines are
+    one query too, never one per line.
 
     The database finds them in one pass (a window function, on SQLite and PostgreSQL):
     with a key and feed's windows ordered by ``from``, what the earlier ones covered
     reaches the greatest earlier ``to``; a window starting after that leaves a gap up to
     its ``from``. Only the gaps come back, not every pull: 90 days of per-minute pulls
     would be millions of rows for Python to walk (measured: 259,198 pulls, 0.5 s in
-    PostgreSQL against 4 s and more walked in Python)."""
+    PostgreSQL against 4 s and more walked in Python). The windows come in that order
+    from their own index (``operations_pull_windows_idx``), not from a sort of the log:
+    0.1 s for the same pulls (bench/README.md)."""
     covered_to = Window(
         Max("window_to"),
         partition_by=[F("key_name"), F("feed")],
         order_by=[F("window_from").asc(), F("window_to").asc()],
         frame=RowRange(start=None, end=-1),  # every earlier window, not this one
     )
+    pulls = pulls_listed(key=key, feed=feed)
+    if lines is not None:
+        pulls = of_lines(pulls, lines)
     gaps = (
-        pulls_listed(key=key, feed=feed)
-        .complete_windows()
+        pulls.complete_windows()
         .annotate(covered_to=covered_to)
         .filter(window_from__gt=F("covered_to"))
         .order_by("key_name", "feed", "window_from")
@@ -84,6 +104,56 @@ def sync_gaps(*, key: str | None = None, feed: str | None = None) -> Iterator[Ga
         pending = Gap(key_name, feed_name, start, end)
     if pending:
         yield pending
+
+
+def gaps_by_line(*, lines: Collection[Line] | None = None) -> dict[Line, tuple[Gap, ...]]:
+    """``sync_gaps`` of every line (or of ``lines``), read in one pass, by line; a line
+    without gaps is absent."""
+    found: dict[Line, list[Gap]] = defaultdict(list)
+    for gap in sync_gaps(lines=lines):
+        found[gap.key, gap.feed].append(gap)
+    return {line: tuple(gaps) for line, gaps in found.items()}
+
+
+@dataclass(frozen=True)
+class LatestPulls:
+    """A line's latest pull, whatever its answer, and its latest complete window (what
+    InTarget last received whole), both by (``started_at``, id) as the log lists them."""
+
+    last: Pull | None = None
+    last_whole: Pull | None = None
+
+
+def latest_pulls(lines: Iterable[Line]) -> dict[Line, LatestPulls]:
+    """The latest pull and the latest complete window of each of ``lines``, in one
+    query; a line without pulls is absent.
+
+    Each is named by a subquery of its own (``ORDER BY started_at DESC, id DESC LIMIT 1``
+    of one key and feed), a few steps down the (key, feed, started_at) index from its
+    end, so the cost grows with the lines, not with the log; the query then reads the
+    pulls they name by primary key. A grouped or window query (``DISTINCT ON``,
+    ``ROW_NUMBER``) would sort every pull of the log instead."""
+
+    def newest(pulls: QuerySet[Pull]) -> Subquery:
+        return Subquery(pulls.order_by("-started_at", "-pk").values("pk")[:1])
+
+    named = []
+    for key, feed in sorted(set(lines)):
+        pulls = Pull.objects.filter(key_name=key, feed=feed)
+        named += [newest(pulls), newest(pulls.complete_windows())]
+    if not named:
+        return {}
+    found = (
+        Pull.objects.filter(pk__in=named)
+        .annotate(whole=ExpressionWrapper(COMPLETE_WINDOW, output_field=BooleanField()))
+        .order_by("started_at", "pk")
+    )
+    latest: dict[Line, LatestPulls] = {}
+    for pull in found:  # a line's one or two, oldest first: the later is its latest
+        line = pull.key_name, pull.feed
+        earlier = latest.get(line, LatestPulls())
+        latest[line] = LatestPulls(last=pull, last_whole=pull if pull.whole else earlier.last_whole)
+    return latest
 
 # Pulls that went wrong: refused or failed (any status but 200), or cut off mid-body.
 FAILED = ~SERVED_WHOLE
@@ -269,18 +339,18 @@ class KeyFeed:
     key: str
     feed: str
     last: Pull | None  # the latest pull, whatever its answer
-    last_whole: Pull | None  # the latest complete 200 pull with a window (last_window)
+    last_whole: Pull | None  # the latest complete window (latest_pulls)
     pulls: int
     failures: int
     gaps: tuple[Gap, ...]  # sync_gaps', oldest first
 
 
-def pulled_feeds(*, also: Iterable[tuple[str, str]] = ()) -> list[KeyFeed]:
+def pulled_feeds(*, also: Iterable[Line] = ()) -> list[KeyFeed]:
     """Every key and feed that has pulls in the log, every feed an active pull key opens
     (listed with no pulls yet: InTarget has not started) and every (key, feed) of
     ``also`` (one expected to be pulled, though its keys are gone), ordered by key, feed.
-    The counts are one grouped query, the gaps one pass of ``sync_gaps``; the latest
-    pulls are two reads per line down the (key, feed, started_at) index."""
+    Three reads, whatever the number of lines: the counts one grouped query, the gaps
+    one pass of ``sync_gaps``, the latest pulls one query (``latest_pulls``)."""
     counts = {
         (row["key_name"], row["feed"]): row
         for row in Pull.objects.order_by()
@@ -291,29 +361,24 @@ def pulled_feeds(*, also: Iterable[tuple[str, str]] = ()) -> list[KeyFeed]:
     served = list(served_feeds())
     for name, feeds in ApiKey.objects.active().filter(direction=Direction.PULL).values_list("name", "feeds"):
         pairs.update((name, feed) for feed in (feeds or served) if feed in served)
-    gaps: dict[tuple[str, str], list[Gap]] = defaultdict(list)
-    for gap in sync_gaps():
-        gaps[gap.key, gap.feed].append(gap)
+    gaps = gaps_by_line()
+    latest = latest_pulls(counts)  # the lines without pulls have none
     lines = []
     for key, feed in sorted(pairs):
-        row = counts.get((key, feed))
+        row = counts.get((key, feed), {})
+        pulls = latest.get((key, feed), LatestPulls())
         lines.append(
             KeyFeed(
                 key,
                 feed,
-                last=pulls_listed(key=key, feed=feed).last() if row else None,
-                last_whole=last_window(key=key, feed=feed) if row else None,
-                pulls=row["pulls"] if row else 0,
-                failures=row["failures"] if row else 0,
-                gaps=tuple(gaps[key, feed]),
+                last=pulls.last,
+                last_whole=pulls.last_whole,
+                pulls=row.get("pulls", 0),
+                failures=row.get("failures", 0),
+                gaps=gaps.get((key, feed), ()),
             )
         )
     return lines
-
-
-def last_window(*, key: str, feed: str) -> Pull | None:
-    """The latest complete 200 pull with a window: what InTarget last received whole."""
-    return pulls_listed(key=key, feed=feed).complete_windows().last()
 
 
 def recent_failures(*, key: str, feed: str, limit: int = 20) -> QuerySet[Pull]:

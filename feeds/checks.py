@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core import checks
 from django.core.exceptions import FieldDoesNotExist
-from django.db import connections
+from django.db import DatabaseError, connections
 
 from feeds import columns as kinds
 from feeds import db_triggers
@@ -134,6 +134,11 @@ def check_feeds(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMess
     return errors
 
 
+TRIGGERS_UNREADABLE = "the triggers the feeds' rows need could not be checked: the database refused this role the read"
+TRIGGERS_UNREADABLE_HINT = (
+    "Run manage.py check --database default as the role that migrates, or let this role read django_migrations "
+    "and the catalog (GRANT SELECT ON django_migrations TO <role>)."
+)
 TRIGGERS_HINT = (
     "Run manage.py migrate --skip-checks: its last step installs again every set of triggers the database lacks "
     "(feeds/db_triggers.py); a plain migrate stops here, so that a loss is seen. Rows changed while the trigger "
@@ -159,8 +164,14 @@ def check_triggers(app_configs: Any = None, databases: Any = None, **kwargs: Any
     if not databases or "default" not in databases:
         return []
     connection = connections["default"]
-    if not db_triggers.at_head(connection):
-        return []
-    return [
-        checks.Error(str(lack), hint=TRIGGERS_HINT, id="intarget_export.E015") for lack in db_triggers.lacking(connection)
-    ]
+    try:
+        if not db_triggers.at_head(connection):
+            return []
+        lacks = db_triggers.lacking(connection)
+    except DatabaseError:
+        # A role that may not read the migrations or the catalog (the service's own role,
+        # made without privileges: the privilege checks name what it lacks). Said, not a
+        # traceback that hides the other checks; the server's text is not shown (it may
+        # name the database's internals).
+        return [checks.Error(TRIGGERS_UNREADABLE, hint=TRIGGERS_UNREADABLE_HINT, id="intarget_export.E015")]
+    return [checks.Error(str(lack), hint=TRIGGERS_HINT, id="intarget_export.E015") for lack in lacks]

@@ -10,8 +10,11 @@ SQLite and on PostgreSQL; and the summary holds exactly one row per session with
 
 One column is not a function of the actions alone: ``updated_at``, the last action's
 time, never goes back (feeds.md section 1). A session that lost its last action, or whose
-last action was moved earlier, keeps the one it had; ``kept`` follows that rule over the
-changes, and the reference takes its ``updated_at`` from there.
+last action was moved earlier, keeps the one it had; and a session that comes back after
+its tombstone (all its actions gone, then one moved into it) is dated after that
+tombstone, though the changes keep their timestamps (assurance.md section 15). ``kept``
+follows those rules over the changes, and the reference takes its ``updated_at`` from
+there.
 """
 
 import datetime as dt
@@ -24,6 +27,7 @@ from django.db.models.functions import Coalesce
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from deletions.models import Tombstone
 from feeds.model_fields import MoneySum, money
 from feeds.stamping import preserve_timestamps
 from games.models import GameAction, GameSession
@@ -108,10 +112,20 @@ def last_actions() -> dict[str, dt.datetime]:
     return dict(GameAction.objects.order_by().values("session_id").annotate(last=Max("created_at")).values_list("session_id", "last"))
 
 
+def after_tombstones() -> dict[str, dt.datetime]:
+    """The next whole second after each session's latest tombstone."""
+    latest = Tombstone.objects.filter(feed="games").values("row_id").annotate(last=Max("deleted_at"))
+    return {row["row_id"]: row["last"].replace(microsecond=0) + dt.timedelta(seconds=1) for row in latest}
+
+
 def kept(held: dict[str, dt.datetime], last: dict[str, dt.datetime]) -> dict[str, dt.datetime]:
-    """The sessions' updated_at after a change, from before it: never earlier (a session
-    left without actions is gone, and starts afresh if it comes back)."""
-    return {session: max(held.get(session, time), time) for session, time in last.items()}
+    """The sessions' updated_at after a change, from before it: never earlier, and after
+    the session's tombstones (a session left without actions is gone, and starts afresh,
+    after its tombstone, if it comes back)."""
+    tombstoned = after_tombstones()
+    return {
+        session: max(held.get(session, time), time, tombstoned.get(session, time)) for session, time in last.items()
+    }
 
 
 def served(rows: list[dict], held: dict[str, dt.datetime]) -> list[dict]:

@@ -255,6 +255,20 @@ def _sqlite_revise(row: str, moved: str = "1") -> str:
     WHERE session_id = {row}.session_id AND {moved} AND NOT {SQLITE_PRESERVING}();"""
 
 
+# A session whose row was deleted by hand (which leaves a games tombstone,
+# deletions/triggers.py) while it kept actions gets, from its next action, a row of that
+# action alone (_sqlite_added): recomputed here from all of its actions, as PostgreSQL's
+# triggers make it. On the sessions' table, so that only a new session's row pays (one
+# probe of its actions), not every action written.
+_SQLITE_RESUMED = (
+    "CREATE TRIGGER games_session_resumed AFTER INSERT ON games_gamesession"
+    " WHEN NEW.bet_count + NEW.win_count = 1 AND EXISTS (SELECT 1 FROM games_gameaction b"
+    " WHERE b.session_id = NEW.session_id AND b.id <> NEW.first_action_id) BEGIN"
+    f" INSERT INTO games_gamesession ({', '.join(SUMMARY_COLUMNS)})"
+    f" {_recomputed('a.session_id = NEW.session_id', SQLITE_DECIMAL_SUM)} WHERE 1"
+    f" ON CONFLICT (session_id) DO UPDATE SET {_SQLITE_SET}; END"
+)
+
 SQLITE_INSTALL = [
     f"CREATE TRIGGER games_session_insert AFTER INSERT ON games_gameaction BEGIN {_sqlite_added()} END",
     f"CREATE TRIGGER games_session_delete AFTER DELETE ON games_gameaction BEGIN {_sqlite_refresh('OLD')} "
@@ -262,9 +276,10 @@ SQLITE_INSTALL = [
     f"CREATE TRIGGER games_session_update AFTER UPDATE ON games_gameaction BEGIN "
     f"{_sqlite_refresh('OLD')} {_sqlite_refresh('NEW')} "
     f"{_sqlite_revise('OLD', 'OLD.session_id IS NOT NEW.session_id')} END",
+    _SQLITE_RESUMED,
 ]
 SQLITE_UNINSTALL = [
-    f"DROP TRIGGER IF EXISTS games_session_{event}" for event in ("insert", "delete", "update")
+    f"DROP TRIGGER IF EXISTS games_session_{event}" for event in ("insert", "delete", "update", "resumed")
 ]
 
 
@@ -311,7 +326,10 @@ def triggers(vendor: str) -> tuple[Trigger, ...]:
     if vendor == "postgresql":
         events = ("insert", "update", "delete", "truncate")
         return tuple(Trigger("games_gameaction", f"session_{event}") for event in events)
-    return tuple(Trigger("games_gameaction", f"games_session_{event}") for event in ("insert", "delete", "update"))
+    return (
+        *(Trigger("games_gameaction", f"games_session_{event}") for event in ("insert", "delete", "update")),
+        Trigger("games_gamesession", "games_session_resumed"),
+    )
 
 
 # Kept in place by feeds/db_triggers.py (registered in GamesConfig.ready): installed again

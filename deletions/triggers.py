@@ -162,7 +162,7 @@ def _pg_reinserted(t: Tracked) -> str:
     Kept stamps (a backfill) may lie at any time before: the statement's rows (the
     transition table ``added``) are looked up among the feed's tombstones, once there
     are any. Capturing ``added`` costs every insert a copy of its rows (300k
-    transactions by COPY: 2.71 s against 2.83 s, best of 4; docs/deletions.md).
+    transactions by COPY: 2.71 s against 2.83 s, best of 4; docs/importing.md).
     """
     recent = f"deleted_at >= date_trunc('second', statement_timestamp()) AND feed = '{t.feed}'"
     kept = (

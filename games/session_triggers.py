@@ -20,9 +20,9 @@ action, or whose last action is moved earlier, keeps the one it had (UPDATED_AT_
   whoever held the row before (they committed), and whoever comes after recomputes again.
   Row locks live in the rows, so a load of a million sessions needs no lock table space.
 - SQLite: row-level triggers (the only kind it has). An insert adds the action to its
-  session's row; an update or delete recomputes it in place (an upsert). Sums use the service's exact decimal
-  functions (feeds.model_fields.MoneySum and intarget_decimal_add), registered on every connection the service
-  opens; a program writing the file with plain SQL has no such function and its write of
+  session's row; an update or delete recomputes it in place (an upsert). Sums use the
+  service's exact decimal functions (feeds.model_fields.MoneySum and
+  intarget_decimal_add), registered on every connection the service opens; a program writing the file with plain SQL has no such function and its write of
   actions is refused, not half-applied (docs/no-row-lost.md: SQLite covers writes made
   through the service).
 """

@@ -27,13 +27,17 @@ What counts as a deletion of a feed's row: a ``DELETE``; on PostgreSQL a ``TRUNC
 rows are the sessions the database keeps in ``games_gamesession`` (games/
 session_triggers.py): a session whose last action goes (deleted, or moved to another
 session) leaves a ``games`` tombstone; one that keeps actions is served again
-(its ``revised_at``). Its ``updated_at`` is its last action's time (feeds.md), so a
+(its ``revised_at``). So does a session's row deleted (or, on PostgreSQL, truncated)
+directly, by hand, its actions kept: once, as the session triggers delete a row only
+when its last action goes. Its ``updated_at`` is its last action's time (feeds.md), so a
 session that comes back after its tombstone gets at least the next second after it.
 
 A session that keeps its timestamps (``intarget.preserve_timestamps``; on SQLite the
-service's ``intarget_preserving()``: history backfills, the demo, test data) keeps them
-here too: nothing is moved after a tombstone, and a tombstone is dated the second after
-the row it deletes, not by the clock.
+service's ``intarget_preserving()``: history backfills, the demo, test data) keeps them,
+but for one exception, as no row may be lost (assurance.md section 15): a row whose id
+has a tombstone dated in its stamp's second or after it is moved to the next whole
+second after that tombstone, as above. And such a session's tombstones are dated the
+second after the row they delete, not by the clock.
 """
 
 from __future__ import annotations
@@ -94,19 +98,16 @@ _PG_AFTER = "date_trunc('second', {deleted_at}) + interval '1 second'"
 
 
 def _pg_tombstones(t: Tracked) -> str:
+    # Every deleted row. For games: a session the session triggers delete when its last
+    # action goes (they never delete one otherwise), or one deleted by hand (its actions
+    # stay; their next change makes the session again, after this tombstone).
     deleted_at = _PG_DELETED_AT.format(stamp=f"g.{t.stamp_column}")
-    # A session goes from the feed when its last action goes; the summary's own row may
-    # be deleted otherwise only by hand.
-    last = (
-        " WHERE NOT EXISTS (SELECT 1 FROM games_gameaction a WHERE a.session_id = g.session_id)"
-        if t.is_sessions else ""
-    )
     return f"""
 CREATE OR REPLACE FUNCTION deletions_{t.table}_gone() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM pg_current_xact_id();
     INSERT INTO {TOMBSTONES} (feed, row_id, deleted_at)
-    SELECT '{t.feed}', g.{t.id_column}, {deleted_at} FROM gone g{last};
+    SELECT '{t.feed}', g.{t.id_column}, {deleted_at} FROM gone g;
     RETURN NULL;
 END
 $$;
@@ -151,20 +152,36 @@ def _pg_reinserted(t: Tracked) -> str:
     """After an INSERT statement: the rows of it whose stamp lies in the second of a
     tombstone of theirs (or before it) move to the next second.
 
-    One index probe per statement, not per row: a row stamped by this statement has a
-    stamp no earlier than the statement's start, so only tombstones from that second on
-    can concern it, and there are nearly never any. Run after the rows are in, so after
-    any wait for a concurrent deleter of the same id (the unique index), whose tombstone
-    this statement's snapshot then sees. The move writes the stamp itself (the stamping
-    trigger is told to keep it, for this one statement).
+    Stamped by the clock, one index probe per statement, not per row: a row stamped by
+    this statement has a stamp no earlier than the statement's start, so only tombstones
+    from that second on can concern it, and there are nearly never any. Run after the
+    rows are in, so after any wait for a concurrent deleter of the same id (the unique
+    index), whose tombstone this statement's snapshot then sees. The move writes the
+    stamp itself (the stamping trigger is told to keep it, for this one statement).
+
+    Kept stamps (a backfill) may lie at any time before: the statement's rows (the
+    transition table ``added``) are looked up among the feed's tombstones, once there
+    are any. Capturing ``added`` costs every insert a copy of its rows (300k
+    transactions by COPY: 2.71 s against 2.83 s, best of 4; docs/importing.md).
     """
     recent = f"deleted_at >= date_trunc('second', statement_timestamp()) AND feed = '{t.feed}'"
+    kept = (
+        f"SELECT b.row_id, {_PG_AFTER.format(deleted_at='max(b.deleted_at)')} AS after FROM {TOMBSTONES} b"
+        f" WHERE b.feed = '{t.feed}' AND b.row_id IN (SELECT {t.id_column} FROM added) GROUP BY b.row_id"
+    )
     return f"""
 CREATE OR REPLACE FUNCTION deletions_{t.table}_back() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     preserve text := current_setting('{PRESERVE_SETTING}', true);
 BEGIN
-    IF preserve = 'on' OR NOT EXISTS (SELECT 1 FROM {TOMBSTONES} WHERE {recent}) THEN
+    IF preserve = 'on' THEN
+        IF EXISTS (SELECT 1 FROM {TOMBSTONES} WHERE feed = '{t.feed}') THEN
+            UPDATE {t.table} r SET {t.stamp_column} = t.after FROM ({kept}) t
+            WHERE r.{t.id_column} = t.row_id AND r.{t.stamp_column} < t.after;
+        END IF;
+        RETURN NULL;
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM {TOMBSTONES} WHERE {recent}) THEN
         RETURN NULL;
     END IF;
     PERFORM set_config('{PRESERVE_SETTING}', 'on', true);
@@ -177,7 +194,7 @@ BEGIN
 END
 $$;
 DROP TRIGGER IF EXISTS deletions_back ON {t.table};
-CREATE TRIGGER deletions_back AFTER INSERT ON {t.table}
+CREATE TRIGGER deletions_back AFTER INSERT ON {t.table} REFERENCING NEW TABLE AS added
     FOR EACH STATEMENT EXECUTE FUNCTION deletions_{t.table}_back();
 """
 
@@ -186,15 +203,13 @@ def _pg_session_back(t: Tracked) -> str:
     """A session's updated_at is its last action's time, from the product: it may lie long
     before the session's tombstone. Every write of a session row that has tombstones
     keeps it after the latest (the session triggers write a session's row once per
-    statement of actions, so one probe per session, not per action)."""
+    statement of actions, so one probe per session, not per action), in a backfill that
+    keeps its timestamps too."""
     return f"""
 CREATE OR REPLACE FUNCTION deletions_{t.table}_back() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     after timestamptz;
 BEGIN
-    IF current_setting('{PRESERVE_SETTING}', true) = 'on' THEN
-        RETURN NEW;
-    END IF;
     SELECT {_PG_AFTER.format(deleted_at="max(deleted_at)")} INTO after
     FROM {TOMBSTONES} WHERE feed = '{t.feed}' AND row_id = NEW.{t.id_column};
     IF after > NEW.{t.stamp_column} THEN
@@ -211,8 +226,11 @@ CREATE TRIGGER deletions_back BEFORE INSERT OR UPDATE ON {t.table}
 
 def _pg_install(t: Tracked) -> str:
     if t.is_sessions:
-        # Truncating the actions deletes the sessions (games_gamesession_truncated).
-        return _pg_tombstones(t) + _pg_session_back(t)
+        # Truncating the actions deletes the sessions (games_gamesession_truncated: a
+        # DELETE, whose tombstones deletions_gone writes); truncating the sessions
+        # themselves leaves theirs here. Both at once: the sessions' BEFORE TRUNCATE
+        # writes them, and the actions' AFTER TRUNCATE then finds no session left.
+        return _pg_tombstones(t) + _pg_truncate(t) + _pg_session_back(t)
     return _pg_tombstones(t) + _pg_truncate(t) + _pg_reinserted(t)
 
 
@@ -236,23 +254,16 @@ def _sqlite_deleted_at(stamp: str) -> str:
 
 def _sqlite_after(t: Tracked, row: str) -> str:
     """The tombstones of ``row`` (NEW) that its stamp does not follow by a second, and
-    the statement that moves it past them; not in a backfill that keeps its timestamps
-    (``intarget_preserving()``, a function of the service's connections)."""
+    the statement that moves it past them; in a backfill that keeps its timestamps too."""
     mine = f"feed = '{t.feed}' AND row_id = {row}.{t.id_column}"
-    when = (
-        f"EXISTS (SELECT 1 FROM {TOMBSTONES} WHERE {mine} AND deleted_at >= datetime({row}.{t.stamp_column}))"
-        f" AND NOT {SQLITE_PRESERVING}()"
-    )
+    when = f"EXISTS (SELECT 1 FROM {TOMBSTONES} WHERE {mine} AND deleted_at >= datetime({row}.{t.stamp_column}))"
+    # Never earlier than the row's stamp now: another trigger (a games session made whole
+    # again, games/session_triggers.py) may have moved it on since NEW was written.
     move = (
-        f"UPDATE {t.table} SET {t.stamp_column} = (SELECT datetime(max(deleted_at), '+1 second')"
-        f" FROM {TOMBSTONES} WHERE {mine}) WHERE {t.id_column} = {row}.{t.id_column};"
+        f"UPDATE {t.table} SET {t.stamp_column} = max({t.stamp_column}, (SELECT datetime(max(deleted_at), '+1 second')"
+        f" FROM {TOMBSTONES} WHERE {mine})) WHERE {t.id_column} = {row}.{t.id_column};"
     )
     return f"WHEN {when} BEGIN {move} END"
-
-
-# A session row deleted for good: SQLite's session triggers recompute a session by
-# deleting its row and inserting it again.
-_SQLITE_SESSION_GONE = "NOT EXISTS (SELECT 1 FROM games_gameaction a WHERE a.session_id = OLD.session_id)"
 
 
 def _sqlite_install(t: Tracked) -> list[str]:
@@ -260,15 +271,16 @@ def _sqlite_install(t: Tracked) -> list[str]:
         f"INSERT INTO {TOMBSTONES} (feed, row_id, deleted_at)"
         f" VALUES ('{t.feed}', OLD.{t.id_column}, {_sqlite_deleted_at(f'OLD.{t.stamp_column}')});"
     )
-    gone = f" WHEN {_SQLITE_SESSION_GONE}" if t.is_sessions else ""
+    # Every deleted row, a games session too: the session triggers delete one only when
+    # its last action goes (games/session_triggers.py recomputes a session in place).
     statements = [
-        f"CREATE TRIGGER deletions_{t.table}_gone AFTER DELETE ON {t.table}{gone} BEGIN {tombstone} END",
+        f"CREATE TRIGGER deletions_{t.table}_gone AFTER DELETE ON {t.table} BEGIN {tombstone} END",
         f"CREATE TRIGGER deletions_{t.table}_renamed AFTER UPDATE OF {t.id_column} ON {t.table}"
         f" WHEN OLD.{t.id_column} IS NOT NEW.{t.id_column} BEGIN {tombstone} END",
     ]
     if t.is_sessions:
-        # Written only by the session triggers, which need the service's functions
-        # already. They also update a session's updated_at in place.
+        # Written only by the session triggers, which update a session's updated_at in
+        # place too.
         statements += [
             f"CREATE TRIGGER deletions_{t.table}_back AFTER INSERT ON {t.table} {_sqlite_after(t, 'NEW')}",
             f"CREATE TRIGGER deletions_{t.table}_back_again AFTER UPDATE OF {t.stamp_column} ON {t.table}"
@@ -309,10 +321,9 @@ def _sqlite_service_triggers() -> list[str]:
                 f"CREATE TEMP TRIGGER IF NOT EXISTS deletions_{t.table}_back AFTER INSERT ON {t.table} "
                 f"{_sqlite_after(t, 'NEW')}"
             )
-        gone = f" AND {_SQLITE_SESSION_GONE}" if t.is_sessions else ""
         statements.append(
             f"CREATE TEMP TRIGGER IF NOT EXISTS deletions_{t.table}_kept AFTER DELETE ON {t.table}"
-            f" WHEN {SQLITE_PRESERVING}(){gone} BEGIN INSERT INTO deletions_kept (feed, row_id, deleted_at)"
+            f" WHEN {SQLITE_PRESERVING}() BEGIN INSERT INTO deletions_kept (feed, row_id, deleted_at)"
             f" VALUES ('{t.feed}', OLD.{t.id_column}, datetime(OLD.{t.stamp_column}, '+1 second')); END"
         )
     return statements
@@ -364,7 +375,7 @@ def triggers(vendor: str) -> tuple[Trigger, ...]:
         return tuple(
             Trigger(t.table, f"deletions_{name}")
             for t in TRACKED
-            for name in (("gone", "renamed", "back") if t.is_sessions else ("gone", "renamed", "truncated", "back"))
+            for name in ("gone", "renamed", "truncated", "back")
         )
     made = [Trigger(TOMBSTONES, "deletions_kept_date", temp=True)]
     for t in TRACKED:
@@ -384,6 +395,5 @@ TRIGGER_SET = TriggerSet(
     triggers=triggers,
     install=install,
     uninstall=uninstall,
-    # The sessions' trigger reads the actions (a session goes with its last action).
-    uses=(TOMBSTONES, "games_gameaction"),
+    uses=(TOMBSTONES,),
 )

@@ -21,6 +21,7 @@ from django.db.models import Expression, F, Func, Q, QuerySet, TextField
 from django.utils.module_loading import autodiscover_modules
 
 from feeds import columns as kinds
+from feeds.served_second import ServedSecond, within_served
 
 
 @dataclass(frozen=True)
@@ -186,13 +187,17 @@ def rows_in_window(feed: Feed, *, start: dt.datetime | None, end: dt.datetime | 
     """Rows whose window timestamp ``t`` satisfies ``start <= t < end`` (half-open).
 
     Ordered by the stored timestamp (with its fraction of a second), then id, so that the
-    (window timestamp, id) index serves both the range and the order; a feed about other
-    feeds by (timestamp, feed, id), its index's order.
+    (window timestamp, id) index serves both the range and the order. A feed about other
+    feeds (deletions) by (timestamp as served, feed, id), as assurance.md section 15
+    orders it: by the timestamp's second (feeds/served_second.py), whose index serves
+    that range and order.
     """
-    queryset: QuerySet[Any] = feed.model._default_manager.filter(within(feed.window_field, start, end))
-    order = (feed.window_field, feed.id_field) if feed.feed_field is None else (
-        feed.window_field, feed.feed_field, feed.id_field)
-    return queryset.order_by(*order)
+    manager = feed.model._default_manager
+    if feed.feed_field is None:
+        queryset: QuerySet[Any] = manager.filter(within(feed.window_field, start, end))
+        return queryset.order_by(feed.window_field, feed.id_field)
+    queryset = manager.filter(within_served(feed.window_field, start, end))
+    return queryset.order_by(ServedSecond(F(feed.window_field)), feed.feed_field, feed.id_field)
 
 
 def within(field: str, start: dt.datetime | None, end: dt.datetime | None) -> Q:

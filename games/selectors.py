@@ -45,7 +45,9 @@ def game_sessions_in_window(start: dt.datetime | None, end: dt.datetime | None) 
        or that lost an action in it (``revised_at``);
     2. take *all* actions of those sessions, whatever their time;
     3. aggregate them: counts and sums per bet/win, first and last action times, and the
-       descriptive columns of the first action (ordered by time, then id).
+       descriptive columns of the first action (ordered by time, then id). The last
+       action's time, ``updated_at``, never goes back: a session that loses its last
+       action keeps the one it had (games/session_triggers.py).
 
     Steps 2 and 3 are the session's row in ``games_gamesession``, which the database's
     triggers keep equal to that aggregation as actions are written
@@ -70,10 +72,13 @@ def game_sessions_in_window(start: dt.datetime | None, end: dt.datetime | None) 
     # action rows themselves.
     by_time = GameAction.objects.filter(happened).order_by().values("session_id")
     from_actions = Q(session_id__in=by_time.union(late, all=True))
-    # PostgreSQL: a session whose first or last action lies in the window has one in it;
-    # one that spans the whole window is asked its own actions (the action_session index).
+    # PostgreSQL: a session whose first action lies in the window has one in it; any other
+    # whose span meets the window is asked its own actions (the action_session index).
+    # Not its updated_at: that is no action's time once its last action has gone, as it
+    # never goes back (games/session_triggers.py), so it would select a session with no
+    # action in the window, which SQLite does not.
     action_in_window = Exists(GameAction.objects.filter(happened, session_id=OuterRef("session_id")))
-    in_span = within("created_at", start, end) | within("updated_at", start, end) | action_in_window
+    in_span = within("created_at", start, end) | action_in_window
     from_spans = (SpanMeets(start, end) & in_span) | _SessionAmong(late_sessions)
     # And the sessions that lost actions in the window (deleted, or moved to another
     # session): served again with their new totals (the session_revised index).

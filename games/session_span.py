@@ -6,7 +6,10 @@ action lies in the window, or, when it started before the window and ended after
 when one of its actions in between does (checked by the session's own actions index).
 The summary (games/session_triggers.py) keeps the first and last action times as
 ``created_at`` and ``updated_at``, so the candidates are the sessions whose span
-overlaps the window: a GiST range index gives them without reading one action. The
+overlaps the window: a GiST range index gives them without reading one action. (A
+session that lost its last action keeps its ``updated_at``, which never goes back: its
+span is then wider than its actions, never narrower, so no candidate is missed; the
+feed's selector asks such a session its own actions.) The
 day window over 300k actions then no longer hashes 300k session ids to find its 30k
 sessions (bench/README.md, The games feed).
 

@@ -9,7 +9,9 @@ final for the actions (serving/finality.py watches ``games_gameaction``).
 Each changed session (the old and the new session of an updated action) is recomputed
 from all of its actions, through the (session_id, created_at, id) index: counts and sums
 per bet/win, last action time, and the first action's (by time, then id) own columns.
-A session left without actions loses its row.
+A session left without actions loses its row. Its ``updated_at``, the games feed's
+window timestamp, never goes back (feeds.md section 1): a session that loses its last
+action, or whose last action is moved earlier, keeps the one it had (UPDATED_AT_KEPT).
 
 - PostgreSQL: one statement-level trigger per event, with transition tables, so that a
   bulk load recomputes each session once per statement, not once per row. Concurrent
@@ -18,9 +20,9 @@ A session left without actions loses its row.
   whoever held the row before (they committed), and whoever comes after recomputes again.
   Row locks live in the rows, so a load of a million sessions needs no lock table space.
 - SQLite: row-level triggers (the only kind it has). An insert adds the action to its
-  session's row; an update or delete recomputes. Sums use the service's exact decimal
-  functions (feeds.model_fields.MoneySum and intarget_decimal_add), registered on every connection the service
-  opens; a program writing the file with plain SQL has no such function and its write of
+  session's row; an update or delete recomputes it in place (an upsert). Sums use the
+  service's exact decimal functions (feeds.model_fields.MoneySum and
+  intarget_decimal_add), registered on every connection the service opens; a program writing the file with plain SQL has no such function and its write of
   actions is refused, not half-applied (docs/no-row-lost.md: SQLite covers writes made
   through the service).
 """
@@ -68,7 +70,15 @@ def _recomputed(where: str, money_sum: str) -> str:
         JOIN games_gameaction f ON f.id = g.first_id"""
 
 
-_PG_SET = ", ".join(f"{name} = r.{name}" for name in SUMMARY_COLUMNS[1:])
+# A session's updated_at never goes back (feeds.md section 1): a recomputation that finds
+# an earlier last action (the last one deleted, moved to another session, or its
+# created_at moved earlier) keeps the stored one. The session is still served again with
+# its new totals (revised_at), at the updated_at a consumer already holds it by.
+UPDATED_AT_KEPT = "GREATEST({stored}.updated_at, {new}.updated_at)"
+_PG_SET = ", ".join(
+    f"{name} = " + (UPDATED_AT_KEPT.format(stored="s", new="r") if name == "updated_at" else f"r.{name}")
+    for name in SUMMARY_COLUMNS[1:]
+)
 
 PG_TRIGGERS = f"""
 -- Sessions are joined as IN (SELECT unnest(...)), a hashed semi-join: = ANY() of a
@@ -181,12 +191,26 @@ DROP FUNCTION IF EXISTS games_gamesession_revise(varchar[]);
 """
 
 
+# Text compares as time on SQLite (YYYY-MM-DD HH:MM:SS[.fraction]): max() is GREATEST.
+_SQLITE_SET = ", ".join(
+    f"{name} = "
+    + ("max(games_gamesession.updated_at, excluded.updated_at)" if name == "updated_at" else f"excluded.{name}")
+    for name in SUMMARY_COLUMNS[1:]
+)
+
+
 def _sqlite_refresh(row: str) -> str:
-    """Statements that recompute the session of ``row`` (OLD or NEW)."""
+    """Statements that recompute the session of ``row`` (OLD or NEW): its row updated in
+    place (its updated_at never goes back, its revised_at kept), or deleted when it has no
+    action left. Never deleted and inserted again: a deletion of a session's row is one
+    the feed serves as a tombstone (deletions/triggers.py). ``WHERE 1``: SQLite's upsert
+    of a SELECT with a join needs a WHERE before ON CONFLICT."""
     return f"""
-    DELETE FROM games_gamesession WHERE session_id = {row}.session_id;
     INSERT INTO games_gamesession ({", ".join(SUMMARY_COLUMNS)})
-    {_recomputed(f"a.session_id = {row}.session_id", SQLITE_DECIMAL_SUM)};"""
+    {_recomputed(f"a.session_id = {row}.session_id", SQLITE_DECIMAL_SUM)} WHERE 1
+    ON CONFLICT (session_id) DO UPDATE SET {_SQLITE_SET};
+    DELETE FROM games_gamesession WHERE session_id = {row}.session_id
+      AND NOT EXISTS (SELECT 1 FROM games_gameaction a WHERE a.session_id = {row}.session_id);"""
 
 
 def _sqlite_added() -> str:
@@ -231,6 +255,20 @@ def _sqlite_revise(row: str, moved: str = "1") -> str:
     WHERE session_id = {row}.session_id AND {moved} AND NOT {SQLITE_PRESERVING}();"""
 
 
+# A session whose row was deleted by hand (which leaves a games tombstone,
+# deletions/triggers.py) while it kept actions gets, from its next action, a row of that
+# action alone (_sqlite_added): recomputed here from all of its actions, as PostgreSQL's
+# triggers make it. On the sessions' table, so that only a new session's row pays (one
+# probe of its actions), not every action written.
+_SQLITE_RESUMED = (
+    "CREATE TRIGGER games_session_resumed AFTER INSERT ON games_gamesession"
+    " WHEN NEW.bet_count + NEW.win_count = 1 AND EXISTS (SELECT 1 FROM games_gameaction b"
+    " WHERE b.session_id = NEW.session_id AND b.id <> NEW.first_action_id) BEGIN"
+    f" INSERT INTO games_gamesession ({', '.join(SUMMARY_COLUMNS)})"
+    f" {_recomputed('a.session_id = NEW.session_id', SQLITE_DECIMAL_SUM)} WHERE 1"
+    f" ON CONFLICT (session_id) DO UPDATE SET {_SQLITE_SET}; END"
+)
+
 SQLITE_INSTALL = [
     f"CREATE TRIGGER games_session_insert AFTER INSERT ON games_gameaction BEGIN {_sqlite_added()} END",
     f"CREATE TRIGGER games_session_delete AFTER DELETE ON games_gameaction BEGIN {_sqlite_refresh('OLD')} "
@@ -238,9 +276,10 @@ SQLITE_INSTALL = [
     f"CREATE TRIGGER games_session_update AFTER UPDATE ON games_gameaction BEGIN "
     f"{_sqlite_refresh('OLD')} {_sqlite_refresh('NEW')} "
     f"{_sqlite_revise('OLD', 'OLD.session_id IS NOT NEW.session_id')} END",
+    _SQLITE_RESUMED,
 ]
 SQLITE_UNINSTALL = [
-    f"DROP TRIGGER IF EXISTS games_session_{event}" for event in ("insert", "delete", "update")
+    f"DROP TRIGGER IF EXISTS games_session_{event}" for event in ("insert", "delete", "update", "resumed")
 ]
 
 
@@ -287,7 +326,10 @@ def triggers(vendor: str) -> tuple[Trigger, ...]:
     if vendor == "postgresql":
         events = ("insert", "update", "delete", "truncate")
         return tuple(Trigger("games_gameaction", f"session_{event}") for event in events)
-    return tuple(Trigger("games_gameaction", f"games_session_{event}") for event in ("insert", "delete", "update"))
+    return (
+        *(Trigger("games_gameaction", f"games_session_{event}") for event in ("insert", "delete", "update")),
+        Trigger("games_gamesession", "games_session_resumed"),
+    )
 
 
 # Kept in place by feeds/db_triggers.py (registered in GamesConfig.ready): installed again

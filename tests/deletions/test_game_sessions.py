@@ -47,7 +47,8 @@ def test_a_session_that_keeps_actions_is_served_again_with_its_new_totals_and_le
     assert again is not None
     assert (again["bet_count"], again["win_count"], again["bet_amount"], again["win_amount"]) == (
         1, 1, Decimal("2"), Decimal("5"))
-    assert again["updated_at"] == T0 + dt.timedelta(minutes=1)  # its last action's (feeds.md)
+    # Where it was: a window timestamp never goes back (feeds.md section 1).
+    assert again["updated_at"] == T0 + dt.timedelta(minutes=2)
     assert not Tombstone.objects.exists()
 
 
@@ -83,15 +84,17 @@ def test_actions_loaded_again_into_an_emptied_session_bring_it_back_after_its_to
     assert format_timestamp(back["updated_at"]) > format_timestamp(tombstone.deleted_at)
 
 
-def test_a_backfill_that_keeps_its_timestamps_moves_no_session():
+def test_a_backfill_that_keeps_its_timestamps_revises_no_session_but_brings_one_back_after_its_tombstone():
     three_actions()
     with preserve_timestamps():
         GameAction.objects.filter(id="s1-a2").delete()
         GameActionFactory(id="s2-a0", session_id="s2", created_at=T0)
-        GameAction.objects.filter(session_id="s2").delete()
+        GameAction.objects.filter(session_id="s2").delete()  # its tombstone: T0 + 1 s
         GameActionFactory(id="s2-a1", session_id="s2", created_at=T0)
     assert GameSession.objects.get(session_id="s1").revised_at is None
-    assert GameSession.objects.get(session_id="s2").updated_at == T0
+    # Not T0, its action's, which the backfill keeps: served after its tombstone
+    # (assurance.md section 15), as any row inserted again after its deletion.
+    assert GameSession.objects.get(session_id="s2").updated_at == T0 + dt.timedelta(seconds=2)
 
 
 @pytest.mark.postgresql

@@ -46,7 +46,7 @@ def actions_make_sessions_and_leave_tombstones() -> None:
 @sqlite
 def test_sqlite_refuses_the_rebuild_under_the_triggers_and_nothing_changes():
     GameActionFactory(id="a0", session_id="s0")
-    with pytest.raises(OperationalError, match="deletions_games_gamesession_gone: no such table: main.games_gameaction"):
+    with pytest.raises(OperationalError, match="games_session_resumed: no such table: main.games_gameaction"):
         alter_field(GameAction, VENDOR, as_varchar())
     assert trigger_errors() == []
     assert GameAction.objects.count() == 1 and sessions() == [("s0", 1)]

@@ -215,12 +215,17 @@ def window_parameters(feed: Feed) -> list[OpenApiParameter]:
     ]
 
 
+def schema_component(registry: Any, name: str, schema: dict, *, object: str | None = None) -> ResolvedComponent:
+    """The schema ``name`` under components, registered once however many operations
+    refer to it (``object`` tells drf-spectacular's registry what it describes: the name
+    unless said)."""
+    component = ResolvedComponent(name=name, type=ResolvedComponent.SCHEMA, object=object or name, schema=schema)
+    registry.register_on_missing(component)
+    return component
+
+
 def error_component(registry: Any) -> ResolvedComponent:
-    error = ResolvedComponent(
-        name=ERROR_COMPONENT, type=ResolvedComponent.SCHEMA, object=ERROR_COMPONENT, schema=ERROR_SCHEMA
-    )
-    registry.register_on_missing(error)
-    return error
+    return schema_component(registry, ERROR_COMPONENT, ERROR_SCHEMA)
 
 
 class OneFeedSchema(AutoSchema):
@@ -238,6 +243,12 @@ class OneFeedSchema(AutoSchema):
 
     def get_tags(self) -> list[str]:
         return [self.tag]
+
+    def get_request_serializer(self) -> None:
+        return None  # bodies are described from the feed, not from a serializer
+
+    def get_filter_backends(self) -> list:
+        return []  # the window parameters are described from the feed; the views have no filters
 
 
 class FeedSchema(OneFeedSchema):
@@ -300,18 +311,9 @@ class FeedSchema(OneFeedSchema):
             *retry,
         ]
 
-    def get_request_serializer(self) -> None:
-        return None
-
-    def get_filter_backends(self) -> list:
-        return []  # the window parameters are described above; FeedView has no filters
-
     def get_response_serializers(self) -> dict:
         feed = self.feed
-        component = ResolvedComponent(
-            name=component_name(feed), type=ResolvedComponent.SCHEMA, object=feed.name, schema=row_schema(feed)
-        )
-        self.registry.register_on_missing(component)
+        component = schema_component(self.registry, component_name(feed), row_schema(feed), object=feed.name)
         error = error_component(self.registry)
         header = ",".join(column.name for column in feed.all_columns())
         csv = {
@@ -416,11 +418,10 @@ class PushSchema(OneFeedSchema):
         operation["parameters"] = [p for p in operation.get("parameters", []) if p["name"] != "format"]
         if not operation["parameters"]:
             del operation["parameters"]
-        component = ResolvedComponent(
-            name=component_name(self.feed).removesuffix("Row") + "PushRow", type=ResolvedComponent.SCHEMA,
-            object=f"push:{self.feed.name}", schema=push_row_schema(self.feed),
+        component = schema_component(
+            self.registry, component_name(self.feed).removesuffix("Row") + "PushRow", push_row_schema(self.feed),
+            object=f"push:{self.feed.name}",
         )
-        self.registry.register_on_missing(component)
         header = ",".join(column.name for column in push_columns(self.feed))
         operation["requestBody"] = {
             "required": True,
@@ -446,19 +447,9 @@ class PushSchema(OneFeedSchema):
                              required=True, description="The methods the feed answers."),
         ]
 
-    def get_request_serializer(self) -> None:
-        return None
-
-    def get_filter_backends(self) -> list:
-        return []
-
     def get_response_serializers(self) -> dict:
         error = error_component(self.registry)
-        push_error = ResolvedComponent(
-            name=PUSH_ERROR_COMPONENT, type=ResolvedComponent.SCHEMA, object=PUSH_ERROR_COMPONENT,
-            schema=PUSH_ERROR_SCHEMA,
-        )
-        self.registry.register_on_missing(push_error)
+        push_error = schema_component(self.registry, PUSH_ERROR_COMPONENT, PUSH_ERROR_SCHEMA)
         ok = {
             "type": "object",
             "properties": {"rows": {"type": "integer", "minimum": 0, "description": "the records read and upserted"}},
@@ -580,23 +571,10 @@ class DigestSchema(OneFeedSchema):
                 parameter["allowEmptyValue"] = True  # an empty step is no step, as `from=&to=` is no window
         return operation
 
-    def get_request_serializer(self) -> None:
-        return None
-
-    def get_filter_backends(self) -> list:
-        return []
-
     def get_response_serializers(self) -> dict:
         error = error_component(self.registry)
-        part = ResolvedComponent(
-            name=DIGEST_PART_COMPONENT, type=ResolvedComponent.SCHEMA, object=DIGEST_PART_COMPONENT,
-            schema=DIGEST_PART_SCHEMA,
-        )
-        self.registry.register_on_missing(part)
-        digest = ResolvedComponent(
-            name=DIGEST_COMPONENT, type=ResolvedComponent.SCHEMA, object=DIGEST_COMPONENT, schema=digest_schema(part)
-        )
-        self.registry.register_on_missing(digest)
+        part = schema_component(self.registry, DIGEST_PART_COMPONENT, DIGEST_PART_SCHEMA)
+        digest = schema_component(self.registry, DIGEST_COMPONENT, digest_schema(part))
         responses: dict = {(200, "application/json"): OpenApiResponse(digest.ref, description="The window's digest.")}
         for status, text in DIGEST_ERRORS.items():
             responses[(status, "application/json")] = OpenApiResponse(error.ref, description=text)
